@@ -1,0 +1,67 @@
+import { EvidenceError } from '../errors.js';
+
+const HEX_RE = /^(?:[0-9a-f]{2})*$/;
+
+/** Lowercase hex, no 0x prefix, as the spec writes every hash and key in JSON. */
+export function toHex(bytes: Uint8Array): string {
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('hex');
+}
+
+/**
+ * Parses lowercase hex of an exact byte length. The input usually comes from a
+ * proof bundle, which an attacker controls, so uppercase, a 0x prefix, odd
+ * lengths and wrong lengths are all refused rather than normalised.
+ */
+export function fromHex(hex: unknown, length?: number, what = 'value'): Uint8Array {
+  if (typeof hex !== 'string' || !HEX_RE.test(hex)) {
+    throw new EvidenceError('EVIDENCE_BAD_HEX', `${what} must be lowercase hex without 0x`);
+  }
+  if (length !== undefined && hex.length !== length * 2) {
+    throw new EvidenceError('EVIDENCE_BAD_LENGTH', `${what} must be ${length} bytes, got ${hex.length / 2}`);
+  }
+  return new Uint8Array(Buffer.from(hex, 'hex'));
+}
+
+export function concatBytes(...parts: Uint8Array[]): Uint8Array {
+  let total = 0;
+  for (const p of parts) total += p.length;
+  const out = new Uint8Array(total);
+  let offset = 0;
+  for (const p of parts) {
+    out.set(p, offset);
+    offset += p.length;
+  }
+  return out;
+}
+
+export function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  let diff = 0;
+  for (let i = 0; i < a.length; i++) diff |= a[i]! ^ b[i]!;
+  return diff === 0;
+}
+
+export const utf8 = (s: string): Uint8Array => new TextEncoder().encode(s);
+
+/** Largest value the spec's u64 fields can carry losslessly as a JSON number. */
+export function assertUint(value: unknown, bits: 8 | 16 | 64, what: string): number {
+  const max = bits === 64 ? Number.MAX_SAFE_INTEGER : 2 ** bits - 1;
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < 0 || value > max) {
+    throw new EvidenceError('EVIDENCE_BAD_INTEGER', `${what} must be an integer in 0..${max}`);
+  }
+  return value;
+}
+
+export function writeUint64(out: Uint8Array, offset: number, value: number): void {
+  new DataView(out.buffer, out.byteOffset, out.byteLength).setBigUint64(offset, BigInt(value));
+}
+
+export function readUint64(bytes: Uint8Array, offset: number, what: string): number {
+  const v = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength).getBigUint64(offset);
+  if (v > BigInt(Number.MAX_SAFE_INTEGER)) {
+    throw new EvidenceError('EVIDENCE_BAD_INTEGER', `${what} exceeds 2^53-1`);
+  }
+  return Number(v);
+}
+
+export const ZERO32: Uint8Array = new Uint8Array(32);

@@ -1,0 +1,47 @@
+/**
+ * Every failure the core reports carries a stable string code. Callers (the
+ * gateway's HTTP error handler, the CLI, the verification page) switch on the
+ * code, never on the message, so messages may be improved without breaking them.
+ */
+export type ErrorCode =
+  | 'EVIDENCE_BAD_HEX'
+  | 'EVIDENCE_BAD_LENGTH'
+  | 'EVIDENCE_BAD_INTEGER'
+  | 'EVIDENCE_BAD_VERSION'
+  | 'EVIDENCE_UNKNOWN_KIND'
+  | 'EVIDENCE_BAD_JSON'
+  | 'EVIDENCE_BAD_ALG'
+  | 'MERKLE_EMPTY_TREE'
+  | 'MERKLE_INDEX_OUT_OF_RANGE'
+  | 'MERKLE_BAD_PATH_LENGTH'
+  | 'SM2_BAD_PRIVATE_KEY'
+  | 'SM2_BAD_PUBLIC_KEY'
+  | 'SM4_BAD_KEY'
+  | 'SM4_AUTH_FAILED'
+  | 'SM4_BAD_ENVELOPE'
+  | 'SM4_KEY_ERASED'
+  | 'HOP_BAD_TYPE'
+  | 'BUNDLE_BAD_FORMAT'
+  | 'BUNDLE_MALFORMED'
+  | 'ANCHOR_UNKNOWN_GATEWAY'
+  | 'ANCHOR_UNAUTHORIZED'
+  | 'ANCHOR_OUT_OF_ORDER'
+  | 'ANCHOR_FORK'
+  | 'ANCHOR_BAD_ALG'
+  | 'ANCHOR_BAD_SIGNATURE'
+  | 'ANCHOR_REJECTED'
+  | 'ANCHOR_UNAVAILABLE';
+
+export class EvidenceError extends Error {
+  readonly code: ErrorCode;
+
+  constructor(code: ErrorCode, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'EvidenceError';
+    this.code = code;
+  }
+}
+
+export function isEvidenceError(e: unknown): e is EvidenceError {
+  return e instanceof EvidenceError;
+}

@@ -1,0 +1,9 @@
+import { createHash } from 'node:crypto';
+
+/** SM3 (GB/T 32905) from node's OpenSSL: 32-byte digest of the concatenated parts. */
+export function sm3(...parts: Uint8Array[]): Uint8Array {
+  const h = createHash('sm3');
+  for (const p of parts) h.update(p);
+  const d = h.digest();
+  return new Uint8Array(d.buffer, d.byteOffset, d.byteLength);
+}

@@ -1,0 +1,25 @@
+// @evidence/core: the pure implementation of evidence proof format v1.
+// Imports no server, chain, database or queue.
+export * from './errors.js';
+export { toHex, fromHex, concatBytes, equalBytes, utf8, ZERO32 } from './encoding/bytes.js';
+export { jcs, jcsString } from './encoding/jcs.js';
+export { sm3 } from './hash/sm3.js';
+export { sm3Wasm } from './hash/sm3-wasm.js';
+export { keccak256 } from './hash/keccak.js';
+export { ALG_CODE, algFromCode, assertHashAlg, hashFor, type HashAlg, type HashFn } from './hash/alg.js';
+export * from './sm2/sm2.js';
+export * as sm4 from './sm4/envelope.js';
+export * from './kinds.js';
+export * from './ids.js';
+export * from './leaf.js';
+export { hashLeaf, hashChildren } from './merkle/hashing.js';
+export { MerkleTree } from './merkle/tree.js';
+export { rootFromInclusionProof, verifyInclusion, decomposeInclusionProof } from './merkle/verify.js';
+export * from './batch/header.js';
+export * from './hop/hop.js';
+export * from './hop/trace.js';
+export * from './bundle/types.js';
+export { parseBundle } from './bundle/parse.js';
+export { verifyBundle } from './bundle/verify.js';
+export { checkAnchor, type AnchorCheck } from './bundle/online.js';
+export type { Anchor, AnchoredBatch } from './ports/anchor.js';
