@@ -1,0 +1,30 @@
+/**
+ * `npm run bench`: runs every scripts/bench/*.bench.ts in turn, each in its own
+ * process so one benchmark's heap and JIT state cannot colour the next.
+ * `npm run bench -- merkle sm2` runs only the files whose names contain a word.
+ */
+import { spawnSync } from 'node:child_process';
+import { readdirSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const filters = process.argv.slice(2);
+const files = readdirSync(here)
+  .filter((f) => f.endsWith('.bench.ts'))
+  .filter((f) => filters.length === 0 || filters.some((w) => f.includes(w)))
+  .sort();
+
+let failed = 0;
+for (const file of files) {
+  console.log(`\n=== ${file} ===`);
+  const r = spawnSync(process.execPath, ['--import', 'tsx', '--expose-gc', join(here, file)], {
+    stdio: 'inherit',
+    env: { ...process.env, NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} --max-old-space-size=8192`.trim() },
+  });
+  if (r.status !== 0) {
+    failed++;
+    console.error(`${file} exited with ${r.status ?? r.signal}`);
+  }
+}
+process.exit(failed === 0 ? 0 : 1);
