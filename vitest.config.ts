@@ -8,6 +8,7 @@ export default defineConfig({
   },
   test: {
     include: ['**/*.test.ts'],
+    globalSetup: ['test/setup/build-core.ts'],
     exclude: ['**/node_modules/**', '**/dist/**'],
     testTimeout: 30_000,
     hookTimeout: 120_000,
