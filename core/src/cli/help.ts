@@ -1,0 +1,22 @@
+export const HELP = `evidence — 互联网医院存证证明工具 / evidence proof tool for internet hospitals
+
+用法 Usage:
+  evidence verify FILE... [--json] [--rpc URL [--contract ADDRESS]]
+      离线验证证明包（披露、叶子、包含证明、SM2 签名），给出 --rpc 时再在链上核对锚定。
+      Verify proof bundles offline (disclosure, leaf, inclusion, SM2 signature);
+      with --rpc, also check the anchor on an EVM chain.
+  evidence verify-trace FILE [--json]
+      验证跨机构请求的逐跳签名轨迹。FILE 为 { "hops": [...], "nodes": [{ "id", "publicKey" }] }。
+      Verify a signed hop trace; FILE holds { "hops": [...], "nodes": [...] }.
+  evidence keygen
+      生成 SM2 密钥对（JSON）。Generate an SM2 key pair (JSON).
+  evidence id CODE
+      机构或设备代码的 32 字节标识 SM3(code)。The 32-byte id SM3(code) of an institution or device code.
+  evidence hash --alg sm3|keccak256 FILE
+      文件摘要（FILE 为 - 时读标准输入）。Digest of a file (- reads standard input).
+
+退出码 Exit codes:
+  0 全部有效 all valid · 1 存在无效 some invalid · 2 用法错误或文件不可读 usage error or unreadable file
+
+规范 Specification: evidence proof format v1 (evidence-proof/1).
+`;
