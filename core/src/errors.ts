@@ -30,7 +30,13 @@ export type ErrorCode =
   | 'ANCHOR_BAD_ALG'
   | 'ANCHOR_BAD_SIGNATURE'
   | 'ANCHOR_REJECTED'
-  | 'ANCHOR_UNAVAILABLE';
+  | 'ANCHOR_UNAVAILABLE'
+  // EVM registries beside the anchor (contracts/): a revert's custom error name is in the message.
+  | 'CONSENT_REJECTED'
+  | 'CLAIM_REJECTED'
+  | 'CREDENTIAL_REJECTED'
+  | 'CHAIN_UNAVAILABLE'
+  | 'DEPLOYMENT_INVALID';
 
 export class EvidenceError extends Error {
   readonly code: ErrorCode;
