@@ -1,0 +1,214 @@
+import { ClassicLevel } from 'classic-level';
+import type { AnchorRef } from '@evidence/core';
+import type {
+  BatchRecord,
+  EvidenceRecord,
+  GatewayStore,
+  IdempotencyEntry,
+  LeafLocation,
+  NewRecord,
+  NonceEntry,
+  PendingLeaf,
+  Subscription,
+} from '../../ports/store.js';
+import {
+  decodeBatch,
+  decodeLocation,
+  decodePending,
+  decodeRecord,
+  encodeBatch,
+  encodeLocation,
+  encodePending,
+  encodeRecord,
+  seqKey,
+} from './codec.js';
+import { GroupCommit, type LevelOp } from './group-commit.js';
+
+/**
+ * Key layout (one LevelDB, prefixes keep each index in its own key range):
+ *   r!<id>            record                       q!<id>      pending leaf (leaf || receivedAt)
+ *   i!<client>\0<key> idempotency {id, digest}     x!<id>      location (seq || index)
+ *   b!<seq>           batch                        u!<seq>     batch not yet anchored
+ *   m!head            last closed {seq, hash}      m!anchored  contiguous anchored head
+ *   s!<id>            subscription                 n!<expiry>!<key>  nonce seen
+ * seq and expiry are 16 hex digits so lexicographic order is numeric order.
+ * Every write goes through one GroupCommit, synced, in submission order.
+ */
+export class LevelStore implements GatewayStore {
+  private readonly commit: GroupCommit;
+  /** Serialises markAnchored so the contiguous head is computed on a stable view. */
+  private anchorLock: Promise<void> = Promise.resolve();
+
+  private constructor(private readonly db: ClassicLevel<string, Uint8Array>) {
+    this.commit = new GroupCommit(db);
+  }
+
+  static async open(path: string): Promise<LevelStore> {
+    const db = new ClassicLevel<string, Uint8Array>(path, { keyEncoding: 'utf8', valueEncoding: 'view' });
+    await db.open();
+    return new LevelStore(db);
+  }
+
+  get stats(): { writes: number; operations: number } {
+    return { writes: this.commit.writes, operations: this.commit.operations };
+  }
+
+  async close(): Promise<void> {
+    await this.commit.drain();
+    await this.db.close();
+  }
+
+  // --- evidence -------------------------------------------------------------
+
+  append(records: NewRecord[]): Promise<void> {
+    const ops: LevelOp[] = [];
+    for (const r of records) {
+      ops.push({ type: 'put', key: `r!${r.id}`, value: encodeRecord(r) });
+      ops.push({ type: 'put', key: `q!${r.id}`, value: encodePending(r.leaf, r.receivedAt) });
+      if (r.idempotencyKey !== undefined) {
+        // The digest travels in the value so a reused key with other content is detected.
+        ops.push({ type: 'put', key: idemKey(r.client, r.idempotencyKey), value: json({ id: r.id, digest: r.idempotencyDigest ?? '' }) });
+      }
+    }
+    return this.commit.write(ops);
+  }
+
+  async getRecord(id: string): Promise<EvidenceRecord | null> {
+    const v = await this.db.get(`r!${id}`);
+    return v === undefined ? null : decodeRecord(id, v);
+  }
+
+  async findIdempotent(client: string, key: string): Promise<IdempotencyEntry | null> {
+    const v = await this.db.get(idemKey(client, key));
+    return v === undefined ? null : parse<IdempotencyEntry>(v);
+  }
+
+  async location(id: string): Promise<LeafLocation | null> {
+    const v = await this.db.get(`x!${id}`);
+    return v === undefined ? null : decodeLocation(v);
+  }
+
+  async pending(): Promise<PendingLeaf[]> {
+    const out: PendingLeaf[] = [];
+    for await (const [key, value] of this.db.iterator({ gt: 'q!', lt: 'q"' })) {
+      out.push({ id: key.slice(2), ...decodePending(value) });
+    }
+    // Keys are ids (UUIDv7, time-ordered); arrival order is receivedAt, ties by id.
+    return out.sort((a, b) => a.receivedAt - b.receivedAt || (a.id < b.id ? -1 : 1));
+  }
+
+  async erase(id: string, at: number): Promise<boolean> {
+    const record = await this.getRecord(id);
+    if (!record) return false;
+    const erased: EvidenceRecord = { ...record, sealedPayload: null, wrappedKey: null, salt: null, erasedAt: record.erasedAt ?? at };
+    await this.commit.write([{ type: 'put', key: `r!${id}`, value: encodeRecord(erased) }]);
+    return true;
+  }
+
+  // --- batches --------------------------------------------------------------
+
+  closeBatch(batch: BatchRecord, ids: string[]): Promise<void> {
+    const seq = batch.header.seq;
+    const ops: LevelOp[] = [
+      { type: 'put', key: `b!${seqKey(seq)}`, value: encodeBatch(batch) },
+      { type: 'put', key: `u!${seqKey(seq)}`, value: new Uint8Array(0) },
+      { type: 'put', key: 'm!head', value: json({ seq, headerHash: batch.headerHash }) },
+    ];
+    ids.forEach((id, index) => {
+      ops.push({ type: 'put', key: `x!${id}`, value: encodeLocation(seq, index) });
+      ops.push({ type: 'del', key: `q!${id}` });
+    });
+    return this.commit.write(ops);
+  }
+
+  async head(): Promise<{ seq: number; headerHash: string } | null> {
+    const v = await this.db.get('m!head');
+    return v === undefined ? null : parse<{ seq: number; headerHash: string }>(v);
+  }
+
+  async getBatch(seq: number): Promise<BatchRecord | null> {
+    const v = await this.db.get(`b!${seqKey(seq)}`);
+    return v === undefined ? null : decodeBatch(v);
+  }
+
+  markAnchored(seq: number, anchor: AnchorRef | null, at: number): Promise<void> {
+    const run = this.anchorLock.then(() => this.markAnchoredNow(seq, anchor, at));
+    this.anchorLock = run.catch(() => undefined);
+    return run;
+  }
+
+  private async markAnchoredNow(seq: number, anchor: AnchorRef | null, at: number): Promise<void> {
+    const batch = await this.getBatch(seq);
+    if (!batch) throw new Error(`batch ${seq} is not stored`);
+    if (batch.anchored && (batch.anchor !== null || anchor === null)) return;
+    const updated: BatchRecord = { ...batch, anchored: true, anchor, anchoredAt: batch.anchoredAt ?? at };
+    const ops: LevelOp[] = [
+      { type: 'put', key: `b!${seqKey(seq)}`, value: encodeBatch(updated) },
+      { type: 'del', key: `u!${seqKey(seq)}` },
+    ];
+    let headSeq = await this.anchoredHead();
+    if (seq === headSeq + 1) {
+      headSeq = seq;
+      // Later batches anchored out of order (a retried job) extend the head now.
+      const stillOpen = new Set(await this.unanchored());
+      const closed = (await this.head())?.seq ?? -1;
+      while (headSeq + 1 <= closed && !stillOpen.has(headSeq + 1)) headSeq++;
+      ops.push({ type: 'put', key: 'm!anchored', value: json(headSeq) });
+    }
+    await this.commit.write(ops);
+  }
+
+  async unanchored(): Promise<number[]> {
+    const out: number[] = [];
+    for await (const key of this.db.keys({ gt: 'u!', lt: 'u"' })) out.push(parseInt(key.slice(2), 16));
+    return out;
+  }
+
+  async anchoredHead(): Promise<number> {
+    const v = await this.db.get('m!anchored');
+    return v === undefined ? -1 : parse<number>(v);
+  }
+
+  // --- subscriptions ------------------------------------------------------
+
+  putSubscription(s: Subscription): Promise<void> {
+    return this.commit.write([{ type: 'put', key: `s!${s.id}`, value: json(s) }]);
+  }
+
+  async listSubscriptions(): Promise<Subscription[]> {
+    const out: Subscription[] = [];
+    for await (const value of this.db.values({ gt: 's!', lt: 's"' })) out.push(parse<Subscription>(value));
+    return out;
+  }
+
+  async deleteSubscription(id: string): Promise<boolean> {
+    if ((await this.db.get(`s!${id}`)) === undefined) return false;
+    await this.commit.write([{ type: 'del', key: `s!${id}` }]);
+    return true;
+  }
+
+  // --- nonces -------------------------------------------------------------
+
+  putNonces(entries: NonceEntry[]): Promise<void> {
+    return this.commit.write(
+      entries.map((n) => ({ type: 'put', key: `n!${seqKey(n.expiresAt)}!${n.key}`, value: new Uint8Array(0) }) as LevelOp),
+    );
+  }
+
+  async liveNonces(now: number): Promise<NonceEntry[]> {
+    const cutoff = `n!${seqKey(now)}`;
+    const expired: LevelOp[] = [];
+    for await (const key of this.db.keys({ gt: 'n!', lt: cutoff })) expired.push({ type: 'del', key });
+    if (expired.length > 0) await this.commit.write(expired);
+    const out: NonceEntry[] = [];
+    for await (const key of this.db.keys({ gte: cutoff, lt: 'n"' })) {
+      const bang = key.indexOf('!', 2);
+      out.push({ expiresAt: parseInt(key.slice(2, bang), 16), key: key.slice(bang + 1) });
+    }
+    return out;
+  }
+}
+
+const idemKey = (client: string, key: string): string => `i!${client}\u0000${key}`;
+const json = (v: unknown): Uint8Array => Buffer.from(JSON.stringify(v), 'utf8');
+const parse = <T>(v: Uint8Array): T => JSON.parse(Buffer.from(v.buffer, v.byteOffset, v.byteLength).toString('utf8')) as T;

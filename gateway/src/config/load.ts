@@ -1,0 +1,44 @@
+import { Value } from 'typebox/value';
+import { ConfigSchema, type GatewayConfig } from './schema.js';
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`invalid gateway configuration / 网关配置无效:\n  ${problems.join('\n  ')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+/**
+ * Reads the configuration from environment variables (strings), converts
+ * numbers and booleans, applies defaults and validates it. Cross-field rules
+ * the schema cannot express (EVM needs an RPC URL...) are checked here too.
+ */
+export function loadConfig(env: Record<string, string | undefined> = process.env, overrides: Partial<GatewayConfig> = {}): GatewayConfig {
+  const known = Object.keys(ConfigSchema.properties);
+  const raw: Record<string, unknown> = {};
+  for (const key of known) {
+    const value = env[key];
+    if (value !== undefined && value !== '') raw[key] = value;
+  }
+  Object.assign(raw, overrides);
+  const withDefaults = Value.Default(ConfigSchema, Value.Convert(ConfigSchema, raw));
+  const problems = Value.Errors(ConfigSchema, withDefaults).map((e) => `${e.instancePath.slice(1) || 'config'}: ${e.message}`);
+  if (problems.length > 0) throw new ConfigError(problems);
+  const config = withDefaults as GatewayConfig;
+  problems.push(...crossFieldProblems(config));
+  if (problems.length > 0) throw new ConfigError(problems);
+  return config;
+}
+
+function crossFieldProblems(c: GatewayConfig): string[] {
+  const out: string[] = [];
+  if (c.ANCHOR === 'evm') {
+    for (const key of ['EVM_RPC_URL', 'EVM_CONTRACT', 'EVM_PRIVATE_KEY'] as const) {
+      if (!c[key]) out.push(`${key}: required when ANCHOR=evm`);
+    }
+  }
+  if (c.ANCHOR === 'fabric' && !c.FABRIC_CONFIG) out.push('FABRIC_CONFIG: required when ANCHOR=fabric');
+  if (c.ANCHOR_WORKER === 'external' && !c.REDIS_URL) out.push('ANCHOR_WORKER: external needs REDIS_URL (jobs must outlive this process)');
+  if (c.DEV_TOKEN && !c.ALLOW_BEARER) out.push('DEV_TOKEN: set ALLOW_BEARER=true to use bearer tokens');
+  return out;
+}

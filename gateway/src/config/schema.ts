@@ -1,0 +1,51 @@
+import { Type, type Static } from 'typebox';
+
+/**
+ * Every setting of a gateway process, read from the environment and checked
+ * against this schema before anything starts. Names are the environment
+ * variable names; defaults are the embedded single-machine set-up.
+ */
+export const ConfigSchema = Type.Object({
+  GATEWAY_CODE: Type.String({ minLength: 1, maxLength: 64, description: 'Registered institution code, e.g. H330100001 / 机构登记代码' }),
+  DATA_DIR: Type.String({ minLength: 1, default: './data', description: 'LevelDB data and key folder / 数据与密钥目录' }),
+  HOST: Type.String({ default: '127.0.0.1' }),
+  PORT: Type.Integer({ minimum: 0, maximum: 65535, default: 8080 }),
+  LOG_LEVEL: Type.Union([Type.Literal('fatal'), Type.Literal('error'), Type.Literal('warn'), Type.Literal('info'), Type.Literal('debug'), Type.Literal('trace'), Type.Literal('silent')], { default: 'info' }),
+
+  BATCH_SIZE: Type.Integer({ minimum: 1, maximum: 65536, default: 1024 }),
+  BATCH_MAX_AGE_MS: Type.Integer({ minimum: 10, maximum: 3_600_000, default: 1000 }),
+
+  ANCHOR: Type.Union([Type.Literal('evm'), Type.Literal('fabric'), Type.Literal('none')], {
+    default: 'evm',
+    description: 'evm (default), fabric, or none (record and batch only; batches anchor once an anchor is configured)',
+  }),
+  EVM_RPC_URL: Type.Optional(Type.String({ minLength: 1 })),
+  EVM_CONTRACT: Type.Optional(Type.String({ pattern: '^0x[0-9a-fA-F]{40}$' })),
+  EVM_PRIVATE_KEY: Type.Optional(Type.String({ pattern: '^(0x)?[0-9a-fA-F]{64}$' })),
+  FABRIC_CONFIG: Type.Optional(Type.String({ minLength: 1, description: 'JSON file handed to createFabricAnchor' })),
+
+  REDIS_URL: Type.Optional(Type.String({ pattern: '^rediss?://' })),
+  QUEUE_PREFIX: Type.String({ default: 'evidence', pattern: '^[A-Za-z0-9_-]+$' }),
+  ANCHOR_WORKER: Type.Union([Type.Literal('embedded'), Type.Literal('external')], {
+    default: 'embedded',
+    description: 'external: a separate `worker` process anchors and delivers (needs REDIS_URL)',
+  }),
+
+  CLIENTS_FILE: Type.Optional(Type.String({ minLength: 1 })),
+  ALLOW_BEARER: Type.Boolean({ default: false, description: 'Accept bearer tokens (local development) / 允许开发用令牌' }),
+  DEV_TOKEN: Type.Optional(Type.String({ minLength: 16 })),
+  AUTH_WINDOW_MS: Type.Integer({ minimum: 1000, maximum: 3_600_000, default: 300_000 }),
+
+  BODY_LIMIT: Type.Integer({ minimum: 1024, default: 1_048_576 }),
+  BULK_BODY_LIMIT: Type.Integer({ minimum: 1024, default: 33_554_432 }),
+  BULK_MAX_ITEMS: Type.Integer({ minimum: 1, maximum: 100_000, default: 5000 }),
+  RATE_LIMIT_MAX: Type.Integer({ minimum: 1, default: 120_000 }),
+  RATE_LIMIT_WINDOW_MS: Type.Integer({ minimum: 1000, default: 60_000 }),
+
+  WEBHOOK_TIMEOUT_MS: Type.Integer({ minimum: 100, default: 10_000 }),
+  WEBHOOK_ATTEMPTS: Type.Integer({ minimum: 1, maximum: 100, default: 12 }),
+  /** Test-only fault injection: the process SIGKILLs itself at this point. */
+  FAULT_KILL_AT: Type.Optional(Type.Union([Type.Literal('after-anchor'), Type.Literal('after-close')])),
+});
+
+export type GatewayConfig = Static<typeof ConfigSchema>;

@@ -1,0 +1,122 @@
+import type { AnchorRef, BatchHeader } from '@evidence/core';
+
+/** One evidence record as the gateway keeps it. Binary fields are raw bytes. */
+export interface EvidenceRecord {
+  /** 16-byte UUIDv7, hex. */
+  id: string;
+  /** The 122 leaf bytes of spec section 4. */
+  leaf: Uint8Array;
+  /** SM4 envelope of JCS(payload) under the per-record key; null once erased. */
+  sealedPayload: Uint8Array | null;
+  /** The per-record key wrapped under the master key; null once erased. */
+  wrappedKey: Uint8Array | null;
+  /** The 32-byte commitment salt; null once erased. */
+  salt: Uint8Array | null;
+  /** The client that recorded it. */
+  client: string;
+  /** When the gateway acknowledged it (ms). */
+  receivedAt: number;
+  idempotencyKey?: string;
+  erasedAt?: number;
+}
+
+/** A record to append; with an idempotency key, the digest of the request it belongs to. */
+export interface NewRecord extends EvidenceRecord {
+  idempotencyDigest?: string;
+}
+
+/** A leaf waiting for a batch, in arrival order. */
+export interface PendingLeaf {
+  id: string;
+  leaf: Uint8Array;
+  receivedAt: number;
+}
+
+/** A closed batch: its signed header, its leaves in tree order, and the anchor once known. */
+export interface BatchRecord {
+  header: BatchHeader;
+  /** SM2 signature over headerBytes, hex. */
+  signature: string;
+  /** headerHash, hex. */
+  headerHash: string;
+  /** The leaf bytes in tree order, 122 bytes each, concatenated. */
+  leaves: Uint8Array;
+  /** When the first of its records was acknowledged (ms), for ack-to-anchor lag. */
+  oldestReceivedAt: number;
+  anchored: boolean;
+  /** The chain receipt; null when the batch was found on chain without one (anchored before a crash). */
+  anchor: AnchorRef | null;
+  anchoredAt: number | null;
+}
+
+/** Where a record sits: its batch and leaf index. */
+export interface LeafLocation {
+  seq: number;
+  index: number;
+}
+
+export interface IdempotencyEntry {
+  id: string;
+  /** SM3 of the request's canonical content, hex: a reused key with other content is a conflict. */
+  digest: string;
+}
+
+/**
+ * Evidence records and the pending queue. `append` resolves only once the
+ * records are durably on disk (fsync); that is when the gateway acknowledges.
+ */
+export interface EvidenceStore {
+  append(records: NewRecord[]): Promise<void>;
+  getRecord(id: string): Promise<EvidenceRecord | null>;
+  findIdempotent(client: string, key: string): Promise<IdempotencyEntry | null>;
+  location(id: string): Promise<LeafLocation | null>;
+  /** Every leaf not yet in a batch, in arrival order (used once at start). */
+  pending(): Promise<PendingLeaf[]>;
+  /** Erases the payload, its key and salt for good; false when the record is unknown. */
+  erase(id: string, at: number): Promise<boolean>;
+}
+
+/** Batches, written atomically with the records they take off the pending queue. */
+export interface BatchStore {
+  /** Stores the batch, the leaf locations, removes the leaves from pending and advances the head: one atomic, synced write. */
+  closeBatch(batch: BatchRecord, ids: string[]): Promise<void>;
+  /** The last closed batch, or null before the first. */
+  head(): Promise<{ seq: number; headerHash: string } | null>;
+  getBatch(seq: number): Promise<BatchRecord | null>;
+  markAnchored(seq: number, anchor: AnchorRef | null, at: number): Promise<void>;
+  /** Closed batches not yet anchored, ascending. */
+  unanchored(): Promise<number[]>;
+  /** The highest seq such that it and every batch before it are anchored; -1 when none. */
+  anchoredHead(): Promise<number>;
+}
+
+export interface Subscription {
+  id: string;
+  client: string;
+  url: string;
+  /** Kind names; empty means every kind. */
+  kinds: string[];
+  createdAt: number;
+}
+
+export interface SubscriptionStore {
+  putSubscription(s: Subscription): Promise<void>;
+  listSubscriptions(): Promise<Subscription[]>;
+  deleteSubscription(id: string): Promise<boolean>;
+}
+
+/** A signed request's nonce, kept until its window closes so a replay is refused even after a restart. */
+export interface NonceEntry {
+  key: string;
+  expiresAt: number;
+}
+
+export interface NonceStore {
+  putNonces(entries: NonceEntry[]): Promise<void>;
+  /** Nonces that have not expired at `now`; expired ones are dropped. */
+  liveNonces(now: number): Promise<NonceEntry[]>;
+}
+
+export interface GatewayStore extends EvidenceStore, BatchStore, SubscriptionStore, NonceStore {
+  close(): Promise<void>;
+}
