@@ -1,6 +1,5 @@
 import { EvidenceError } from '../errors.js';
 import { hashFor, type HashAlg, type HashFn } from '../hash/alg.js';
-import { hashLeaf } from './hashing.js';
 
 const HASH_LEN = 32;
 
@@ -29,7 +28,14 @@ export class MerkleTree {
   static fromLeaves(alg: HashAlg, leaves: readonly Uint8Array[]): MerkleTree {
     const h = hashFor(alg);
     const level0 = new Uint8Array(leaves.length * HASH_LEN);
-    leaves.forEach((leaf, i) => level0.set(hashLeaf(h, leaf), i * HASH_LEN));
+    // Leaves are 122 bytes in practice: hash 0x00 || leaf from one reused buffer,
+    // a single call into the hash per leaf.
+    let scratch = new Uint8Array(1 + 122);
+    leaves.forEach((leaf, i) => {
+      if (leaf.length + 1 !== scratch.length) scratch = new Uint8Array(1 + leaf.length);
+      scratch.set(leaf, 1);
+      level0.set(h(scratch), i * HASH_LEN);
+    });
     return MerkleTree.build(alg, h, level0, leaves.length);
   }
 

@@ -49,11 +49,46 @@ export function isValidSm2PublicKey(publicKey: unknown): publicKey is string {
   }
 }
 
+/**
+ * Precomputes multiples of a public key (window 4: about 8 ms once, then each
+ * verification takes about 1.1 ms instead of 5 ms; window 8 would cost 75 ms).
+ */
 export function prepareSm2PublicKey(publicKey: string): Sm2PreparedKey {
   if (!isValidSm2PublicKey(publicKey)) {
     throw new EvidenceError('SM2_BAD_PUBLIC_KEY', 'public key is not an uncompressed point on the SM2 curve');
   }
-  return { publicKey, point: sm2lib.precomputePublicKey(publicKey) };
+  return { publicKey, point: sm2lib.precomputePublicKey(publicKey, 4) };
+}
+
+// Verifiers meet the same few keys again and again (one per gateway and node),
+// so prepared keys are kept in a small LRU. Only keys that passed validation
+// enter it, and it is bounded, so hostile input cannot grow it without limit.
+const PREPARED_CACHE_SIZE = 256;
+const preparedCache = new Map<string, Sm2PreparedKey>();
+
+// A key met once is verified without precomputation (a one-off bundle should
+// not pay 8 ms to save 4); a key met twice is worth preparing.
+const seenOnce = new Set<string>();
+
+/** The key to verify with: a prepared key when this key recurs, else the validated hex key. */
+function verificationKey(publicKey: string): Sm2PreparedKey['point'] | string | undefined {
+  const hit = preparedCache.get(publicKey);
+  if (hit) {
+    preparedCache.delete(publicKey);
+    preparedCache.set(publicKey, hit);
+    return hit.point;
+  }
+  if (!isValidSm2PublicKey(publicKey)) return undefined;
+  if (!seenOnce.has(publicKey)) {
+    if (seenOnce.size >= PREPARED_CACHE_SIZE) seenOnce.clear();
+    seenOnce.add(publicKey);
+    return publicKey;
+  }
+  seenOnce.delete(publicKey);
+  const prepared = prepareSm2PublicKey(publicKey);
+  preparedCache.set(publicKey, prepared);
+  if (preparedCache.size > PREPARED_CACHE_SIZE) preparedCache.delete(preparedCache.keys().next().value!);
+  return prepared.point;
 }
 
 /**
@@ -85,13 +120,8 @@ export function sm2Verify(message: Uint8Array, signature: Uint8Array, publicKey:
     const r = BigInt('0x' + sigHex.slice(0, 64));
     const s = BigInt('0x' + sigHex.slice(64));
     if (r === 0n || r >= N || s === 0n || s >= N) return false;
-    let key: string | Sm2PreparedKey['point'];
-    if (typeof publicKey === 'string') {
-      if (!isValidSm2PublicKey(publicKey)) return false;
-      key = publicKey;
-    } else {
-      key = publicKey.point;
-    }
+    const key = typeof publicKey === 'string' ? verificationKey(publicKey) : publicKey.point;
+    if (key === undefined) return false;
     return sm2lib.doVerifySignature(message, sigHex, key, {
       hash: true,
       der: false,
