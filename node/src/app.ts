@@ -1,0 +1,47 @@
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import Fastify, { type FastifyInstance, type FastifyPluginAsync, type FastifyServerOptions } from 'fastify';
+import { routingErrorHandler } from './http/error-handler.js';
+import type { RoutingNode } from './routing-node.js';
+import { forwardRoute } from './routes/forward.js';
+import { peerRoutes } from './routes/peer.js';
+import { traceRoute } from './routes/traces.js';
+
+export interface NodeAppOptions {
+  node: RoutingNode;
+}
+
+/**
+ * The routing node's HTTP surface as a plugin:
+ *   GET  /healthz, /metrics
+ *   POST /v1/forward            the forwarding path (node to node, gateway to node)
+ *   POST /v1/peer/update        path-vector updates from neighbours (signed)
+ *   POST /v1/publish            service publications from gateways (signed)
+ *   GET  /v1/traces/:requestId  a trace seen by this node, as { hops, nodes }
+ */
+export const nodeApp: FastifyPluginAsync<NodeAppOptions> = async (app, { node }) => {
+  app.setErrorHandler(routingErrorHandler(node.id));
+  app.setNotFoundHandler((request, reply) => {
+    void reply.code(404).send({ code: 'NOT_FOUND', message: `no route ${request.method} ${request.url}`, by: node.id });
+  });
+
+  app.get('/healthz', async () => node.health());
+  app.get('/metrics', async (_request, reply) => {
+    void reply.type(node.metrics.registry.contentType);
+    return node.metrics.registry.metrics();
+  });
+
+  const typed = app.withTypeProvider<TypeBoxTypeProvider>();
+  await typed.register(forwardRoute, { node });
+  await typed.register(traceRoute, { node });
+  await app.register(peerRoutes, { node });
+};
+
+/** A Fastify instance serving one routing node; server.ts only adds listen(). */
+export async function buildNodeServer(node: RoutingNode, options: FastifyServerOptions = {}): Promise<FastifyInstance> {
+  const app = Fastify({ bodyLimit: node.limits.bodyBytes, forceCloseConnections: true, ...options });
+  await app.register(nodeApp, { node });
+  app.addHook('onClose', async () => {
+    await node.stop(true);
+  });
+  return app;
+}

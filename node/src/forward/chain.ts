@@ -1,0 +1,101 @@
+import { HOP_TYPE, requestDigest, toHex, verifyTrace, type Hop, type KeyLookup } from '@evidence/core';
+import { RoutingError } from '../errors.js';
+
+/** The request as the destination service will receive it; the digest of spec section 7 covers exactly this. */
+export interface ForwardedRequest {
+  method: string;
+  /** Request target at the destination service, query string included, e.g. "/patients/42?scope=lab". */
+  path: string;
+  /** A JSON value; absent means no body. */
+  body?: unknown;
+}
+
+export interface ChainCheck {
+  /** The chain received so far: origin, forward*. Every field is attacker-controlled. */
+  hops: readonly Hop[];
+  /** Id of the node or gateway checking it: the chain must hand the request to it. */
+  self: string;
+  request: ForwardedRequest;
+  /** Registered keys of every signer in the chain. */
+  keys: KeyLookup;
+  /** The longest chain this receiver accepts before adding its own hop. */
+  maxHops: number;
+  /** When given, refuse an origin hop older than this (bounds replay windows). */
+  maxAgeMs?: number;
+  now?: number;
+}
+
+/**
+ * What a routing node (or the destination gateway) checks before adding its
+ * hop. Cheap checks first, so a forged 10 000-hop chain costs no signature
+ * verification. Throws a RoutingError naming the hop to blame; returns the
+ * hop hashes, the last of which the receiver's hop links to.
+ */
+export function checkChain(c: ChainCheck): string[] {
+  const { hops, self } = c;
+  if (hops.length === 0) throw new RoutingError('HOP_INVALID', 'hop 0: incomplete (no origin hop)', { hop: 0, check: 'incomplete' });
+  if (hops.length >= c.maxHops) {
+    throw new RoutingError('ROUTE_HOP_LIMIT', `the chain already has ${hops.length} hops; this receiver accepts at most ${c.maxHops - 1}`, {
+      hop: hops.length - 1,
+      node: hops[hops.length - 1]!.node,
+    });
+  }
+
+  const result = verifyTrace(hops, c.keys, { complete: false });
+  if (!result.valid) {
+    throw new RoutingError('HOP_INVALID', result.message, { hop: result.hop, check: result.check, node: hops[result.hop]?.node });
+  }
+  const lastIndex = hops.length - 1;
+  const last = hops[lastIndex]!;
+  if (last.type !== HOP_TYPE.origin && last.type !== HOP_TYPE.forward) {
+    throw new RoutingError('HOP_INVALID', `hop ${lastIndex}: type order (a ${last.type === HOP_TYPE.deliver ? 'deliver' : 'response'} hop cannot be forwarded)`, {
+      hop: lastIndex,
+      check: 'type order',
+      node: last.node,
+    });
+  }
+  if (last.next !== self) {
+    throw new RoutingError('HOP_MISDIRECTED', `hop ${lastIndex}: next (the request is addressed to ${last.next}, not to this receiver)`, {
+      hop: lastIndex,
+      check: 'next',
+      node: last.node,
+    });
+  }
+  const seen = hops.findIndex((h) => h.node === self);
+  if (seen >= 0) {
+    throw new RoutingError('ROUTE_LOOP', `hop ${seen}: this receiver already signed this request; forwarding it again would loop`, {
+      hop: lastIndex,
+      check: 'loop',
+      node: last.node,
+    });
+  }
+  if (c.maxAgeMs !== undefined) {
+    const age = (c.now ?? Date.now()) - hops[0]!.ts;
+    if (age > c.maxAgeMs) {
+      throw new RoutingError('HOP_INVALID', `hop 0: expired (the origin hop is ${age} ms old)`, { hop: 0, check: 'expired', node: hops[0]!.node });
+    }
+  }
+
+  // The digest: every request hop must sign the same one, and it must be the
+  // digest of the request actually received. The first hop whose digest
+  // differs from its predecessor's changed the request; if they all agree but
+  // the request does not match, the last signer handed over a different body.
+  for (let i = 1; i < hops.length; i++) {
+    if (hops[i]!.digest !== hops[0]!.digest) {
+      throw new RoutingError('HOP_DIGEST_MISMATCH', `hop ${i}: digest (signs a request other than the origin's)`, {
+        hop: i,
+        check: 'digest',
+        node: hops[i]!.node,
+      });
+    }
+  }
+  const received = toHex(requestDigest(c.request.method, c.request.path, c.request.body));
+  if (received !== last.digest) {
+    throw new RoutingError('HOP_DIGEST_MISMATCH', `hop ${lastIndex}: digest (the request received is not the one the chain signed; hop ${lastIndex}'s signer sent it)`, {
+      hop: lastIndex,
+      check: 'digest',
+      node: last.node,
+    });
+  }
+  return result.hopHashes;
+}

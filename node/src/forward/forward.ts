@@ -1,0 +1,121 @@
+import { HOP_TYPE, type Hop } from '@evidence/core';
+import { RoutingError } from '../errors.js';
+import { HttpClient, TransportError, type HttpAnswer } from '../http/client.js';
+import { appendHop, type HopSigner } from './hops.js';
+import { errorBodyValidator, forwardResponseValidator, type ForwardRequest } from './protocol.js';
+
+/** A next hop: a neighbour node (POST /v1/forward) or an attached gateway (POST /v1/deliver). */
+export interface ForwardTarget {
+  id: string;
+  url: string;
+  kind: 'node' | 'gateway';
+}
+
+export interface ForwardAttempt {
+  signer: HopSigner;
+  client: HttpClient;
+  /** The request as received, its chain already checked. */
+  request: ForwardRequest;
+  /** hopHash of the chain's last hop. */
+  prevHash: string;
+  /** Best first; the next is tried only when one cannot be reached. */
+  targets: readonly ForwardTarget[];
+  budgetMs: number;
+  maxResponseBytes: number;
+  onUnreachable(target: ForwardTarget, reason: string): void;
+}
+
+export interface ForwardResult {
+  status: number;
+  /** The next hop's answer, passed back unchanged. */
+  body: Buffer;
+  /** The complete trace, on success. */
+  trace?: Hop[];
+}
+
+/** Time left for the answer to travel back through this hop. */
+const RETURN_MARGIN_MS = 25;
+
+/**
+ * Signs this node's forward hop towards the first target and sends the
+ * request on. A target that cannot be reached (refused, reset) is reported
+ * and the next one tried with a new hop naming it; a target that does not
+ * answer in time is not retried, since it may still be working on it.
+ */
+export async function forwardThrough(a: ForwardAttempt): Promise<ForwardResult> {
+  const started = Date.now();
+  const hops = a.request.hops as Hop[];
+  const last = hops[hops.length - 1]!;
+  const failures: string[] = [];
+  for (const target of a.targets) {
+    const hop = appendHop(a.signer, hops, a.prevHash, HOP_TYPE.forward, target.id, last.digest);
+    const sent = [...hops, hop];
+    for (let attempt = 0; attempt < 2; attempt++) {
+      const left = Math.floor(a.budgetMs - (Date.now() - started));
+      if (left <= RETURN_MARGIN_MS) throw new RoutingError('NEXT_HOP_TIMEOUT', 'the time budget of the request ran out');
+      const body = JSON.stringify({
+        destination: a.request.destination,
+        request: a.request.request,
+        hops: sent,
+        timeoutMs: left - RETURN_MARGIN_MS,
+      });
+      let answer: HttpAnswer;
+      try {
+        answer = await a.client.post(target.url, body, { timeoutMs: left, maxResponseBytes: a.maxResponseBytes });
+      } catch (e) {
+        if (!(e instanceof TransportError)) throw e;
+        if (e.kind === 'timeout') throw new RoutingError('NEXT_HOP_TIMEOUT', `next hop ${target.id} did not answer in ${left} ms`);
+        if (e.kind === 'too-large') throw new RoutingError('NEXT_HOP_BAD_RESPONSE', e.message);
+        // A reset may be a pooled connection the peer had just closed: one retry.
+        if (e.kind === 'reset' && attempt === 0) continue;
+        failures.push(`${target.id.slice(0, 16)}: ${e.message}`);
+        a.onUnreachable(target, e.message);
+        break;
+      }
+      return interpret(answer, sent, target);
+    }
+  }
+  throw new RoutingError('ROUTE_UNREACHABLE', `no next hop could be reached (${failures.join('; ') || 'no route'})`);
+}
+
+/** The next hop's answer is untrusted: it must be a trace extending exactly what was sent, or a coded refusal. */
+function interpret(answer: HttpAnswer, sent: readonly Hop[], target: ForwardTarget): ForwardResult {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(answer.body.toString('utf8'));
+  } catch {
+    throw new RoutingError('NEXT_HOP_BAD_RESPONSE', `next hop ${target.id} answered ${answer.status} with a body that is not JSON`);
+  }
+  if (answer.status === 200) {
+    if (!forwardResponseValidator.Check(parsed)) {
+      throw new RoutingError('NEXT_HOP_BAD_RESPONSE', `next hop ${target.id} answered with something other than a response and its trace`);
+    }
+    const trace = parsed.hops as Hop[];
+    const extends_ = trace.length >= sent.length + 2 && sent.every((h, i) => sameHop(h, trace[i]!));
+    if (!extends_ || trace[trace.length - 1]!.type !== HOP_TYPE.response) {
+      throw new RoutingError('NEXT_HOP_BAD_RESPONSE', `the trace from ${target.id} does not extend the chain this node sent`, {
+        hop: sent.length,
+        check: 'prefix',
+        node: target.id,
+      });
+    }
+    return { status: 200, body: answer.body, trace };
+  }
+  if (answer.status >= 400 && errorBodyValidator.Check(parsed)) return { status: answer.status, body: answer.body };
+  throw new RoutingError('NEXT_HOP_BAD_RESPONSE', `next hop ${target.id} answered ${answer.status} without a coded error`);
+}
+
+function sameHop(a: Hop, b: Hop): boolean {
+  return (
+    a.signature === b.signature &&
+    a.v === b.v &&
+    a.type === b.type &&
+    a.requestId === b.requestId &&
+    a.index === b.index &&
+    a.node === b.node &&
+    a.next === b.next &&
+    a.ts === b.ts &&
+    a.digest === b.digest &&
+    a.prev === b.prev
+  );
+}

@@ -1,0 +1,40 @@
+import { HOP_VERSION, signHop, toHex, ZERO32, type Hop, type HopType } from '@evidence/core';
+
+/** A node or gateway able to sign hops: its id and SM2 key pair. */
+export interface HopSigner {
+  readonly id: string;
+  readonly privateKey: string;
+  readonly publicKey: string;
+}
+
+export const ZERO_ID = toHex(ZERO32);
+
+/** Hop 0, signed by the originating gateway. */
+export function originHop(signer: HopSigner, requestId: string, next: string, digest: string, ts = Date.now()): Hop {
+  return signHop(
+    { v: HOP_VERSION, type: 1, requestId, index: 0, node: signer.id, next, ts, digest, prev: ZERO_ID },
+    signer.privateKey,
+    signer.publicKey,
+  );
+}
+
+/**
+ * The next hop of a checked chain. `prevHash` is the hopHash of the last hop
+ * (returned by checkChain). `next` is zero on deliver and response hops.
+ */
+export function appendHop(
+  signer: HopSigner,
+  chain: readonly Hop[],
+  prevHash: string,
+  type: HopType,
+  next: string,
+  digest: string,
+  ts = Date.now(),
+): Hop {
+  const last = chain[chain.length - 1]!;
+  return signHop(
+    { v: HOP_VERSION, type, requestId: last.requestId, index: chain.length, node: signer.id, next, ts, digest, prev: prevHash },
+    signer.privateKey,
+    signer.publicKey,
+  );
+}

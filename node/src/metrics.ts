@@ -1,0 +1,54 @@
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+
+/**
+ * Prometheus metrics of one routing node. Each node owns its registry, so
+ * several nodes in one process (tests, the demo network) do not mix figures.
+ */
+export class NodeMetrics {
+  readonly registry = new Registry();
+  readonly forwarded: Counter<'outcome'>;
+  readonly forwardSeconds: Histogram<'outcome'>;
+  readonly peerMessages: Counter<'kind' | 'outcome'>;
+  readonly routes: Gauge;
+  readonly neighboursUp: Gauge;
+
+  constructor(labels: { node: string }, sources: { routes: () => number; neighboursUp: () => number }, defaults = false) {
+    this.registry.setDefaultLabels(labels);
+    if (defaults) collectDefaultMetrics({ register: this.registry });
+    this.forwarded = new Counter({
+      name: 'evidence_node_forwarded_total',
+      help: 'Requests handled on the forwarding path, by outcome (ok or an error code)',
+      labelNames: ['outcome'],
+      registers: [this.registry],
+    });
+    this.forwardSeconds = new Histogram({
+      name: 'evidence_node_forward_seconds',
+      help: 'Time from receiving a request to answering it, including every later hop',
+      labelNames: ['outcome'],
+      buckets: [0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+      registers: [this.registry],
+    });
+    this.peerMessages = new Counter({
+      name: 'evidence_node_peer_messages_total',
+      help: 'Route updates and publications received, by kind and outcome',
+      labelNames: ['kind', 'outcome'],
+      registers: [this.registry],
+    });
+    this.routes = new Gauge({
+      name: 'evidence_node_routes',
+      help: 'Destinations (institution/service) with a route',
+      registers: [this.registry],
+      collect() {
+        this.set(sources.routes());
+      },
+    });
+    this.neighboursUp = new Gauge({
+      name: 'evidence_node_neighbours_up',
+      help: 'Neighbours whose last update was accepted',
+      registers: [this.registry],
+      collect() {
+        this.set(sources.neighboursUp());
+      },
+    });
+  }
+}

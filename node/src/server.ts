@@ -1,0 +1,65 @@
+/**
+ * evidence-node: runs one routing node from its configuration file.
+ *
+ *   evidence-node CONFIG.json          start, print one JSON "ready" line, serve until SIGTERM
+ *   evidence-node CONFIG.json --init   create the node key if needed, print { code, id, publicKey }, exit
+ */
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { FastifyInstance } from 'fastify';
+import { buildNodeServer } from './app.js';
+import { nodeSettings, parseNodeConfig } from './config.js';
+import { loadOrCreateKey } from './keys/key-file.js';
+import { openKeySource } from './keys/open.js';
+import { RoutingNode, type Log } from './routing-node.js';
+
+const HELP = `用法 usage: evidence-node CONFIG.json [--init]
+  启动一个服务路由设备 (routing node) / start one routing node
+  --init  只生成并打印节点密钥 / only create and print the node key`;
+
+async function main(argv: string[]): Promise<void> {
+  const file = argv.find((a) => !a.startsWith('--'));
+  if (!file || argv.includes('--help')) {
+    console.log(HELP);
+    process.exitCode = file ? 0 : 2;
+    return;
+  }
+  const config = parseNodeConfig(JSON.parse(await readFile(file, 'utf8')));
+  const settings = nodeSettings(config);
+  const key = await loadOrCreateKey(config.dataDir ?? join('.local', 'nodes', config.code));
+  if (argv.includes('--init')) {
+    console.log(JSON.stringify({ code: settings.code, id: settings.id, publicKey: key.publicKey, created: key.created }));
+    return;
+  }
+  const source = await openKeySource(config);
+  // The node logs through the server's logger, which exists only once the node does.
+  const server: { app?: FastifyInstance } = {};
+  const log: Log = {
+    info: (obj, msg) => server.app?.log.info(obj, msg),
+    warn: (obj, msg) => server.app?.log.warn(obj, msg),
+  };
+  const node = new RoutingNode({
+    settings,
+    signer: { id: settings.id, privateKey: key.privateKey, publicKey: key.publicKey },
+    keys: source.keys,
+    codes: source.codes,
+    log,
+    defaultMetrics: true,
+  });
+  const app = await buildNodeServer(node, { logger: { level: process.env.LOG_LEVEL ?? 'warn' } });
+  server.app = app;
+  const address = await app.listen({ host: config.host ?? '127.0.0.1', port: config.port ?? 0 });
+  node.start();
+  console.log(JSON.stringify({ ready: true, code: settings.code, id: settings.id, url: address, publicKey: key.publicKey }));
+  const shutdown = (): void => {
+    void app.close().then(() => process.exit(0));
+  };
+  process.once('SIGTERM', shutdown);
+  process.once('SIGINT', shutdown);
+}
+
+main(process.argv.slice(2)).catch((e: unknown) => {
+  const err = e as { code?: string; message?: string };
+  console.error(JSON.stringify({ ready: false, code: err.code ?? 'INTERNAL', message: err.message ?? String(e) }));
+  process.exit(1);
+});
