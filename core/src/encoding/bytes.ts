@@ -2,9 +2,16 @@ import { EvidenceError } from '../errors.js';
 
 const HEX_RE = /^(?:[0-9a-f]{2})*$/;
 
-/** Lowercase hex, no 0x prefix, as the spec writes every hash and key in JSON. */
+const HEX_BYTE = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
+
+/**
+ * Lowercase hex, no 0x prefix, as the spec writes every hash and key in JSON.
+ * Written without Buffer so the same core runs in the offline verification page.
+ */
 export function toHex(bytes: Uint8Array): string {
-  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('hex');
+  let out = '';
+  for (let i = 0; i < bytes.length; i++) out += HEX_BYTE[bytes[i]!];
+  return out;
 }
 
 /**
@@ -19,7 +26,9 @@ export function fromHex(hex: unknown, length?: number, what = 'value'): Uint8Arr
   if (length !== undefined && hex.length !== length * 2) {
     throw new EvidenceError('EVIDENCE_BAD_LENGTH', `${what} must be ${length} bytes, got ${hex.length / 2}`);
   }
-  return new Uint8Array(Buffer.from(hex, 'hex'));
+  const out = new Uint8Array(hex.length / 2);
+  for (let i = 0; i < out.length; i++) out[i] = parseInt(hex.substr(i * 2, 2), 16);
+  return out;
 }
 
 export function concatBytes(...parts: Uint8Array[]): Uint8Array {

@@ -1,0 +1,91 @@
+/**
+ * `npm run build:verifier`: builds the offline verification page as ONE
+ * self-contained HTML file (gateway/web/dist/evidence-verifier.html) that works
+ * opened from disk with no network. It bundles the real core verifier and the
+ * real EVM adapter (for the optional online check); two modules that reach for
+ * node's APIs get browser stand-ins:
+ *   core/src/hash/sm3.ts             -> core/src/hash/sm3-browser.ts (the WASM SM3)
+ *   @evidence/contracts               -> its evm-anchor module alone
+ *   contracts/src/artifacts.ts        -> the contracts' ABIs, inlined at build time
+ * Any other node: import fails the build, so nothing else can slip in.
+ */
+import { build, type Plugin } from 'esbuild';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const outFile = process.argv[2] ?? join(root, 'gateway/web/dist/evidence-verifier.html');
+
+const browserStandIns: Plugin = {
+  name: 'browser-stand-ins',
+  setup(b) {
+    const coreSm3 = join(root, 'core/src/hash/sm3.ts');
+    b.onResolve({ filter: /sm3\.js$/ }, (args) =>
+      resolve(args.resolveDir, args.path.replace(/\.js$/, '.ts')) === coreSm3
+        ? { path: join(root, 'core/src/hash/sm3-browser.ts') }
+        : undefined,
+    );
+    // ids.ts (UUIDv7) and sm4/envelope.ts are gateway-side and never called by the
+    // page; the core index still imports them, so their node:crypto resolves to a
+    // module that throws if anything ever calls into it.
+    const gatewaySide = [join(root, 'core/src/ids.ts'), join(root, 'core/src/sm4/envelope.ts')];
+    b.onResolve({ filter: /^node:crypto$/ }, (args) =>
+      gatewaySide.includes(args.importer) ? { path: 'node-crypto', namespace: 'unavailable' } : undefined,
+    );
+    b.onLoad({ filter: /.*/, namespace: 'unavailable' }, () => ({
+      contents: `const no = () => { throw new Error('not available in the verification page'); };
+export const randomBytes = no, createCipheriv = no, createDecipheriv = no, createHmac = no, timingSafeEqual = no;`,
+      loader: 'js',
+    }));
+    // The page needs only the Anchor adapter, not deployment or the local chain.
+    b.onResolve({ filter: /^@evidence\/contracts$/ }, () => ({ path: join(root, 'contracts/src/evm-anchor.ts') }));
+    b.onResolve({ filter: /^\.\/artifacts\.js$/ }, (args) =>
+      args.importer.includes(join('contracts', 'src')) ? { path: 'artifacts', namespace: 'inline-abi' } : undefined,
+    );
+    b.onLoad({ filter: /.*/, namespace: 'inline-abi' }, () => {
+      const names = ['EvidenceAnchor', 'ConsentRegistry', 'ClaimVerifier', 'CredentialRegistry'];
+      const abis = Object.fromEntries(
+        names.map((n) => [
+          n,
+          (JSON.parse(readFileSync(join(root, `contracts/artifacts/solidity/${n}.sol/${n}.json`), 'utf8')) as { abi: unknown }).abi,
+        ]),
+      );
+      return {
+        contents: `import { Interface } from 'ethers';
+const abis = ${JSON.stringify(abis)};
+export const CONTRACT_NAMES = ${JSON.stringify(names)};
+export function contractInterface(name) {
+  if (!abis[name]) throw new Error('contract ABI not bundled in the page: ' + name);
+  return new Interface(abis[name]);
+}`,
+        loader: 'js',
+        resolveDir: join(root, 'contracts/src'),
+      };
+    });
+    b.onResolve({ filter: /^node:/ }, (args) => ({
+      errors: [{ text: `${args.path} imported by ${args.importer} cannot run in the browser page` }],
+    }));
+  },
+};
+
+const result = await build({
+  entryPoints: [join(root, 'gateway/web/verifier/page.ts')],
+  bundle: true,
+  write: false,
+  format: 'esm',
+  platform: 'browser',
+  target: 'es2022',
+  minify: true,
+  conditions: ['source'],
+  legalComments: 'none',
+  plugins: [browserStandIns],
+  logLevel: 'warning',
+});
+
+const js = result.outputFiles[0]!.text.replace(/<\/script/gi, '<\\/script');
+const template = readFileSync(join(root, 'gateway/web/verifier/index.html'), 'utf8');
+const html = template.replace('/*BUNDLE*/', () => js);
+mkdirSync(dirname(outFile), { recursive: true });
+writeFileSync(outFile, html);
+console.log(`verification page: ${outFile} (${(html.length / 1024).toFixed(0)} KiB)`);
