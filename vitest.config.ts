@@ -1,3 +1,4 @@
+import { defaultServerConditions } from 'vite';
 import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
@@ -6,6 +7,9 @@ export default defineConfig({
     // condition, so tests run against src/ without a build step.
     conditions: ['source'],
   },
+  // Since Vite 6 resolve.conditions applies to the browser environment only;
+  // tests run in the SSR one, so the "source" condition is repeated there.
+  ssr: { resolve: { conditions: ['source', ...defaultServerConditions] } },
   test: {
     include: ['**/*.test.ts'],
     globalSetup: ['test/setup/build-core.ts'],
