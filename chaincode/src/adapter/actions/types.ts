@@ -1,0 +1,41 @@
+import type { Leaf } from '@evidence/core';
+
+/** An evidence item: a leaf and its inclusion proof in the anchored batch (gateway, seq). */
+export interface EvidenceItemInput {
+  gateway: string;
+  seq: number;
+  leaf: Leaf;
+  inclusion: { index: number; size: number; path: string[] };
+}
+
+export interface ConsentGrant {
+  /** The recording gateway: the patient's. */
+  gateway: string;
+  /** The insurer's account. */
+  grantee: string;
+  /** Evidence kind codes the grant covers. */
+  kinds: number[];
+  /** Expiry, ms since the epoch. */
+  expiresAt: number;
+  /** The anchored `consent` leaf that records the grant. */
+  evidence: EvidenceItemInput;
+}
+
+export interface ClaimSubmission {
+  /** The insurer's claim number: 1..64 of [A-Za-z0-9._:-]. */
+  id: string;
+  subject: string;
+  items: EvidenceItemInput[];
+}
+
+export interface CredentialIssue {
+  /** 1..64 of [A-Za-z0-9._:-]. */
+  id: string;
+  /** The issuing institution's gateway id. */
+  issuer: string;
+  practitioner: string;
+  role: 'doctor' | 'pharmacist' | 'nurse' | 'technician';
+  licenceDigest: string;
+  validFrom: number;
+  validUntil: number;
+}

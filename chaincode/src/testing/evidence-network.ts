@@ -1,0 +1,76 @@
+import { entityId, generateSm2KeyPair, toHex } from '@evidence/core';
+import { registerGateway } from '../adapter/actions/register-gateway.js';
+import { initLedger } from '../adapter/actions/init-ledger.js';
+import { whoAmI } from '../adapter/actions/who-am-i.js';
+import { createFabricAnchor, type FabricAnchor } from '../adapter/fabric-anchor.js';
+import type { ChaincodePort } from '../adapter/port.js';
+import { createChaincode } from '../chaincode.js';
+import { createTestCa, type TestCa, type TestIdentity } from './certificates.js';
+import { InMemoryFabric, type InMemoryFabricOptions } from './network.js';
+
+/** A gateway registered on the in-memory network: its code, id, SM2 keys and Fabric identity. */
+export interface RegisteredGateway {
+  code: string;
+  id: string;
+  privateKey: string;
+  publicKey: string;
+  identity: TestIdentity;
+  account: string;
+  /** The chaincode as this gateway's identity. */
+  port: ChaincodePort;
+}
+
+export interface EvidenceNetwork {
+  fabric: InMemoryFabric;
+  ca: TestCa;
+  /** The identity that called InitLedger. */
+  governor: TestIdentity;
+  governorPort: ChaincodePort;
+  /** A new client identity of the network's MSP. */
+  identity(commonName: string): TestIdentity;
+  /** The chaincode as `identity`. */
+  portFor(identity: TestIdentity): ChaincodePort;
+  /** The Anchor adapter acting as `identity`. */
+  anchorFor(identity: TestIdentity): FabricAnchor;
+  /** The account the chaincode derives for `identity` (registry:WhoAmI). */
+  accountOf(identity: TestIdentity): Promise<string>;
+  /** Registers a gateway for institution `code` with a fresh SM2 key and identity. */
+  registerGateway(code: string): Promise<RegisteredGateway>;
+}
+
+/**
+ * The chaincode on a one-peer in-memory network with one MSP, initialised by a
+ * governor: the starting point of the chaincode's tests and benchmarks.
+ */
+export async function createEvidenceNetwork(options: Omit<InMemoryFabricOptions, 'msps'> & { mspId?: string } = {}): Promise<EvidenceNetwork> {
+  const mspId = options.mspId ?? 'Org1MSP';
+  const ca = createTestCa(mspId, 'org1.example.com');
+  const fabric = new InMemoryFabric(createChaincode(), { ...options, msps: [{ mspId, rootCertificate: ca.certificate }] });
+  const portFor = (identity: TestIdentity): ChaincodePort => {
+    const contract = fabric.contract(identity);
+    return { submit: contract.submitTransaction, evaluate: contract.evaluateTransaction };
+  };
+  const governor = ca.issue({ OU: 'admin', CN: 'governor' });
+  const governorPort = portFor(governor);
+  await initLedger(governorPort);
+  const accountOf = async (identity: TestIdentity) => (await whoAmI(portFor(identity))).account;
+
+  return {
+    fabric,
+    ca,
+    governor,
+    governorPort,
+    identity: (commonName) => ca.issue({ OU: 'client', CN: commonName }),
+    portFor,
+    anchorFor: (identity) => createFabricAnchor({ port: portFor(identity), channel: fabric.channel, chaincode: fabric.chaincodeName }),
+    accountOf,
+    async registerGateway(code) {
+      const identity = ca.issue({ OU: 'client', CN: `gateway-${code}` });
+      const keys = generateSm2KeyPair();
+      const id = toHex(entityId(code));
+      const account = await accountOf(identity);
+      await registerGateway(governorPort, { id, code, publicKey: keys.publicKey, account });
+      return { code, id, ...keys, identity, account, port: portFor(identity) };
+    },
+  };
+}

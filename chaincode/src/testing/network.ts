@@ -1,0 +1,194 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { createRequire } from 'node:module';
+import { Metadata, status as grpcStatus, type ServiceError } from '@grpc/grpc-js';
+import { CommitError, EndorseError, GatewayError, StatusCode, type ErrorDetail } from '@hyperledger/fabric-gateway';
+import type { ChaincodeInterface } from 'fabric-shim';
+import { isIssuedBy } from './certificates.js';
+import { InMemoryStub, type Simulation } from './stub.js';
+import { sameVersion, WorldState } from './world-state.js';
+
+/** A client identity as the gateway presents it: MSP id and PEM certificate. */
+export interface NetworkIdentity {
+  mspId: string;
+  certificate: string;
+}
+
+/** A chaincode event of a committed (valid) transaction, as block event listeners receive it. */
+export interface CommittedEvent {
+  blockNumber: number;
+  txId: string;
+  chaincodeName: string;
+  eventName: string;
+  payload: Uint8Array;
+}
+
+/** The two calls of fabric-gateway's Contract the adapter uses, with the same signatures. */
+export interface InMemoryContract {
+  submitTransaction(name: string, ...args: string[]): Promise<Uint8Array>;
+  evaluateTransaction(name: string, ...args: string[]): Promise<Uint8Array>;
+}
+
+export interface InMemoryFabricOptions {
+  channel?: string;
+  chaincode?: string;
+  /** The one endorsing peer: its MSP and the address reported in error details. */
+  peer?: { mspId: string; address: string };
+  /** The proposal timestamp of each transaction (ms); defaults to Date.now. */
+  clock?: () => number;
+  /** The channel's MSPs: a creator must hold a certificate issued by its MSP's root. */
+  msps?: { mspId: string; rootCertificate: string }[];
+  /**
+   * fabric-shim logs every failed transaction at "error"; tests refuse many on
+   * purpose and check each refusal themselves, so this is off unless asked for.
+   */
+  logChaincodeErrors?: boolean;
+}
+
+const shimLogger = createRequire(import.meta.url)('fabric-shim/lib/logger.js') as { getLogger(name: string): { silent: boolean } };
+
+interface Endorsement {
+  txId: string;
+  payload: Uint8Array;
+  simulation: Simulation;
+}
+
+/**
+ * A one-peer Fabric network in memory, for tests: the peer authenticates the
+ * creator against the channel's MSPs, simulates the proposal by running the real
+ * chaincode (fabric-contract-api dispatch included) on an InMemoryStub, and for a
+ * submit orders and validates it (MVCC and phantom checks against the state
+ * committed meanwhile) before applying its writes and event. A failed
+ * transaction writes nothing. Errors are the fabric-gateway client's own
+ * classes, carrying the details a real gateway returns.
+ */
+export class InMemoryFabric {
+  readonly channel: string;
+  readonly chaincodeName: string;
+  readonly state = new WorldState();
+  readonly events: CommittedEvent[] = [];
+  private readonly peer: { mspId: string; address: string };
+  private readonly clock: () => number;
+  private readonly msps = new Map<string, string>();
+  private height = 0;
+
+  constructor(
+    private readonly chaincode: ChaincodeInterface,
+    options: InMemoryFabricOptions = {},
+  ) {
+    this.channel = options.channel ?? 'evidence';
+    this.chaincodeName = options.chaincode ?? 'anchor';
+    this.peer = options.peer ?? { mspId: 'Org1MSP', address: 'peer0.org1.example.com:7051' };
+    this.clock = options.clock ?? Date.now;
+    for (const msp of options.msps ?? []) this.msps.set(msp.mspId, msp.rootCertificate);
+    shimLogger.getLogger('contracts-spi/chaincodefromcontract.js').silent = !options.logChaincodeErrors;
+  }
+
+  /** Number of blocks cut so far (one transaction per block). */
+  get blockHeight(): number {
+    return this.height;
+  }
+
+  addMsp(mspId: string, rootCertificate: string): void {
+    this.msps.set(mspId, rootCertificate);
+  }
+
+  /** The chaincode as a fabric-gateway Contract would expose it to `identity`. */
+  contract(identity: NetworkIdentity): InMemoryContract {
+    return {
+      submitTransaction: async (name, ...args) => (await this.submit(identity, name, args)).result,
+      evaluateTransaction: (name, ...args) => this.evaluate(identity, name, args),
+    };
+  }
+
+  /** Runs a query on the peer; its writes, if any, are dropped. */
+  async evaluate(identity: NetworkIdentity, name: string, args: string[]): Promise<Uint8Array> {
+    const txId = this.authenticate(identity, 'evaluate');
+    const endorsement = await this.simulate(identity, txId, name, args);
+    if ('error' in endorsement) {
+      throw new GatewayError({
+        code: grpcStatus.UNKNOWN,
+        details: [endorsement.error],
+        cause: serviceError(grpcStatus.UNKNOWN, `evaluate call to endorser returned error: ${endorsement.error.message}`),
+        message: `${grpcStatus.UNKNOWN} UNKNOWN: evaluate call to endorser returned error: ${endorsement.error.message}`,
+      });
+    }
+    return endorsement.payload;
+  }
+
+  /** Endorses, orders and commits a transaction; resolves once it is committed valid. */
+  async submit(identity: NetworkIdentity, name: string, args: string[]): Promise<{ result: Uint8Array; txId: string; blockNumber: number }> {
+    const txId = this.authenticate(identity, 'submit');
+    const endorsement = await this.simulate(identity, txId, name, args);
+    if ('error' in endorsement) {
+      throw new EndorseError({
+        code: grpcStatus.ABORTED,
+        details: [endorsement.error],
+        cause: serviceError(grpcStatus.ABORTED, 'failed to endorse transaction, see attached details for more info'),
+        transactionId: txId,
+        message: `${grpcStatus.ABORTED} ABORTED: failed to endorse transaction, see attached details for more info`,
+      });
+    }
+    // Ordering takes time: other transactions may commit between endorsement and validation.
+    await new Promise((resolve) => setImmediate(resolve));
+    const blockNumber = this.commit(endorsement);
+    return { result: endorsement.payload, txId, blockNumber };
+  }
+
+  private authenticate(identity: NetworkIdentity, call: 'evaluate' | 'submit'): string {
+    const root = this.msps.get(identity.mspId);
+    if (this.msps.size > 0 && (!root || !isIssuedBy(identity.certificate, root))) {
+      const message = `access denied: channel [${this.channel}] creator org unknown, creator is malformed`;
+      const code = call === 'evaluate' ? grpcStatus.UNKNOWN : grpcStatus.ABORTED;
+      const detail: ErrorDetail = { address: this.peer.address, mspId: this.peer.mspId, message };
+      throw new GatewayError({ code, details: [detail], cause: serviceError(code, message), message: `${code} ${grpcStatus[code]}: ${message}` });
+    }
+    // As the client computes it: SHA-256 of the nonce and the serialized creator.
+    return createHash('sha256').update(randomBytes(24)).update(identity.mspId).update(identity.certificate).digest('hex');
+  }
+
+  private async simulate(identity: NetworkIdentity, txId: string, name: string, args: string[]): Promise<Endorsement | { error: ErrorDetail }> {
+    const stub = new InMemoryStub(this.state, {
+      channel: this.channel,
+      txId,
+      timestamp: this.clock(),
+      creator: { mspid: identity.mspId, idBytes: new Uint8Array(Buffer.from(identity.certificate)) },
+      peerMspId: this.peer.mspId,
+      args: [name, ...args].map((a) => new Uint8Array(Buffer.from(a, 'utf8'))),
+    });
+    const response = await this.chaincode.Invoke(stub.asChaincodeStub());
+    if (response.status >= 400) {
+      return { error: { address: this.peer.address, mspId: this.peer.mspId, message: `chaincode response ${response.status}, ${response.message ?? ''}` } };
+    }
+    return { txId, payload: Uint8Array.from(response.payload ?? new Uint8Array()), simulation: stub.simulation };
+  }
+
+  /** The committing peer's validation: every read must still be at the version simulated. */
+  private commit({ txId, simulation }: Endorsement): number {
+    const blockNumber = ++this.height;
+    for (const [key, version] of simulation.reads) {
+      if (!sameVersion(this.state.get(key)?.version ?? null, version)) throw invalid(txId, StatusCode.MVCC_READ_CONFLICT);
+    }
+    for (const range of simulation.ranges) {
+      const now = this.state.range(range.startKey, range.endKey);
+      const last = range.results[range.results.length - 1];
+      const seen = range.exhausted ? now : now.filter(([k]) => last !== undefined && Buffer.compare(Buffer.from(k), Buffer.from(last.key)) <= 0);
+      const same =
+        seen.length === range.results.length && seen.every(([k, v], i) => k === range.results[i]!.key && sameVersion(v.version, range.results[i]!.version));
+      if (!same) throw invalid(txId, StatusCode.PHANTOM_READ_CONFLICT);
+    }
+    this.state.apply(simulation.writes, { block: blockNumber, tx: 0 });
+    if (simulation.event) {
+      this.events.push({ blockNumber, txId, chaincodeName: this.chaincodeName, eventName: simulation.event.name, payload: simulation.event.payload });
+    }
+    return blockNumber;
+  }
+}
+
+function invalid(txId: string, code: number): CommitError {
+  const name = code === StatusCode.MVCC_READ_CONFLICT ? 'MVCC_READ_CONFLICT' : 'PHANTOM_READ_CONFLICT';
+  return new CommitError({ code: code as CommitError['code'], transactionId: txId, message: `Transaction ${txId} failed to commit with status code ${code} (${name})` });
+}
+
+function serviceError(code: number, details: string): ServiceError {
+  return Object.assign(new Error(`${code} ${grpcStatus[code]}: ${details}`), { code, details, metadata: new Metadata() });
+}
