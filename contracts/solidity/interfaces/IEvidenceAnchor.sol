@@ -1,0 +1,17 @@
+// SPDX-License-Identifier: Apache-2.0
+pragma solidity 0.8.30;
+
+/// @title What the other registries read from EvidenceAnchor
+interface IEvidenceAnchor {
+    /// @notice The root anchored as batch `seq` of `gateway`, or zero when there is none.
+    /// @param gateway Gateway id (spec section 2).
+    /// @param seq Batch sequence number.
+    /// @return root The batch's Merkle root.
+    function batchRoot(bytes32 gateway, uint64 seq) external view returns (bytes32 root);
+
+    /// @notice Whether `account` is the current EVM account of the active gateway `gateway`.
+    /// @param gateway Gateway id.
+    /// @param account The account to test, usually msg.sender of the caller.
+    /// @return True only for a registered, active gateway whose account this is.
+    function isGatewayAccount(bytes32 gateway, address account) external view returns (bool);
+}

@@ -1,0 +1,17 @@
+import { EvidenceError } from '@evidence/core';
+
+/** Practitioner roles as CredentialRegistry codes them. */
+export const CREDENTIAL_ROLES = { doctor: 1, pharmacist: 2, nurse: 3, technician: 4 } as const;
+export type CredentialRole = keyof typeof CREDENTIAL_ROLES;
+
+export function roleCode(role: CredentialRole): number {
+  const code = (CREDENTIAL_ROLES as Record<string, number | undefined>)[role];
+  if (code === undefined) throw new EvidenceError('CREDENTIAL_REJECTED', `unknown practitioner role ${JSON.stringify(role)}`);
+  return code;
+}
+
+export function roleName(code: number): CredentialRole {
+  const entry = Object.entries(CREDENTIAL_ROLES).find(([, c]) => c === code);
+  if (!entry) throw new EvidenceError('CREDENTIAL_REJECTED', `unknown practitioner role code ${code}`);
+  return entry[0] as CredentialRole;
+}

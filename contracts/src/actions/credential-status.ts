@@ -1,0 +1,19 @@
+import { to0x } from '../hex.js';
+import { readCall, type ReadClient } from './client.js';
+
+export type CredentialState = 'unknown' | 'active' | 'suspended' | 'revoked' | 'not-yet-valid' | 'expired';
+
+const STATES: readonly CredentialState[] = ['unknown', 'active', 'suspended', 'revoked', 'not-yet-valid', 'expired'];
+
+/** Reads a credential's status now, or at `at` (ms since the Unix epoch). */
+export async function credentialStatus(
+  client: ReadClient,
+  params: { credentialId: string; at?: number },
+): Promise<CredentialState> {
+  const id = to0x(params.credentialId, 32, 'credentialId');
+  const code =
+    params.at === undefined
+      ? await readCall<bigint>(client, 'CredentialRegistry', 'status', [id])
+      : await readCall<bigint>(client, 'CredentialRegistry', 'statusAt', [id, params.at]);
+  return STATES[Number(code)]!;
+}

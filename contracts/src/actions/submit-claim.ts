@@ -1,0 +1,55 @@
+import { EvidenceError, type Leaf } from '@evidence/core';
+import { leafTuple, proofTuple, to0x, type EvidenceLocation } from '../hex.js';
+import { sendForReceipt, type TxRef, type WriteClient } from './client.js';
+import { kindsOf } from './kinds-mask.js';
+import { contractInterface } from '../artifacts.js';
+
+export interface ClaimItem {
+  leaf: Leaf;
+  location: EvidenceLocation;
+}
+
+export interface SubmitClaimParams {
+  /** The insurer's claim id, 32 bytes core hex, non-zero. */
+  claimId: string;
+  /** The patient's pseudonym; every item's leaf must carry it. */
+  subject: string;
+  items: readonly ClaimItem[];
+}
+
+export interface ClaimVerdict extends TxRef {
+  verified: true;
+  claimId: string;
+  /** Kind codes the evidence covers. */
+  kinds: number[];
+  items: number;
+}
+
+/**
+ * Insurer action: submits a claim to ClaimVerifier. Resolves with the verdict
+ * once the claim is verified on chain; a refusal rejects with a
+ * ContractRevertError (code CLAIM_REJECTED) naming the custom error, e.g.
+ * `ClaimVerifier__ConsentExpired(item=0, ...)`.
+ */
+export async function submitClaim(client: WriteClient, params: SubmitClaimParams): Promise<ClaimVerdict> {
+  const receipt = await sendForReceipt(client, 'ClaimVerifier', 'submitClaim', [
+    to0x(params.claimId, 32, 'claimId'),
+    to0x(params.subject, 32, 'subject'),
+    params.items.map((item) => ({ leaf: leafTuple(item.leaf), proof: proofTuple(item.location) })),
+  ]);
+  const iface = contractInterface('ClaimVerifier');
+  for (const log of receipt.logs) {
+    const parsed = iface.parseLog(log);
+    if (parsed?.name === 'ClaimVerified') {
+      return {
+        txHash: receipt.hash,
+        blockNumber: receipt.blockNumber,
+        verified: true,
+        claimId: params.claimId,
+        kinds: kindsOf(Number(parsed.args[3] as bigint)),
+        items: Number(parsed.args[4] as bigint),
+      };
+    }
+  }
+  throw new EvidenceError('CLAIM_REJECTED', `claim ${params.claimId}: no ClaimVerified event in ${receipt.hash}`);
+}
