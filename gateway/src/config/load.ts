@@ -37,7 +37,7 @@ function crossFieldProblems(c: GatewayConfig): string[] {
       if (!c[key]) out.push(`${key}: required when ANCHOR=evm`);
     }
   }
-  if (c.ANCHOR === 'fabric' && !c.FABRIC_CONFIG) out.push('FABRIC_CONFIG: required when ANCHOR=fabric');
+  if (c.ANCHOR === 'fabric' && !c.FABRIC_PEER_ENDPOINT) out.push('FABRIC_PEER_ENDPOINT: required when ANCHOR=fabric (with the other FABRIC_* settings)');
   if (c.ANCHOR_WORKER === 'external' && !c.REDIS_URL) out.push('ANCHOR_WORKER: external needs REDIS_URL (jobs must outlive this process)');
   if (c.DEV_TOKEN && !c.ALLOW_BEARER) out.push('DEV_TOKEN: set ALLOW_BEARER=true to use bearer tokens');
   return out;

@@ -22,10 +22,13 @@ export const ConfigSchema = Type.Object({
   EVM_RPC_URL: Type.Optional(Type.String({ minLength: 1 })),
   EVM_CONTRACT: Type.Optional(Type.String({ pattern: '^0x[0-9a-fA-F]{40}$' })),
   EVM_PRIVATE_KEY: Type.Optional(Type.String({ pattern: '^(0x)?[0-9a-fA-F]{64}$' })),
-  FABRIC_CONFIG: Type.Optional(Type.String({ minLength: 1, description: 'JSON file handed to createFabricAnchor' })),
+  EVM_FROM_BLOCK: Type.Integer({ minimum: 0, default: 0, description: 'Deployment block: where to look for BatchAnchored events' }),
+  // ANCHOR=fabric: the chaincode adapter reads FABRIC_PEER_ENDPOINT, FABRIC_MSP_ID, FABRIC_CERT_PATH,
+  // FABRIC_KEY_PATH, FABRIC_TLS_CERT_PATH, FABRIC_CHANNEL, FABRIC_CHAINCODE... from the environment.
+  FABRIC_PEER_ENDPOINT: Type.Optional(Type.String({ minLength: 1 })),
 
   REDIS_URL: Type.Optional(Type.String({ pattern: '^rediss?://' })),
-  QUEUE_PREFIX: Type.String({ default: 'evidence', pattern: '^[A-Za-z0-9_-]+$' }),
+  QUEUE_PREFIX: Type.Optional(Type.String({ pattern: '^[A-Za-z0-9_:-]+$', description: 'Redis key prefix; default evidence:<GATEWAY_CODE>' })),
   ANCHOR_WORKER: Type.Union([Type.Literal('embedded'), Type.Literal('external')], {
     default: 'embedded',
     description: 'external: a separate `worker` process anchors and delivers (needs REDIS_URL)',

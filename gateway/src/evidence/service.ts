@@ -76,8 +76,9 @@ export class EvidenceService {
     this.now = deps.now ?? Date.now;
   }
 
-  async record(input: RecordInput, client: string): Promise<Recorded> {
-    return (await this.recordMany([input], client, () => ''))[0]!;
+  /** `where` prefixes field names in errors (the HTTP route passes "body/"). */
+  async record(input: RecordInput, client: string, where = ''): Promise<Recorded> {
+    return (await this.recordMany([input], client, () => where))[0]!;
   }
 
   /**

@@ -39,6 +39,8 @@ export interface BatchRecord {
   signature: string;
   /** headerHash, hex. */
   headerHash: string;
+  /** The SM2 public key that signed it (keys may rotate), hex. */
+  publicKey: string;
   /** The leaf bytes in tree order, 122 bytes each, concatenated. */
   leaves: Uint8Array;
   /** When the first of its records was acknowledged (ms), for ack-to-anchor lag. */

@@ -1,0 +1,86 @@
+import Fastify, { LogController, type FastifyInstance, type FastifyPluginAsync } from 'fastify';
+import rateLimit from '@fastify/rate-limit';
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import { authHook } from './auth/hook.js';
+import type { GatewayContext } from './context.js';
+import { GatewayError } from './errors.js';
+import { PAYLOAD_SCHEMAS } from './evidence/kinds/index.js';
+import { errorHandler } from './http/error-handler.js';
+import { keepRawJson } from './http/json-parser.js';
+import { batchRoutes } from './routes/batches/batches.js';
+import { readRoutes } from './routes/evidence/read.js';
+import { recordRoutes } from './routes/evidence/record.js';
+import { subscriptionRoutes } from './routes/subscriptions/subscriptions.js';
+import { systemRoutes } from './routes/system/system.js';
+
+/** A route plugin of the gateway; the remote-call plugin (gateway/src/remote/) has the same shape. */
+export type GatewayPlugin = FastifyPluginAsync<{ ctx: GatewayContext }>;
+
+/** The gateway's own route plugins, in registration order. */
+export const ROUTE_PLUGINS: readonly GatewayPlugin[] = [systemRoutes, recordRoutes, readRoutes, batchRoutes, subscriptionRoutes];
+
+export interface AppOptions {
+  ctx: GatewayContext;
+  /** More route plugins (e.g. the remote-call routes), registered after the built-in ones. */
+  plugins?: readonly GatewayPlugin[];
+}
+
+/**
+ * The gateway as a Fastify plugin: raw-body JSON parsing, authentication and
+ * authorisation, per-client rate limits, the one error handler, and the routes.
+ */
+export const gatewayApp: FastifyPluginAsync<AppOptions> = async (app, { ctx, plugins = [] }) => {
+  keepRawJson(app);
+  app.decorateRequest('client', null);
+  app.setErrorHandler(errorHandler((code) => ctx.metrics.rejected.inc({ code })));
+  app.addHook('preValidation', authHook({ clients: ctx.clients, nonces: ctx.nonces, allowBearer: ctx.config.ALLOW_BEARER, windowMs: ctx.config.AUTH_WINDOW_MS }));
+  // After authentication (route-level hooks run after the instance's), so the budget is per client, not per address.
+  await app.register(rateLimit, {
+    hook: 'preValidation',
+    max: ctx.config.RATE_LIMIT_MAX,
+    timeWindow: ctx.config.RATE_LIMIT_WINDOW_MS,
+    keyGenerator: (req) => (req.client ? `client:${req.client.id}` : `ip:${req.ip}`),
+    errorResponseBuilder: (_req, c) =>
+      new GatewayError('RATE_LIMITED', `rate limit of ${c.max} requests per ${Math.round(c.ttl / 1000) || 1} s exceeded; retry in ${c.after}`),
+  });
+  for (const plugin of [...ROUTE_PLUGINS, ...plugins]) await app.register(plugin, { ctx });
+};
+
+/** Builds the Fastify instance (not listening): logging, limits, OpenAPI at /docs, the gateway plugin. */
+export async function buildApp(options: AppOptions & { logger?: boolean }): Promise<FastifyInstance> {
+  const { config } = options.ctx;
+  const verbose = config.LOG_LEVEL === 'debug' || config.LOG_LEVEL === 'trace';
+  const app = Fastify({
+    logger: options.logger === false ? false : { level: config.LOG_LEVEL },
+    // One log line per request costs more than recording the event; only when debugging.
+    logController: new LogController({ disableRequestLogging: !verbose }),
+    bodyLimit: config.BODY_LIMIT,
+    // Refuse (not strip) unknown fields, and never coerce: evidence is committed to as sent.
+    ajv: { customOptions: { removeAdditional: false, coerceTypes: false, useDefaults: false } },
+  });
+  app.setNotFoundHandler((req, reply) => {
+    void reply.status(404).send({ code: 'NOT_FOUND', message: `no route ${req.method} ${req.url.split('?')[0]}` });
+  });
+  await app.register(swagger, {
+    openapi: {
+      info: {
+        title: `Evidence gateway ${options.ctx.code} / 服务开放设备`,
+        version: '1',
+        description:
+          'Records evidence for internet-hospital systems, batches it into RFC 9162 trees, signs batch headers with SM2, anchors them, and serves proof bundles. / 为互联网医院记录存证、组批、SM2 签名、上链锚定并提供证明。',
+      },
+      components: {
+        securitySchemes: {
+          sm2: { type: 'apiKey', in: 'header', name: 'Authorization', description: 'EVIDENCE-SM2 client="…", ts="…", nonce="…", sig="…"' },
+          bearer: { type: 'http', scheme: 'bearer', description: 'Development tokens (ALLOW_BEARER=true) / 开发令牌' },
+        },
+        schemas: Object.fromEntries(Object.entries(PAYLOAD_SCHEMAS).map(([k, s]) => [`payload.${k}`, s])) as Record<string, never>,
+      },
+      security: [{ sm2: [] }, { bearer: [] }],
+    },
+  });
+  await app.register(swaggerUi, { routePrefix: '/docs' });
+  await app.register(gatewayApp, options);
+  return app;
+}

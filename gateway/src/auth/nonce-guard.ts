@@ -1,0 +1,35 @@
+import type { NonceStore } from '../ports/store.js';
+
+/**
+ * Remembers the nonces of signed requests for as long as their timestamp is
+ * inside the window, in memory and in the store, so a captured request cannot
+ * be replayed either now or after the gateway restarts.
+ */
+export class NonceGuard {
+  private readonly seen = new Map<string, number>();
+  private sweeps = 0;
+
+  constructor(
+    private readonly store: NonceStore,
+    private readonly windowMs: number,
+  ) {}
+
+  async load(now = Date.now()): Promise<void> {
+    for (const n of await this.store.liveNonces(now)) this.seen.set(n.key, n.expiresAt);
+  }
+
+  /** Claims the nonce; false when it was seen before. Resolves once the claim is durable. */
+  async claim(key: string, ts: number, now = Date.now()): Promise<boolean> {
+    if (++this.sweeps % 1024 === 0) this.sweep(now);
+    const existing = this.seen.get(key);
+    if (existing !== undefined && existing > now) return false;
+    const expiresAt = Math.max(ts, now) + this.windowMs;
+    this.seen.set(key, expiresAt);
+    await this.store.putNonces([{ key, expiresAt }]);
+    return true;
+  }
+
+  private sweep(now: number): void {
+    for (const [k, exp] of this.seen) if (exp <= now) this.seen.delete(k);
+  }
+}

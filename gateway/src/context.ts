@@ -1,0 +1,31 @@
+import type { HashAlg } from '@evidence/core';
+import type { AnchoringService } from './anchoring/anchoring.js';
+import type { ClientRegistry } from './auth/clients.js';
+import type { NonceGuard } from './auth/nonce-guard.js';
+import type { Batcher } from './batching/batcher.js';
+import type { GatewayConfig } from './config/schema.js';
+import type { EvidenceService } from './evidence/service.js';
+import type { GatewayMetrics } from './metrics/metrics.js';
+import type { BatchStore } from './ports/store.js';
+import type { ProofService } from './proofs/proof-service.js';
+import type { SubscriptionService } from './subscriptions/subscription-service.js';
+
+/** Everything the HTTP layer needs, built once by createGateway and handed to each route plugin. */
+export interface GatewayContext {
+  config: GatewayConfig;
+  code: string;
+  gatewayId: string;
+  publicKey: string;
+  alg: HashAlg;
+  chain: 'evm' | 'fabric' | null;
+  evidence: EvidenceService;
+  proofs: ProofService;
+  batches: BatchStore;
+  batcher: Batcher;
+  anchoring: AnchoringService;
+  subscriptions: SubscriptionService;
+  metrics: GatewayMetrics;
+  clients: ClientRegistry;
+  nonces: NonceGuard;
+  queueKind: string;
+}

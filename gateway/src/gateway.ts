@@ -1,0 +1,174 @@
+import { join } from 'node:path';
+import type { FastifyInstance } from 'fastify';
+import { entityId, toHex, type Anchor } from '@evidence/core';
+import { selectAnchor } from './adapters/anchors.js';
+import { BullQueue } from './adapters/bullmq-queue.js';
+import { LevelStore } from './adapters/level/level-store.js';
+import { MemoryQueue } from './adapters/memory-queue.js';
+import { AnchoringService } from './anchoring/anchoring.js';
+import { buildApp, type GatewayPlugin } from './app.js';
+import { ClientRegistry } from './auth/clients.js';
+import { NonceGuard } from './auth/nonce-guard.js';
+import { Batcher } from './batching/batcher.js';
+import type { GatewayConfig } from './config/schema.js';
+import type { GatewayContext } from './context.js';
+import { EvidenceService } from './evidence/service.js';
+import { deliveryRetry, QUEUES, type DeliveryJob } from './jobs.js';
+import { loadOrCreateKeys, type GatewayKeys } from './keys.js';
+import { GatewayMetrics } from './metrics/metrics.js';
+import type { JobQueue } from './ports/queue.js';
+import { ProofService } from './proofs/proof-service.js';
+import { deliveryHandler } from './subscriptions/deliver.js';
+import { SubscriptionService } from './subscriptions/subscription-service.js';
+
+export interface GatewayOverrides {
+  /** Use this anchor instead of the configured one (tests that share one chain client). */
+  anchor?: Anchor | null;
+  queue?: JobQueue;
+  plugins?: readonly GatewayPlugin[];
+  logger?: boolean;
+}
+
+export interface Gateway {
+  app: FastifyInstance;
+  ctx: GatewayContext;
+  keys: GatewayKeys;
+  store: LevelStore;
+  queue: JobQueue;
+  /** Stops intake, background work and connections; durable state stays for the next start. */
+  close(): Promise<void>;
+}
+
+/**
+ * The composition root: opens the data folder (keys and LevelDB), picks the
+ * anchor and the queue, wires batching, anchoring, proofs and subscriptions,
+ * resumes whatever a previous run left (pending leaves, un-anchored batches),
+ * and builds the Fastify app. server.ts only calls this and listens.
+ */
+export async function createGateway(config: GatewayConfig, overrides: GatewayOverrides = {}): Promise<Gateway> {
+  const keys = await loadOrCreateKeys(config.DATA_DIR);
+  const store = await LevelStore.open(join(config.DATA_DIR, 'db'));
+  const closers: (() => Promise<void>)[] = [() => store.close()];
+  try {
+    const gatewayId = toHex(entityId(config.GATEWAY_CODE));
+    const selected = overrides.anchor !== undefined ? null : await selectAnchor(config);
+    if (selected) closers.unshift(() => selected.close());
+    const anchor = overrides.anchor !== undefined ? overrides.anchor : (selected?.anchor ?? null);
+    const alg = selected?.alg ?? (anchor?.chain === 'fabric' ? 'sm3' : 'keccak256');
+    const queue = overrides.queue ?? (config.REDIS_URL ? new BullQueue({ url: config.REDIS_URL, prefix: config.QUEUE_PREFIX ?? `evidence:${config.GATEWAY_CODE}` }) : new MemoryQueue());
+    closers.unshift(() => queue.close());
+
+    const clients = await ClientRegistry.fromFile(config.CLIENTS_FILE, config.DEV_TOKEN);
+    const nonces = new NonceGuard(store, config.AUTH_WINDOW_MS);
+    await nonces.load();
+
+    let batcher: Batcher | null = null;
+    const metrics = new GatewayMetrics(
+      { gateway: config.GATEWAY_CODE },
+      {
+        pendingLeaves: () => batcher?.waiting ?? 0,
+        queueDepth: (q) => queue.depth(q),
+        queues: Object.values(QUEUES),
+        heads: async () => ({ closed: (await store.head())?.seq ?? -1, anchored: await store.anchoredHead() }),
+        storeStats: () => store.stats,
+      },
+    );
+    const log = { info: (m: string) => app.log.info(m), warn: (m: string) => app.log.warn(m), error: (m: string) => app.log.error(m) };
+
+    const evidence = new EvidenceService({
+      store,
+      gatewayId,
+      subjectKey: keys.subjectKey,
+      masterKey: keys.masterKey,
+      onDurable: (leaves) => batcher!.add(leaves),
+      onRecorded: (kind, n) => metrics.recorded.inc({ kind }, n),
+    });
+    const proofs = new ProofService({
+      store,
+      openPayload: (r) => evidence.openPayload(r),
+      retryAfterSeconds: () => Math.ceil(config.BATCH_MAX_AGE_MS / 1000) + 1,
+    });
+    const subscriptions = new SubscriptionService({ store, queue, proofs, gatewayId, sm2: keys.sm2 });
+    const anchoring = new AnchoringService({
+      store,
+      queue,
+      anchor,
+      gatewayId,
+      publicKey: keys.sm2.publicKey,
+      runAnchorJobs: config.ANCHOR_WORKER === 'embedded',
+      killAfterAnchor: config.FAULT_KILL_AT === 'after-anchor',
+      log,
+      onAnchored: async (batch) => {
+        metrics.batchesAnchored.inc();
+        if (batch.anchoredAt !== null) metrics.ackToAnchored.observe(Math.max(0, batch.anchoredAt - batch.oldestReceivedAt) / 1000);
+        await subscriptions.batchAnchored(batch);
+      },
+    });
+    batcher = new Batcher({
+      store,
+      alg,
+      gatewayId,
+      sm2: keys.sm2,
+      maxSize: config.BATCH_SIZE,
+      maxAgeMs: config.BATCH_MAX_AGE_MS,
+      onClosed: async (batch) => {
+        metrics.batchSize.observe(batch.header.size);
+        metrics.batchesClosed.inc();
+        if (config.FAULT_KILL_AT === 'after-close') process.kill(process.pid, 'SIGKILL');
+        await anchoring.batchClosed(batch);
+      },
+      onError: (e) => log.error(`closing a batch failed, will retry: ${(e as Error).message}`),
+    });
+
+    const ctx: GatewayContext = {
+      config,
+      code: config.GATEWAY_CODE,
+      gatewayId,
+      publicKey: keys.sm2.publicKey,
+      alg,
+      chain: anchor?.chain ?? null,
+      evidence,
+      proofs,
+      batches: store,
+      batcher,
+      anchoring,
+      subscriptions,
+      metrics,
+      clients,
+      nonces,
+      queueKind: queue.kind,
+    };
+    const app = await buildApp({ ctx, plugins: overrides.plugins ?? [], logger: overrides.logger });
+
+    // Resume: leaves acknowledged but not batched, then anchoring of closed batches.
+    batcher.start(await store.head(), await store.pending());
+    if (config.ANCHOR_WORKER === 'embedded') {
+      queue.process<DeliveryJob>(QUEUES.deliver, deliveryHandler(config.WEBHOOK_TIMEOUT_MS, (ok) => metrics.deliveries.inc({ outcome: ok ? 'delivered' : 'failed' })), {
+        concurrency: 4,
+        retry: deliveryRetry(config.WEBHOOK_ATTEMPTS),
+        onFailed: (job, e) => log.warn(`webhook for subscription ${(job as DeliveryJob).subscription} given up: ${e.message}`),
+      });
+    }
+    anchoring.start();
+
+    let closed = false;
+    return {
+      app,
+      ctx,
+      keys,
+      store,
+      queue,
+      async close() {
+        if (closed) return;
+        closed = true;
+        await app.close();
+        anchoring.stop();
+        await batcher!.stop();
+        for (const c of closers) await c().catch((e: unknown) => log.warn(`closing: ${(e as Error).message}`));
+      },
+    };
+  } catch (e) {
+    for (const c of closers) await c().catch(() => undefined);
+    throw e;
+  }
+}

@@ -1,0 +1,53 @@
+import type { FastifyPluginAsync } from 'fastify';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import { Type } from 'typebox';
+import type { GatewayContext } from '../../context.js';
+import type { RecordInput } from '../../evidence/service.js';
+import { errorResponses } from '../schemas.js';
+import { Accepted, EvidenceInput } from './schemas.js';
+
+/** POST /v1/evidence and POST /v1/evidence/batch: acknowledged (202) only after the durable write. */
+export const recordRoutes: FastifyPluginAsync<{ ctx: GatewayContext }> = async (app, { ctx }) => {
+  const r = app.withTypeProvider<TypeBoxTypeProvider>();
+
+  r.post(
+    '/v1/evidence',
+    {
+      config: { permission: 'evidence:write' },
+      schema: {
+        tags: ['evidence'],
+        summary: 'Record one event / 记录一条存证',
+        body: EvidenceInput,
+        response: { 202: Accepted, ...errorResponses(400, 401, 403, 409, 413, 429) },
+      },
+    },
+    async (req, reply) => {
+      const recorded = await ctx.evidence.record(req.body as RecordInput, req.client!.id, 'body/');
+      return reply.status(202).send(recorded);
+    },
+  );
+
+  r.post(
+    '/v1/evidence/batch',
+    {
+      bodyLimit: ctx.config.BULK_BODY_LIMIT,
+      config: { permission: 'evidence:write' },
+      schema: {
+        tags: ['evidence'],
+        summary: 'Record many events in one request (bulk feeds) / 批量记录',
+        body: Type.Object(
+          { items: Type.Array(EvidenceInput, { minItems: 1, maxItems: ctx.config.BULK_MAX_ITEMS }) },
+          { additionalProperties: false },
+        ),
+        response: {
+          202: Type.Object({ count: Type.Integer(), items: Type.Array(Accepted) }),
+          ...errorResponses(400, 401, 403, 409, 413, 429),
+        },
+      },
+    },
+    async (req, reply) => {
+      const items = await ctx.evidence.recordMany(req.body.items as RecordInput[], req.client!.id, (i) => `body/items/${i}/`);
+      return reply.status(202).send({ count: items.length, items });
+    },
+  );
+};

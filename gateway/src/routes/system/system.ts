@@ -1,0 +1,88 @@
+import type { FastifyPluginAsync } from 'fastify';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import { Type } from 'typebox';
+import { EVIDENCE_KINDS } from '@evidence/core';
+import type { GatewayContext } from '../../context.js';
+import { PAYLOAD_SCHEMAS } from '../../evidence/kinds/index.js';
+
+/** Public routes: health, metrics, the gateway's identity and the payload shapes. */
+export const systemRoutes: FastifyPluginAsync<{ ctx: GatewayContext }> = async (app, { ctx }) => {
+  const r = app.withTypeProvider<TypeBoxTypeProvider>();
+
+  r.get(
+    '/healthz',
+    {
+      schema: {
+        tags: ['system'],
+        summary: 'Health / 健康检查',
+        response: {
+          200: Type.Object({
+            status: Type.Union([Type.Literal('ok'), Type.Literal('degraded')]),
+            gateway: Type.Object({ code: Type.String(), id: Type.String() }),
+            anchoring: Type.Record(Type.String(), Type.Unknown()),
+            queue: Type.String(),
+            pendingLeaves: Type.Integer(),
+            closed: Type.Integer(),
+            anchored: Type.Integer(),
+          }),
+        },
+      },
+    },
+    async () => {
+      const anchoring = ctx.anchoring.status;
+      return {
+        status: anchoring.state === 'halted' ? ('degraded' as const) : ('ok' as const),
+        gateway: { code: ctx.code, id: ctx.gatewayId },
+        anchoring: anchoring as unknown as Record<string, unknown>,
+        queue: ctx.queueKind,
+        pendingLeaves: ctx.batcher.waiting,
+        closed: (await ctx.batches.head())?.seq ?? -1,
+        anchored: await ctx.batches.anchoredHead(),
+      };
+    },
+  );
+
+  r.get('/metrics', { schema: { tags: ['system'], summary: 'Prometheus metrics / 监控指标', hide: false } }, async (_req, reply) => {
+    const body = await ctx.metrics.registry.metrics();
+    return reply.type(ctx.metrics.registry.contentType).send(body);
+  });
+
+  r.get(
+    '/v1/gateway',
+    {
+      schema: {
+        tags: ['system'],
+        summary: "The gateway's identity and signing key / 网关身份与签名公钥",
+        response: {
+          200: Type.Object({
+            code: Type.String(),
+            id: Type.String({ description: 'SM3(utf8(code))' }),
+            publicKey: Type.String({ description: 'SM2 key signing batch headers and webhooks' }),
+            alg: Type.String(),
+            chain: Type.Union([Type.Null(), Type.String()]),
+            contract: Type.Union([Type.Null(), Type.String()]),
+          }),
+        },
+      },
+    },
+    async () => ({
+      code: ctx.code,
+      id: ctx.gatewayId,
+      publicKey: ctx.publicKey,
+      alg: ctx.alg,
+      chain: ctx.chain,
+      contract: ctx.chain === 'evm' ? (ctx.config.EVM_CONTRACT ?? null) : null,
+    }),
+  );
+
+  r.get(
+    '/v1/kinds',
+    { schema: { tags: ['system'], summary: 'Evidence kinds and their payload shapes / 存证类型与载荷格式' } },
+    async () =>
+      Object.entries(EVIDENCE_KINDS).map(([name, code]) => ({
+        name,
+        code,
+        payload: PAYLOAD_SCHEMAS[name as keyof typeof PAYLOAD_SCHEMAS],
+      })),
+  );
+};

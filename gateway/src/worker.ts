@@ -1,0 +1,63 @@
+import { Redis } from 'ioredis';
+import { selectAnchor } from './adapters/anchors.js';
+import { BullQueue } from './adapters/bullmq-queue.js';
+import { anchorJobHandler } from './anchoring/anchor-job.js';
+import { ConfigError, loadConfig } from './config/load.js';
+import { ANCHOR_RETRY, deliveryRetry, QUEUES, type AnchorJob, type DeliveryJob } from './jobs.js';
+import { deliveryHandler } from './subscriptions/deliver.js';
+
+/**
+ * A separate worker process for a gateway whose jobs live in Redis
+ * (REDIS_URL, ANCHOR_WORKER=external on the gateway): it anchors batches and
+ * delivers webhooks. It needs the chain settings but neither the data folder
+ * nor the gateway's keys: jobs carry signed headers and signed bodies.
+ */
+async function main(): Promise<void> {
+  let config;
+  try {
+    config = loadConfig(process.env, { ANCHOR_WORKER: 'external' });
+  } catch (e) {
+    if (e instanceof ConfigError) {
+      console.error(e.message);
+      process.exit(2);
+    }
+    throw e;
+  }
+  if (!config.REDIS_URL) {
+    console.error('the worker needs REDIS_URL / 工作进程需要 REDIS_URL');
+    process.exit(2);
+  }
+  const probe = new Redis(config.REDIS_URL, { lazyConnect: true, maxRetriesPerRequest: 1 });
+  try {
+    await probe.connect();
+    await probe.quit();
+  } catch (e) {
+    console.error(`cannot reach Redis at ${config.REDIS_URL}: ${(e as Error).message}`);
+    process.exit(2);
+  }
+  const queue = new BullQueue({ url: config.REDIS_URL, prefix: config.QUEUE_PREFIX ?? `evidence:${config.GATEWAY_CODE}` });
+  const selected = await selectAnchor(config);
+  if (selected) {
+    queue.process<AnchorJob>(QUEUES.anchor, anchorJobHandler({ anchor: selected.anchor, queue, killAfterAnchor: config.FAULT_KILL_AT === 'after-anchor' }), {
+      concurrency: 1,
+      retry: ANCHOR_RETRY,
+      onFailed: (job, e) => console.error(`anchoring batch ${(job as AnchorJob).seq} failed for good: ${e.message}`),
+    });
+  }
+  queue.process<DeliveryJob>(QUEUES.deliver, deliveryHandler(config.WEBHOOK_TIMEOUT_MS), { concurrency: 4, retry: deliveryRetry(config.WEBHOOK_ATTEMPTS) });
+  console.log(`worker for gateway ${config.GATEWAY_CODE}: anchoring ${selected ? config.ANCHOR : 'off'}, webhooks on`);
+  if (process.send) process.send({ type: 'ready' });
+
+  const stop = async () => {
+    await queue.close();
+    await selected?.close();
+    process.exit(0);
+  };
+  process.on('SIGINT', () => void stop());
+  process.on('SIGTERM', () => void stop());
+}
+
+main().catch((e: unknown) => {
+  console.error(e);
+  process.exit(1);
+});
