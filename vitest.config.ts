@@ -12,7 +12,7 @@ export default defineConfig({
   ssr: { resolve: { conditions: ['source', ...defaultServerConditions] } },
   test: {
     include: ['**/*.test.ts'],
-    globalSetup: ['test/setup/build-core.ts'],
+    globalSetup: ['test/setup/build-core.ts', 'test/setup/compile-contracts.ts'],
     exclude: ['**/node_modules/**', '**/dist/**'],
     testTimeout: 30_000,
     hookTimeout: 120_000,

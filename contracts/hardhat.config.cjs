@@ -5,6 +5,10 @@
 // (its soljson.js), handed to Hardhat by overriding the subtask that would
 // otherwise fetch a build from the network.
 const path = require('node:path');
+
+// Never stop a build to ask about telemetry (the prompt comes after this file loads).
+process.env.HARDHAT_DISABLE_TELEMETRY_PROMPT = 'true';
+
 const { subtask } = require('hardhat/config');
 const { TASK_COMPILE_SOLIDITY_GET_SOLC_BUILD } = require('hardhat/builtin-tasks/task-names');
 require('@nomicfoundation/hardhat-ethers');
