@@ -10,6 +10,8 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { generateSm2KeyPair, signHeader, toHex } from '@evidence/core';
+import { anchoredFixture, type AnchoredFixture } from '../support/anchored-bundle.js';
 import { haveChromium, launchChromium } from '../support/chromium.js';
 import { vectors } from '../support/vectors.js';
 
@@ -89,5 +91,39 @@ describe.skipIf(!haveChromium)('verification page in headless Chromium (skipped:
 
   it('made no network request: everything ran from the file', () => {
     expect(requests.filter((u) => !u.startsWith('file:') && !u.startsWith('data:'))).toEqual([]);
+  });
+
+  describe('online anchor check, when the user gives a chain RPC URL', () => {
+    let f: AnchoredFixture;
+    beforeAll(async () => {
+      f = await anchoredFixture();
+    }, 120_000);
+    afterAll(async () => {
+      await f?.close();
+    });
+
+    async function checkOnline(bundle: unknown): Promise<string> {
+      expect((await verify(bundle)).valid).toBe('true');
+      await page.fill('#rpc', f.chain.rpcUrl);
+      await page.click('#check-online');
+      await page.locator('#online-result[data-anchored]').waitFor();
+      const anchored = (await page.getAttribute('#online-result', 'data-anchored')) ?? '';
+      await page.evaluate(() => document.getElementById('online-result')?.removeAttribute('data-anchored'));
+      return anchored;
+    }
+
+    it('confirms a bundle anchored on the chain, with the registered key', async () => {
+      expect(await checkOnline(f.bundle)).toBe('true');
+      expect(await page.textContent('#online-result')).toContain('anchored');
+    });
+
+    it('refuses a self-consistent bundle signed by a key the chain never registered', async () => {
+      const impostor = generateSm2KeyPair();
+      const forged = {
+        ...f.bundle,
+        signature: { alg: 'sm2', publicKey: impostor.publicKey, value: toHex(signHeader(f.bundle.batch, impostor.privateKey)) },
+      };
+      expect(await checkOnline(forged)).toBe('false');
+    });
   });
 });
