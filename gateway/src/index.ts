@@ -9,6 +9,7 @@ export { loadOrCreateKeys, type GatewayKeys } from './keys.js';
 export { GatewayError, isGatewayError, statusOf, type GatewayErrorCode } from './errors.js';
 export { EvidenceService, type RecordInput, type Recorded, type Subject } from './evidence/service.js';
 export { PAYLOAD_SCHEMAS, assertPayload } from './evidence/kinds/index.js';
+export { EXAMPLE_PAYLOADS } from './evidence/kinds/examples.js';
 export { ProofService, type EvidenceStatus } from './proofs/proof-service.js';
 export { ROLES, ROLE_PERMISSIONS, type Role, type Permission } from './auth/roles.js';
 export { ClientRegistry, tokenDigest, type Client } from './auth/clients.js';

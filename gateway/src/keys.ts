@@ -30,7 +30,7 @@ export async function loadOrCreateKeys(dataDir: string): Promise<GatewayKeys> {
     if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
   }
   if (text === null) {
-    const keys: GatewayKeys = { sm2: generateSm2KeyPair(), subjectKey: randomBytes(32), masterKey: randomBytes(32) };
+    const keys: GatewayKeys = { sm2: generateSm2KeyPair(), subjectKey: new Uint8Array(randomBytes(32)), masterKey: new Uint8Array(randomBytes(32)) };
     const body = JSON.stringify(
       { v: 1, sm2: keys.sm2, subjectKey: toHex(keys.subjectKey), masterKey: toHex(keys.masterKey) },
       null,

@@ -1,0 +1,121 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { encodeLeaf, toHex, type BatchHeader } from '@evidence/core';
+import type { BatchRecord, NewRecord } from '../../ports/store.js';
+import { LevelStore } from './level-store.js';
+
+const dirs: string[] = [];
+const stores: LevelStore[] = [];
+afterEach(async () => {
+  for (const s of stores.splice(0)) await s.close().catch(() => undefined);
+  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
+});
+
+async function open(dir = mkdtempSync(join(tmpdir(), 'gw-store-'))): Promise<{ store: LevelStore; dir: string }> {
+  if (!dirs.includes(dir)) dirs.push(dir);
+  const store = await LevelStore.open(dir);
+  stores.push(store);
+  return { store, dir };
+}
+
+function record(i: number, extra: Partial<NewRecord> = {}): NewRecord {
+  const id = i.toString(16).padStart(32, '0');
+  const leaf = encodeLeaf({ v: 1, kind: 1 + (i % 12), id, gateway: 'aa'.repeat(32), subject: 'bb'.repeat(32), ts: 1000 + i, commitment: 'cc'.repeat(32) });
+  return { id, leaf, sealedPayload: new Uint8Array([1, 2, 3, i & 0xff]), wrappedKey: new Uint8Array(64).fill(7), salt: new Uint8Array(32).fill(9), client: 'his', receivedAt: 5000 + i, ...extra };
+}
+
+function batch(seq: number, records: NewRecord[]): BatchRecord {
+  const header: BatchHeader = { v: 1, gateway: 'aa'.repeat(32), seq, alg: 'keccak256', size: records.length, root: 'dd'.repeat(32), prev: '00'.repeat(32), closedAt: 9000 };
+  const leaves = new Uint8Array(records.length * 122);
+  records.forEach((r, i) => leaves.set(r.leaf, i * 122));
+  return { header, signature: 'ee'.repeat(64), headerHash: toHex(new Uint8Array(32).fill(seq + 1)), publicKey: '04' + 'ff'.repeat(64), leaves, oldestReceivedAt: 1, anchored: false, anchor: null, anchoredAt: null };
+}
+
+describe('LevelStore', () => {
+  it('keeps records byte for byte across a reopen', async () => {
+    const { store, dir } = await open();
+    const r = record(1, { idempotencyKey: 'k-1', idempotencyDigest: 'ab'.repeat(32) });
+    await store.append([r]);
+    await store.close();
+    stores.pop();
+    const { store: again } = await open(dir);
+    const back = await again.getRecord(r.id);
+    expect(back).toEqual({ id: r.id, leaf: r.leaf, sealedPayload: r.sealedPayload, wrappedKey: r.wrappedKey, salt: r.salt, client: 'his', receivedAt: r.receivedAt, idempotencyKey: 'k-1' });
+    expect(await again.findIdempotent('his', 'k-1')).toEqual({ id: r.id, digest: 'ab'.repeat(32) });
+    expect(await again.findIdempotent('other-client', 'k-1')).toBeNull();
+    expect(await again.getRecord('ff'.repeat(16))).toBeNull();
+  });
+
+  it('lists pending leaves in arrival order until a batch takes them, atomically', async () => {
+    const { store } = await open();
+    const rs = [3, 1, 2].map((i) => record(i));
+    await store.append(rs);
+    expect((await store.pending()).map((p) => p.id)).toEqual([1, 2, 3].map((i) => record(i).id));
+    const b = batch(0, [record(1), record(2)]);
+    await store.closeBatch(b, [record(1).id, record(2).id]);
+    expect((await store.pending()).map((p) => p.id)).toEqual([record(3).id]);
+    expect(await store.location(record(2).id)).toEqual({ seq: 0, index: 1 });
+    expect(await store.location(record(3).id)).toBeNull();
+    expect(await store.head()).toEqual({ seq: 0, headerHash: b.headerHash });
+    const stored = await store.getBatch(0);
+    expect(stored?.leaves).toEqual(b.leaves);
+    expect(stored?.header).toEqual(b.header);
+  });
+
+  it('tracks the contiguous anchored head when batches are marked out of order', async () => {
+    const { store } = await open();
+    for (let s = 0; s < 4; s++) await store.closeBatch(batch(s, [record(s)]), [record(s).id]);
+    expect(await store.unanchored()).toEqual([0, 1, 2, 3]);
+    await store.markAnchored(1, null, 10);
+    expect(await store.anchoredHead()).toBe(-1);
+    await store.markAnchored(0, { chain: 'fabric', channel: 'c', chaincode: 'a', txId: 't0' }, 11);
+    expect(await store.anchoredHead()).toBe(1);
+    await store.markAnchored(3, null, 12);
+    await store.markAnchored(2, null, 13);
+    expect(await store.anchoredHead()).toBe(3);
+    expect(await store.unanchored()).toEqual([]);
+    // A later receipt fills in a batch found on chain without one; a null never erases one.
+    await store.markAnchored(1, { chain: 'fabric', channel: 'c', chaincode: 'a', txId: 't1' }, 14);
+    await store.markAnchored(0, null, 15);
+    expect((await store.getBatch(1))?.anchor).toMatchObject({ txId: 't1' });
+    expect((await store.getBatch(0))?.anchor).toMatchObject({ txId: 't0' });
+    expect((await store.getBatch(1))?.anchoredAt).toBe(10);
+  });
+
+  it('erases payload, key and salt but keeps the leaf', async () => {
+    const { store } = await open();
+    const r = record(5);
+    await store.append([r]);
+    expect(await store.erase(r.id, 777)).toBe(true);
+    const back = await store.getRecord(r.id);
+    expect(back).toMatchObject({ sealedPayload: null, wrappedKey: null, salt: null, erasedAt: 777 });
+    expect(back?.leaf).toEqual(r.leaf);
+    expect(await store.erase('00'.repeat(16), 1)).toBe(false);
+  });
+
+  it('groups concurrent appends into fewer synced writes, each caller resolving after its own', async () => {
+    const { store } = await open();
+    const before = store.stats.writes;
+    await Promise.all(Array.from({ length: 200 }, (_, i) => store.append([record(100 + i)])));
+    const writes = store.stats.writes - before;
+    expect(writes).toBeGreaterThanOrEqual(1);
+    expect(writes).toBeLessThan(200);
+    expect((await store.pending()).length).toBe(200);
+  });
+
+  it('keeps subscriptions and live nonces, dropping expired ones', async () => {
+    const { store } = await open();
+    await store.putSubscription({ id: 's1', client: 'ins', url: 'http://127.0.0.1:1/hook', kinds: ['payment'], createdAt: 1 });
+    expect(await store.listSubscriptions()).toHaveLength(1);
+    expect(await store.deleteSubscription('s1')).toBe(true);
+    expect(await store.deleteSubscription('s1')).toBe(false);
+    await store.putNonces([
+      { key: 'c:old', expiresAt: 1000 },
+      { key: 'c:new', expiresAt: 5000 },
+    ]);
+    expect(await store.liveNonces(2000)).toEqual([{ key: 'c:new', expiresAt: 5000 }]);
+    expect(await store.liveNonces(0)).toEqual([{ key: 'c:new', expiresAt: 5000 }]);
+  });
+});

@@ -1,0 +1,130 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import {
+  encodeLeaf,
+  fromHex,
+  generateSm2KeyPair,
+  headerHash,
+  keccak256,
+  toHex,
+  verifyBundle,
+  verifyHeaderSignature,
+  verifyInclusion,
+  leafHash,
+  ZERO32,
+} from '@evidence/core';
+import { LevelStore } from '../adapters/level/level-store.js';
+import type { BatchRecord, PendingLeaf } from '../ports/store.js';
+import { ProofService } from '../proofs/proof-service.js';
+import { Batcher } from './batcher.js';
+
+const sm2 = generateSm2KeyPair();
+const gatewayId = 'aa'.repeat(32);
+let dir: string;
+let store: LevelStore;
+let closed: BatchRecord[];
+
+beforeEach(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'gw-batch-'));
+  store = await LevelStore.open(dir);
+  closed = [];
+});
+afterEach(async () => {
+  await store.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+let counter = 0;
+async function acknowledged(n: number, receivedAt = Date.now()): Promise<PendingLeaf[]> {
+  const leaves: PendingLeaf[] = [];
+  const records = [];
+  for (let i = 0; i < n; i++) {
+    const id = (++counter).toString(16).padStart(32, '0');
+    const leaf = encodeLeaf({ v: 1, kind: 1 + (counter % 12), id, gateway: gatewayId, subject: 'bb'.repeat(32), ts: counter, commitment: 'cc'.repeat(32) });
+    leaves.push({ id, leaf, receivedAt });
+    records.push({ id, leaf, sealedPayload: null, wrappedKey: null, salt: null, client: 't', receivedAt });
+  }
+  await store.append(records);
+  return leaves;
+}
+
+function batcher(o: { maxSize?: number; maxAgeMs?: number } = {}): Batcher {
+  return new Batcher({ store, alg: 'keccak256', gatewayId, sm2, maxSize: o.maxSize ?? 4, maxAgeMs: o.maxAgeMs ?? 60_000, onClosed: (b) => void closed.push(b) });
+}
+
+const until = async (check: () => boolean, ms = 5000) => {
+  const end = Date.now() + ms;
+  while (!check()) {
+    if (Date.now() > end) throw new Error('timed out');
+    await new Promise((r) => setTimeout(r, 5));
+  }
+};
+
+describe('Batcher', () => {
+  it('closes by size into signed RFC 9162 batches chained by seq and prev', async () => {
+    const b = batcher({ maxSize: 4 });
+    b.start(null, []);
+    b.add(await acknowledged(10));
+    await until(() => closed.length === 2);
+    await b.stop();
+    expect(closed.map((c) => c.header.size)).toEqual([4, 4]);
+    expect(closed[0]!.header).toMatchObject({ seq: 0, prev: toHex(ZERO32), alg: 'keccak256', gateway: gatewayId, v: 1 });
+    expect(closed[1]!.header.seq).toBe(1);
+    expect(closed[1]!.header.prev).toBe(toHex(headerHash(closed[0]!.header)));
+    for (const c of closed) {
+      expect(verifyHeaderSignature(c.header, fromHex(c.signature), sm2.publicKey)).toBe(true);
+      expect(c.headerHash).toBe(toHex(headerHash(c.header)));
+    }
+    expect(b.waiting).toBe(2);
+    expect((await store.pending()).length).toBe(2);
+  });
+
+  it('closes by age a batch smaller than the size limit', async () => {
+    const b = batcher({ maxSize: 1000, maxAgeMs: 50 });
+    b.start(null, []);
+    const t0 = Date.now();
+    b.add(await acknowledged(3));
+    await until(() => closed.length === 1);
+    expect(Date.now() - t0).toBeGreaterThanOrEqual(45);
+    expect(closed[0]!.header.size).toBe(3);
+    await b.stop();
+  });
+
+  it('resumes after a restart with pending leaves and the chain of headers', async () => {
+    const first = batcher({ maxSize: 3 });
+    first.start(null, []);
+    first.add(await acknowledged(4));
+    await until(() => closed.length === 1);
+    await first.stop();
+    // The process dies; a new one resumes from the store only.
+    const second = batcher({ maxSize: 3, maxAgeMs: 20 });
+    second.start(await store.head(), await store.pending());
+    expect(second.waiting).toBe(1);
+    await until(() => closed.length === 2);
+    await second.stop();
+    expect(closed[1]!.header).toMatchObject({ seq: 1, size: 1, prev: closed[0]!.headerHash });
+    expect(await store.pending()).toEqual([]);
+  });
+
+  it('every leaf is provable from its batch (tree, locations and proofs agree)', async () => {
+    const b = batcher({ maxSize: 7 });
+    b.start(null, []);
+    const leaves = await acknowledged(7);
+    b.add(leaves);
+    await until(() => closed.length === 1);
+    await b.stop();
+    const proofs = new ProofService({ store, openPayload: () => ({ payload: null, salt: '' }), retryAfterSeconds: () => 1 });
+    const batch = (await store.getBatch(0))!;
+    for (const [i, l] of leaves.entries()) {
+      expect(await store.location(l.id)).toEqual({ seq: 0, index: i });
+      const bundle = proofs.fromBatch(batch, i, null);
+      expect(verifyBundle(bundle)).toMatchObject({ valid: true });
+      expect(verifyInclusion(keccak256, i, 7, leafHash('keccak256', l.leaf), bundle.inclusion.path.map((p) => fromHex(p)), fromHex(batch.header.root))).toBe(true);
+    }
+    // A tampered leaf does not verify against the signed root.
+    const bundle = proofs.fromBatch(batch, 0, null);
+    expect(verifyBundle({ ...bundle, leaf: { ...bundle.leaf, ts: bundle.leaf.ts + 1 } })).toMatchObject({ valid: false, failedStep: 'inclusion' });
+  });
+});

@@ -1,0 +1,147 @@
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { computeCommitment, decodeLeaf, entityId, fromHex, subjectPseudonym, toHex } from '@evidence/core';
+import { LevelStore } from '../adapters/level/level-store.js';
+import { isGatewayError } from '../errors.js';
+import type { PendingLeaf } from '../ports/store.js';
+import { EXAMPLE_PAYLOADS } from './kinds/examples.js';
+import { EvidenceService, type RecordInput } from './service.js';
+
+let dir: string;
+let store: LevelStore;
+let durable: PendingLeaf[];
+let service: EvidenceService;
+const subjectKey = randomBytes(32);
+const masterKey = randomBytes(32);
+const gatewayId = toHex(entityId('H330100001'));
+
+beforeEach(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'gw-svc-'));
+  store = await LevelStore.open(dir);
+  durable = [];
+  service = new EvidenceService({ store, gatewayId, subjectKey, masterKey, onDurable: (l) => durable.push(...l) });
+});
+afterEach(async () => {
+  await store.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+const input = (over: Partial<RecordInput> = {}): RecordInput => ({
+  kind: 'prescription',
+  subject: { idNumber: '11010519491231002x' },
+  payload: EXAMPLE_PAYLOADS.prescription,
+  ...over,
+});
+
+async function refusal(p: Promise<unknown>): Promise<{ code: string; message: string }> {
+  try {
+    await p;
+  } catch (e) {
+    if (isGatewayError(e)) return { code: e.code, message: e.message };
+    throw e;
+  }
+  throw new Error('expected a refusal');
+}
+
+describe('EvidenceService', () => {
+  it('builds the spec leaf: pseudonymous subject, SM3 commitment of salt || JCS(payload), UUIDv7 id', async () => {
+    const r = await service.record(input({ occurredAt: 1234 }), 'his');
+    expect(r.status).toBe('pending');
+    expect(r.leaf).toMatchObject({ v: 1, kind: 5, gateway: gatewayId, ts: 1234, id: r.id });
+    expect(r.leaf.subject).toBe(toHex(subjectPseudonym(subjectKey, '11010519491231002X')));
+    const stored = (await store.getRecord(r.id))!;
+    expect(decodeLeaf(stored.leaf)).toEqual(r.leaf);
+    expect(toHex(computeCommitment(EXAMPLE_PAYLOADS.prescription, stored.salt!))).toBe(r.leaf.commitment);
+    expect(fromHex(r.id)[6]! >> 4).toBe(7);
+    expect(durable.map((d) => d.id)).toEqual([r.id]);
+  });
+
+  it('stores the payload only SM4-sealed, under a per-record key bound to the record', async () => {
+    const r = await service.record(input(), 'his');
+    const stored = (await store.getRecord(r.id))!;
+    const plain = Buffer.from(JSON.stringify(EXAMPLE_PAYLOADS.prescription));
+    expect(Buffer.from(stored.sealedPayload!).includes(plain.subarray(0, 16))).toBe(false);
+    expect(service.openPayload(stored)).toEqual({ payload: EXAMPLE_PAYLOADS.prescription, salt: toHex(stored.salt!) });
+    // The sealed payload of one record does not open as another's.
+    const other = (await store.getRecord((await service.record(input(), 'his')).id))!;
+    expect(() => service.openPayload({ ...other, sealedPayload: stored.sealedPayload })).toThrow(/authentication/);
+    // Flipping one ciphertext bit is detected.
+    const tampered = stored.sealedPayload!.slice();
+    tampered[20]! ^= 1;
+    expect(() => service.openPayload({ ...stored, sealedPayload: tampered })).toThrow(/authentication/);
+  });
+
+  it('accepts a pseudonym as subject and names a malformed one', async () => {
+    const r = await service.record(input({ subject: { pseudonym: 'ab'.repeat(32) } }), 'his');
+    expect(r.leaf.subject).toBe('ab'.repeat(32));
+    await expect(service.record(input({ subject: { pseudonym: 'AB'.repeat(32) } }), 'his')).rejects.toMatchObject({ code: 'EVIDENCE_BAD_HEX' });
+  });
+
+  it('erases a payload for good while the leaf stays', async () => {
+    const r = await service.record(input(), 'his');
+    await service.erase(r.id);
+    const stored = (await store.getRecord(r.id))!;
+    expect(decodeLeaf(stored.leaf)).toEqual(r.leaf);
+    expect((await refusal(Promise.resolve().then(() => service.openPayload(stored)))).code).toBe('PAYLOAD_ERASED');
+    expect((await refusal(service.erase('00'.repeat(16)))).code).toBe('EVIDENCE_NOT_FOUND');
+  });
+
+  it('refuses unknown kinds and bad payloads, storing nothing', async () => {
+    expect((await refusal(service.record(input({ kind: 'x-ray' }), 'his', 'body/'))).message).toContain('body/kind');
+    expect((await refusal(service.record(input({ payload: { state: 'issued' } }), 'his', 'body/'))).message).toContain('body/payload');
+    expect(await store.pending()).toEqual([]);
+  });
+
+  it('records a bulk request with one write, or nothing when one item is bad, naming it', async () => {
+    const items = Array.from({ length: 50 }, (_, i) => input({ occurredAt: i }));
+    const before = store.stats.writes;
+    const out = await service.recordMany(items, 'his');
+    expect(out).toHaveLength(50);
+    expect(new Set(out.map((o) => o.id)).size).toBe(50);
+    expect(store.stats.writes - before).toBe(1);
+    const bad = [...items, input({ payload: {} })];
+    const r = await refusal(service.recordMany(bad, 'his', (i) => `body/items/${i}/`));
+    expect(r).toMatchObject({ code: 'PAYLOAD_INVALID' });
+    expect(r.message).toContain('body/items/50/payload');
+    expect(await store.pending()).toHaveLength(50);
+  });
+
+  describe('idempotency keys', () => {
+    it('returns the first record for a retry with the same content, also after a restart', async () => {
+      const first = await service.record(input({ idempotencyKey: 'rx-1' }), 'his');
+      const again = await service.record(input({ idempotencyKey: 'rx-1' }), 'his');
+      expect(again).toEqual({ ...first, duplicate: true });
+      await store.close();
+      store = await LevelStore.open(dir);
+      service = new EvidenceService({ store, gatewayId, subjectKey, masterKey, onDurable: () => undefined });
+      expect((await service.record(input({ idempotencyKey: 'rx-1' }), 'his')).id).toBe(first.id);
+      expect((await store.pending()).length).toBe(1);
+    });
+
+    it('refuses the same key with other content (409), and scopes keys per client', async () => {
+      await service.record(input({ idempotencyKey: 'rx-2' }), 'his');
+      expect((await refusal(service.record(input({ idempotencyKey: 'rx-2', occurredAt: 5 }), 'his'))).code).toBe('IDEMPOTENCY_CONFLICT');
+      const otherClient = await service.record(input({ idempotencyKey: 'rx-2', occurredAt: 5 }), 'pharmacy');
+      expect(otherClient.duplicate).toBe(false);
+    });
+
+    it('records once when concurrent requests race with the same key', async () => {
+      const results = await Promise.all(Array.from({ length: 20 }, () => service.record(input({ idempotencyKey: 'race' }), 'his')));
+      expect(new Set(results.map((r) => r.id)).size).toBe(1);
+      expect(results.filter((r) => !r.duplicate)).toHaveLength(1);
+      expect(durable).toHaveLength(1);
+    });
+
+    it('treats repeats inside one bulk request as one event', async () => {
+      const out = await service.recordMany([input({ idempotencyKey: 'b' }), input({ idempotencyKey: 'b' }), input()], 'his');
+      expect(out[0]!.id).toBe(out[1]!.id);
+      expect(out[1]!.duplicate).toBe(true);
+      expect(durable).toHaveLength(2);
+      const r = await refusal(service.recordMany([input({ idempotencyKey: 'c' }), input({ idempotencyKey: 'c', occurredAt: 1 })], 'his'));
+      expect(r.code).toBe('IDEMPOTENCY_CONFLICT');
+    });
+  });
+});
