@@ -14,7 +14,7 @@ export { checkChain, type ChainCheck, type ForwardedRequest } from './forward/ch
 export { appendHop, originHop, ZERO_ID, type HopSigner } from './forward/hops.js';
 export * from './forward/protocol.js';
 export { HttpClient, TransportError, type TransportFailure, type HttpAnswer, type PostOptions } from './http/client.js';
-export { routingErrorHandler, toRoutingError } from './http/error-handler.js';
+export { routingErrorHandler, toRoutingError, type ErrorHandler } from './http/error-handler.js';
 export { signBody, verifyBody, SIGNER_HEADER, SIGNATURE_HEADER } from './peers/signed-body.js';
 export { PublishSchema, PeerUpdateSchema, type Publish, type PeerUpdate } from './peers/messages.js';
 export { TraceStore, traceDocument, type TraceDocument } from './traces/store.js';

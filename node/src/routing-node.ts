@@ -242,7 +242,7 @@ export class RoutingNode {
     const key = (await this.keyRing.lookupFor([neighbour.id]))(neighbour.id);
     if (key === undefined) throw new RoutingError('PEER_UNKNOWN', `no registered key for neighbour ${neighbour.id}`);
     if (!verifyBody(body, signature, key)) throw new RoutingError('PEER_BAD_SIGNATURE', 'the update signature does not verify');
-    const update = parseJson(body, peerUpdateValidator.Check) as PeerUpdate;
+    const update = parseJson(body, (v) => peerUpdateValidator.Check(v)) as PeerUpdate;
     if (update.from !== neighbour.id || update.to !== this.id) {
       throw new RoutingError('PEER_MISDIRECTED', 'the update is not from its signer to this node');
     }
@@ -277,7 +277,7 @@ export class RoutingNode {
     const key = (await this.keyRing.lookupFor([signer]))(signer);
     if (key === undefined) throw new RoutingError('PEER_UNKNOWN', `no registered key for gateway ${signer}`);
     if (!verifyBody(body, signature, key)) throw new RoutingError('PEER_BAD_SIGNATURE', 'the publication signature does not verify');
-    const p = parseJson(body, publishValidator.Check) as Publish;
+    const p = parseJson(body, (v) => publishValidator.Check(v)) as Publish;
     if (p.gateway !== signer || p.node !== this.id) throw new RoutingError('PEER_MISDIRECTED', 'the publication is not from its signer to this node');
     if (toHex(entityId(p.code)) !== p.gateway) throw new RoutingError('BAD_REQUEST', 'the gateway id is not SM3 of its institution code');
     if (this.neighbours.has(p.gateway)) throw new RoutingError('BAD_REQUEST', 'a neighbour node cannot publish as a gateway');

@@ -1,13 +1,18 @@
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { errorBody, isRoutingError, RoutingError } from '../errors.js';
 
+export type ErrorHandler = (err: FastifyError, request: FastifyRequest, reply: FastifyReply) => void;
+
 /**
  * The one error handler of the routing node (and of the gateway's remote-call
  * plugin): every refusal is JSON `{ code, message, by, hop?, check?, node? }`
- * with a 4xx status for bad input; only our own faults are 5xx.
+ * with a 4xx status for bad input; only our own faults are 5xx. Inside a host
+ * with its own handler (the gateway), errors that are not routing refusals
+ * (authentication, validation) go to the host's handler.
  */
-export function routingErrorHandler(by: string) {
-  return (err: FastifyError | Error, request: FastifyRequest, reply: FastifyReply): void => {
+export function routingErrorHandler(by: string, host?: ErrorHandler): ErrorHandler {
+  return (err, request, reply) => {
+    if (host && !isRoutingError(err)) return host(err, request, reply);
     const e = toRoutingError(err);
     if (e.status >= 500 && e.code === 'INTERNAL') request.log.error({ err }, 'internal error');
     void reply.code(e.status).type('application/json').send(errorBody(e, by));

@@ -1,0 +1,132 @@
+import { entityId, toHex, type EvidenceKindName } from '@evidence/core';
+import { RoutingError } from '@evidence/node';
+import { Type } from 'typebox';
+import { Compile } from 'typebox/compile';
+import { AUTOMATIC_KINDS } from './evidence.js';
+
+/**
+ * The remote-call configuration of a gateway (JSON file named by
+ * REMOTE_CONFIG). Example:
+ *
+ *   {
+ *     "node": { "code": "RN-HZ-01", "url": "http://127.0.0.1:7101" },
+ *     "directory": { "file": ".local/directory.json", "operatorKey": "04…" },
+ *     "services": [
+ *       { "name": "emr.query", "url": "http://127.0.0.1:9001/emr", "allow": ["H330100002"], "kind": "record-access" },
+ *       { "name": "rx.review", "url": "http://127.0.0.1:9001/rx", "allow": "*" }
+ *     ]
+ *   }
+ *
+ * `services` are this institution's internal services published to the
+ * network: `allow` names the institutions that may call each ("*" for any
+ * registered institution) and `kind` the evidence recorded automatically for
+ * every call (a record-access event for an EMR query, for example), besides
+ * the hop-trace both gateways always record.
+ */
+const Service = Type.Object(
+  {
+    name: Type.String({ pattern: '^[a-z0-9][a-z0-9._-]{0,63}$' }),
+    url: Type.String({ pattern: '^https?://' }),
+    allow: Type.Union([Type.Literal('*'), Type.Array(Type.String({ minLength: 1, maxLength: 64 }))]),
+    kind: Type.Optional(Type.String()),
+    timeoutMs: Type.Optional(Type.Integer({ minimum: 1, maximum: 600_000 })),
+  },
+  { additionalProperties: false },
+);
+
+export const RemoteConfigSchema = Type.Object(
+  {
+    node: Type.Object(
+      {
+        code: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
+        id: Type.Optional(Type.String({ pattern: '^[0-9a-f]{64}$' })),
+        url: Type.String({ pattern: '^http://' }),
+      },
+      { additionalProperties: false },
+    ),
+    directory: Type.Optional(
+      Type.Object({ file: Type.String(), operatorKey: Type.String({ pattern: '^04[0-9a-f]{128}$' }) }, { additionalProperties: false }),
+    ),
+    /** How the routing node reaches this gateway; defaults to the address it listens on. */
+    publicUrl: Type.Optional(Type.String({ pattern: '^http://' })),
+    services: Type.Array(Service, { maxItems: 10_000 }),
+    limits: Type.Optional(
+      Type.Object(
+        {
+          bodyBytes: Type.Optional(Type.Integer({ minimum: 1024 })),
+          maxHops: Type.Optional(Type.Integer({ minimum: 2, maximum: 64 })),
+          timeoutMs: Type.Optional(Type.Integer({ minimum: 1 })),
+          /** Oldest origin hop accepted for delivery; also how long request ids are remembered against replay. */
+          maxAgeMs: Type.Optional(Type.Integer({ minimum: 1000 })),
+        },
+        { additionalProperties: false },
+      ),
+    ),
+    publishTtlMs: Type.Optional(Type.Integer({ minimum: 300 })),
+  },
+  { additionalProperties: false },
+);
+export type RemoteConfigFile = Type.Static<typeof RemoteConfigSchema>;
+const validator = Compile(RemoteConfigSchema);
+
+export interface PublishedService {
+  name: string;
+  url: string;
+  /** Institution codes allowed to call, or "*". */
+  allow: '*' | ReadonlySet<string>;
+  kind?: EvidenceKindName;
+  timeoutMs: number;
+}
+
+export interface RemoteLimits {
+  bodyBytes: number;
+  maxHops: number;
+  timeoutMs: number;
+  maxAgeMs: number;
+}
+
+export interface RemoteSettings {
+  node: { id: string; url: string };
+  publicUrl?: string;
+  services: Map<string, PublishedService>;
+  limits: RemoteLimits;
+  publishTtlMs: number;
+}
+
+export const DEFAULT_REMOTE_LIMITS: RemoteLimits = { bodyBytes: 1 << 20, maxHops: 16, timeoutMs: 10_000, maxAgeMs: 300_000 };
+
+export function parseRemoteConfig(input: unknown): RemoteConfigFile {
+  if (!validator.Check(input)) {
+    const first = [...validator.Errors(input)][0];
+    throw new RoutingError('BAD_REQUEST', `remote config: ${first ? `${first.instancePath || '/'} ${first.message}` : 'invalid'}`);
+  }
+  return input;
+}
+
+export function remoteSettings(config: RemoteConfigFile): RemoteSettings {
+  const nodeId = config.node.code !== undefined ? toHex(entityId(config.node.code)) : config.node.id;
+  if (nodeId === undefined) throw new RoutingError('BAD_REQUEST', 'remote config: node needs a code or an id');
+  const limits = { ...DEFAULT_REMOTE_LIMITS, ...config.limits };
+  const services = new Map<string, PublishedService>();
+  for (const s of config.services) {
+    if (services.has(s.name)) throw new RoutingError('BAD_REQUEST', `remote config: service ${s.name} is listed twice`);
+    if (s.kind !== undefined && !(AUTOMATIC_KINDS as readonly string[]).includes(s.kind)) {
+      throw new RoutingError('BAD_REQUEST', `remote config: service ${s.name}: kind must be one of ${AUTOMATIC_KINDS.join(', ')} (recorded from the call itself)`);
+    }
+    services.set(s.name, {
+      name: s.name,
+      url: s.url.replace(/\/+$/, ''),
+      allow: s.allow === '*' ? '*' : new Set(s.allow),
+      kind: s.kind as EvidenceKindName | undefined,
+      timeoutMs: s.timeoutMs ?? limits.timeoutMs,
+    });
+  }
+  const settings: RemoteSettings = {
+    node: { id: nodeId, url: config.node.url.replace(/\/+$/, '') },
+    services,
+    limits,
+    publishTtlMs: config.publishTtlMs ?? 60_000,
+  };
+  if (config.publicUrl !== undefined) settings.publicUrl = config.publicUrl.replace(/\/+$/, '');
+  return settings;
+}

@@ -1,0 +1,19 @@
+import type { CodeSource, HopSigner, HttpClient, KeyRing, TraceStore } from '@evidence/node';
+import type { RemoteSettings } from './config.js';
+import type { RecordEvidence } from './evidence.js';
+import type { SeenRequests } from './replay.js';
+
+/** Everything the origin and deliver sides of a remote call share. */
+export interface RemoteContext {
+  /** This institution's registered code. */
+  code: string;
+  /** The gateway's SM2 key, the one registered for its id; it signs origin, deliver and response hops. */
+  signer: HopSigner;
+  settings: RemoteSettings;
+  keyRing: KeyRing;
+  codes?: CodeSource;
+  client: HttpClient;
+  record: RecordEvidence;
+  traces: TraceStore;
+  seen: SeenRequests;
+}

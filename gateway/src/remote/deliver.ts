@@ -1,0 +1,78 @@
+import { HOP_TYPE, hopHash, responseDigest, toHex, type Hop } from '@evidence/core';
+import { appendHop, checkChain, RoutingError, ZERO_ID, type ForwardRequest, type ForwardResponse } from '@evidence/node';
+import type { RemoteContext } from './context.js';
+import { hopTraceEvidence, NO_SUBJECT, recordAccessEvidence, type EvidenceToRecord } from './evidence.js';
+import { callInternalService } from './internal-service.js';
+
+/**
+ * The destination side (POST /v1/deliver, called by this gateway's routing
+ * node). The caller is authenticated by the chain itself: every hop must
+ * verify against the registered keys, the last must hand the request to this
+ * gateway, and hop 0 names the calling institution, which the service's
+ * allow-list must admit. Then this gateway signs `deliver`, calls its
+ * internal service, signs `response` over what the service answered, records
+ * the trace (and the service's automatic evidence kind) durably, and only
+ * then answers with the response and the whole trace.
+ */
+export async function deliver(ctx: RemoteContext, req: ForwardRequest): Promise<ForwardResponse> {
+  const { destination, request } = req;
+  const hops = req.hops as Hop[];
+  if (destination.institution !== ctx.code) {
+    throw new RoutingError('ROUTE_UNKNOWN_INSTITUTION', `this gateway serves ${ctx.code}, not ${destination.institution}`);
+  }
+  const service = ctx.settings.services.get(destination.service);
+  if (!service) throw new RoutingError('REMOTE_UNKNOWN_SERVICE', `${ctx.code} publishes no service "${destination.service}"`);
+
+  const keys = await ctx.keyRing.lookupFor(hops.map((h) => h.node));
+  const hashes = checkChain({
+    hops,
+    self: ctx.signer.id,
+    request,
+    keys,
+    maxHops: ctx.settings.limits.maxHops,
+    maxAgeMs: ctx.settings.limits.maxAgeMs,
+  });
+
+  const callerId = hops[0]!.node;
+  const caller = await ctx.codes?.(callerId);
+  if (service.allow !== '*' && (caller === undefined || !service.allow.has(caller))) {
+    throw new RoutingError('REMOTE_FORBIDDEN', `institution ${caller ?? callerId} may not call ${ctx.code}/${service.name}`, {
+      hop: 0,
+      check: 'caller',
+      node: callerId,
+    });
+  }
+  const requestId = hops[0]!.requestId;
+  if (!ctx.seen.claim(requestId)) {
+    throw new RoutingError('REMOTE_REPLAY', `request ${requestId} was already delivered`, { hop: 0, check: 'replay', node: callerId });
+  }
+
+  const last = hops[hops.length - 1]!;
+  const deliverHop = appendHop(ctx.signer, hops, hashes[hashes.length - 1]!, HOP_TYPE.deliver, ZERO_ID, last.digest);
+  const answer = await callInternalService(service, request, ctx.settings.limits.bodyBytes);
+  const resDigest = toHex(responseDigest(answer.status, request.path, answer.body));
+  const withDeliver = [...hops, deliverHop];
+  const responseHop = appendHop(ctx.signer, withDeliver, toHex(hopHash(deliverHop)), HOP_TYPE.response, ZERO_ID, resDigest);
+  const trace = [...withDeliver, responseHop];
+
+  const facts = {
+    requestId,
+    role: 'destination' as const,
+    caller: caller ?? callerId,
+    destination,
+    request,
+    requestDigest: last.digest,
+    status: answer.status,
+    responseDigest: resDigest,
+    hops: trace,
+  };
+  const subject = answer.subjectId !== undefined ? { idNumber: answer.subjectId } : NO_SUBJECT;
+  const evidence: EvidenceToRecord[] = [hopTraceEvidence(facts, subject)];
+  if (service.kind === 'record-access') evidence.push(recordAccessEvidence(facts, ctx.code, deliverHop.ts, subject));
+  await ctx.record(evidence);
+  ctx.traces.put(requestId, trace);
+
+  const response: ForwardResponse['response'] = { status: answer.status };
+  if (answer.body !== undefined) response.body = answer.body;
+  return { response, hops: trace };
+}

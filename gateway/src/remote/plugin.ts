@@ -1,0 +1,154 @@
+import { entityId, toHex } from '@evidence/core';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import {
+  ForwardRequestSchema,
+  HttpClient,
+  KeyRing,
+  RoutingError,
+  routingErrorHandler,
+  traceDocument,
+  TraceStore,
+  type CodeSource,
+  type ErrorHandler,
+  type KeySource,
+} from '@evidence/node';
+import type { FastifyContextConfig, FastifyPluginAsync, FastifyRequest } from 'fastify';
+import { Type } from 'typebox';
+import type { RemoteSettings } from './config.js';
+import type { RemoteContext } from './context.js';
+import { deliver } from './deliver.js';
+import type { RecordEvidence } from './evidence.js';
+import { SUBJECT_HEADER } from './internal-service.js';
+import { callRemote, type RemoteCall } from './origin.js';
+import { ServicePublisher } from './publisher.js';
+import { SeenRequests } from './replay.js';
+
+export interface RemoteOptions {
+  /** This institution's registered code; its id (SM3 of the code) is what hops name. */
+  code: string;
+  /** The gateway's registered SM2 key pair. */
+  keys: { privateKey: string; publicKey: string };
+  settings: RemoteSettings;
+  /** Registered keys of nodes and gateways: the operator's directory or the chain. */
+  keySource: KeySource;
+  codes?: CodeSource;
+  record: RecordEvidence;
+  /**
+   * Route config of the routes this institution's own systems call (the
+   * gateway's authentication reads a required permission from it).
+   * /v1/deliver gets none: the routing node calls it, and the signed hop chain
+   * authenticates the caller.
+   */
+  callConfig?: FastifyContextConfig;
+  traceConfig?: FastifyContextConfig;
+  /** The host's error handler, for errors that are not routing refusals. */
+  hostErrorHandler?: ErrorHandler;
+  /** Receives the plugin's handle (the publisher and recent traces), e.g. for the gateway's status output. */
+  expose?: (handle: RemoteHandle) => void;
+}
+
+/** The parts of the plugin its host may look at. */
+export interface RemoteHandle {
+  readonly publisher: ServicePublisher;
+  readonly traces: TraceStore;
+}
+
+const RequestIdParams = Type.Object({ requestId: Type.String({ pattern: '^[0-9a-f]{32}$' }) });
+const RemoteParams = Type.Object({
+  institution: Type.String({ pattern: '^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$' }),
+  service: Type.String({ pattern: '^[a-z0-9][a-z0-9._-]{0,63}$' }),
+  '*': Type.Optional(Type.String()),
+});
+
+/**
+ * Remote calls between institutions through the routing network:
+ *   ANY  /v1/remote/:institution/:service/*  for this institution's systems: route a call, answer
+ *                                            { requestId, response: { status, body }, trace: { hops, nodes } }
+ *                                            with the remote status and the header x-evidence-request-id
+ *   GET  /v1/traces/:requestId               a trace this gateway took part in, as { hops, nodes }
+ *   POST /v1/deliver                         from the routing node: deliver to an internal service
+ * and publication of the configured services to the routing node.
+ */
+export const remotePlugin: FastifyPluginAsync<RemoteOptions> = async (fastify, o) => {
+  const id = toHex(entityId(o.code));
+  const client = new HttpClient();
+  const ctx: RemoteContext = {
+    code: o.code,
+    signer: { id, privateKey: o.keys.privateKey, publicKey: o.keys.publicKey },
+    settings: o.settings,
+    keyRing: new KeyRing(o.keySource),
+    codes: o.codes,
+    client,
+    record: o.record,
+    traces: new TraceStore(),
+    seen: new SeenRequests(o.settings.limits.maxAgeMs),
+  };
+  const publisher = new ServicePublisher({
+    signer: ctx.signer,
+    code: o.code,
+    node: o.settings.node,
+    client,
+    services: [...o.settings.services.keys()],
+    ttlMs: o.settings.publishTtlMs,
+    onError: (message) => fastify.log.warn({ node: o.settings.node.url }, `publishing services failed: ${message}`),
+  });
+  o.expose?.({ publisher, traces: ctx.traces });
+
+  const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
+  app.setErrorHandler(routingErrorHandler(id, o.hostErrorHandler));
+  for (const url of ['/v1/remote/:institution/:service', '/v1/remote/:institution/:service/*']) {
+    app.all(url, { config: o.callConfig ?? {}, schema: { params: RemoteParams } }, async (request, reply) => {
+      const outcome = await callRemote(ctx, remoteCall(request.params.institution, request.params.service, request));
+      void reply.code(outcome.status).header('x-evidence-request-id', outcome.requestId);
+      if (!outcome.ok) return { ...outcome.error, requestId: outcome.requestId };
+      return { requestId: outcome.requestId, response: { status: outcome.status, body: outcome.body }, trace: outcome.trace };
+    });
+  }
+
+  app.get('/v1/traces/:requestId', { config: o.traceConfig ?? {}, schema: { params: RequestIdParams } }, async (request) => {
+    const hops = ctx.traces.get(request.params.requestId);
+    if (!hops) throw new RoutingError('TRACE_NOT_FOUND', `this gateway has no trace of request ${request.params.requestId}`);
+    return traceDocument(hops, ctx.keyRing, ctx.codes);
+  });
+
+  app.post(
+    '/v1/deliver',
+    { bodyLimit: o.settings.limits.bodyBytes + 64 * 1024, schema: { body: ForwardRequestSchema } },
+    async (request) => deliver(ctx, request.body),
+  );
+
+  fastify.addHook('onListen', async function () {
+    const url = o.settings.publicUrl ?? listenUrl(this.server.address());
+    if (url) await publisher.start(url);
+  });
+  fastify.addHook('onClose', async () => {
+    await publisher.stop();
+    client.close();
+  });
+};
+
+/**
+ * The request as the remote service will receive it: the same method, the
+ * path after /v1/remote/:institution/:service (query string included, taken
+ * from the raw URL so nothing is re-encoded) and the body.
+ */
+function remoteCall(institution: string, service: string, request: FastifyRequest): RemoteCall {
+  const prefix = `/v1/remote/${institution}/${service}`;
+  if (!request.url.startsWith(prefix)) throw new RoutingError('BAD_REQUEST', 'institution and service must not be percent-encoded');
+  const rest = request.url.slice(prefix.length);
+  const call: RemoteCall = {
+    institution,
+    service,
+    request: { method: request.method, path: rest.startsWith('/') ? rest : `/${rest}` },
+  };
+  if (request.body !== undefined) call.request.body = request.body;
+  const subjectId = request.headers[SUBJECT_HEADER];
+  if (typeof subjectId === 'string' && subjectId.length > 0) call.subjectId = subjectId;
+  return call;
+}
+
+function listenUrl(address: ReturnType<import('node:net').Server['address']>): string | undefined {
+  if (!address || typeof address === 'string') return undefined;
+  const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+  return `http://${host}:${address.port}`;
+}

@@ -1,0 +1,309 @@
+/**
+ * Starts a whole routing network in this process from a topology: the
+ * operator key and signed directory, each routing node (its key in its data
+ * folder, its server on 127.0.0.1), and each institution's real gateway with
+ * the remote-call plugin and a sample internal service. Used by
+ * `npm run network`, `npm start`, the routing tests and the routing benchmark.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import { entityId, generateSm2KeyPair, toHex, type Sm2KeyPair } from '@evidence/core';
+import { createGateway, loadConfig, loadOrCreateKeys, type Gateway } from '@evidence/gateway';
+import {
+  buildNodeServer,
+  directoryEntry,
+  DirectoryFile,
+  loadOrCreateKey,
+  neighbour,
+  nodeSettings,
+  RoutingNode,
+  signDirectory,
+  type Neighbour,
+  type NodeLimits,
+  type NodeTimers,
+} from '@evidence/node';
+import type { FastifyInstance } from 'fastify';
+import { remoteRoutes, remoteSettings, type RemoteHandle } from '../../gateway/src/remote/index.js';
+import { startSampleService, type SampleService } from './sample-service.js';
+import { expectedRoutes, neighboursOf, type Topology } from './topology.js';
+
+const REPO = fileURLToPath(new URL('../..', import.meta.url));
+
+export interface NetworkOptions {
+  /** Data root: keys, the directory, gateway databases. */
+  dir: string;
+  timers?: Partial<NodeTimers>;
+  limits?: Partial<NodeLimits>;
+  /** Gateways' limits for remote calls (hop limit, timeouts). */
+  remoteLimits?: { maxHops?: number; timeoutMs?: number };
+  /** Nodes run as separate `evidence-node` processes (so a test can SIGKILL one). */
+  processNodes?: string[];
+  /** Bearer token of each gateway's demo client (every role). */
+  token?: string;
+  /** Time-to-live of service publications. */
+  publishTtlMs?: number;
+  log?: boolean;
+}
+
+export interface RunningNode {
+  code: string;
+  id: string;
+  url: string;
+  keys: Sm2KeyPair;
+  /** In-process nodes only. */
+  node?: RoutingNode;
+  app?: FastifyInstance;
+  /** Process nodes only. */
+  child?: ChildProcess;
+}
+
+export interface RunningGateway {
+  code: string;
+  id: string;
+  url: string;
+  gateway: Gateway;
+  service: SampleService;
+  remote: RemoteHandle;
+  node: string;
+}
+
+export interface Network {
+  topology: Topology;
+  operator: Sm2KeyPair;
+  directoryFile: string;
+  token: string;
+  nodes: Map<string, RunningNode>;
+  gateways: Map<string, RunningGateway>;
+  /** Calls `/v1/remote/:institution/:service/<path>` on `from`'s gateway. */
+  call(from: string, institution: string, service: string, path: string, init?: { method?: string; body?: unknown; headers?: Record<string, string> }): Promise<{ status: number; headers: Headers; body: Record<string, unknown> }>;
+  /** Resolves once every in-process node holds the routes the topology implies. */
+  converged(timeoutMs?: number): Promise<void>;
+  /** Ends a node abruptly: no withdrawal is sent, its neighbours must notice. */
+  kill(code: string): Promise<void>;
+  stop(): Promise<void>;
+}
+
+export async function startNetwork(topology: Topology, o: NetworkOptions): Promise<Network> {
+  const token = o.token ?? 'demo-token-0123456789abcdef';
+  await mkdir(o.dir, { recursive: true });
+  const operator = await operatorKey(o.dir);
+
+  // Keys first: the operator's directory must name every node and gateway.
+  const nodeKeys = new Map<string, Sm2KeyPair>();
+  for (const n of topology.nodes) nodeKeys.set(n.code, await loadOrCreateKey(join(o.dir, 'nodes', n.code)));
+  const gatewayKeys = new Map<string, Sm2KeyPair>();
+  for (const g of topology.gateways) gatewayKeys.set(g.code, (await loadOrCreateKeys(join(o.dir, 'gateways', g.code))).sm2);
+  const directoryFile = join(o.dir, 'directory.json');
+  const directory = signDirectory(
+    {
+      format: 'evidence-directory/1',
+      network: topology.name,
+      version: 1,
+      issuedAt: Date.now(),
+      entries: [
+        ...[...nodeKeys].map(([code, k]) => directoryEntry(code, k.publicKey, 'node')),
+        ...[...gatewayKeys].map(([code, k]) => directoryEntry(code, k.publicKey, 'gateway')),
+      ],
+    },
+    operator.privateKey,
+    operator.publicKey,
+  );
+  await writeFile(directoryFile, JSON.stringify(directory, null, 2) + '\n');
+  const dir = await DirectoryFile.open(directoryFile, operator.publicKey);
+
+  const nodes = new Map<string, RunningNode>();
+  const gateways = new Map<string, RunningGateway>();
+  const stoppers: (() => Promise<void>)[] = [];
+  const neighbourList = (code: string): Neighbour[] =>
+    neighboursOf(topology, code)
+      .filter((nb) => nodes.has(nb.code))
+      .map((nb) => neighbour({ code: nb.code, url: nodes.get(nb.code)!.url, publicKey: nodeKeys.get(nb.code)!.publicKey }, nb.role));
+
+  try {
+    // In-process nodes listen first, so process nodes can be given their addresses.
+    for (const n of topology.nodes) {
+      if (o.processNodes?.includes(n.code)) continue;
+      const settings = nodeSettings({ code: n.code, limits: o.limits, timers: o.timers });
+      const keys = nodeKeys.get(n.code)!;
+      const node = new RoutingNode({
+        settings,
+        signer: { id: settings.id, ...keys },
+        keys: dir.keySource,
+        codes: dir.codeSource,
+      });
+      const app = await buildNodeServer(node, { logger: o.log ? { level: 'warn' } : false });
+      const url = await app.listen({ host: '127.0.0.1', port: 0 });
+      nodes.set(n.code, { code: n.code, id: settings.id, url, keys, node, app });
+      stoppers.push(() => app.close());
+    }
+    for (const code of o.processNodes ?? []) {
+      const running = await spawnNode(o.dir, code, nodeKeys.get(code)!, neighbourList(code), directoryFile, operator.publicKey, o);
+      nodes.set(code, running);
+      stoppers.push(async () => void running.child?.kill('SIGTERM'));
+    }
+    for (const running of nodes.values()) {
+      if (!running.node) continue;
+      running.node.setNeighbours(neighbourList(running.code));
+      running.node.start();
+    }
+
+    for (const g of topology.gateways) {
+      const service = await startSampleService(g.code);
+      stoppers.push(() => service.close());
+      const node = nodes.get(g.node)!;
+      let remote: RemoteHandle | undefined;
+      const settings = remoteSettings({
+        node: { code: g.node, url: node.url },
+        services: g.services.map((s) => ({ name: s.name, url: service.url + s.path, allow: s.allow, ...(s.kind ? { kind: s.kind } : {}) })),
+        limits: o.remoteLimits,
+        publishTtlMs: o.publishTtlMs ?? 30_000,
+      });
+      const config = loadConfig(
+        {},
+        {
+          GATEWAY_CODE: g.code,
+          DATA_DIR: join(o.dir, 'gateways', g.code),
+          HOST: '127.0.0.1',
+          PORT: 0,
+          ANCHOR: 'none',
+          ALLOW_BEARER: true,
+          DEV_TOKEN: token,
+          LOG_LEVEL: o.log ? 'warn' : 'silent',
+        },
+      );
+      const gateway = await createGateway(config, {
+        plugins: [remoteRoutes({ settings, keySource: dir.keySource, codes: dir.codeSource, expose: (h) => (remote = h) })],
+        logger: o.log ?? false,
+      });
+      stoppers.push(() => gateway.close());
+      const url = await gateway.app.listen({ host: '127.0.0.1', port: 0 });
+      gateways.set(g.code, { code: g.code, id: toHex(entityId(g.code)), url, gateway, service, remote: remote!, node: g.node });
+    }
+  } catch (e) {
+    for (const stop of stoppers.reverse()) await stop().catch(() => undefined);
+    throw e;
+  }
+
+  const network: Network = {
+    topology,
+    operator,
+    directoryFile,
+    token,
+    nodes,
+    gateways,
+    async call(from, institution, service, path, init = {}) {
+      const gw = gateways.get(from);
+      if (!gw) throw new Error(`no gateway ${from}`);
+      const hasBody = init.body !== undefined;
+      const res = await fetch(`${gw.url}/v1/remote/${institution}/${service}${path}`, {
+        method: init.method ?? (hasBody ? 'POST' : 'GET'),
+        headers: { authorization: `Bearer ${token}`, ...(hasBody ? { 'content-type': 'application/json' } : {}), ...init.headers },
+        body: hasBody ? JSON.stringify(init.body) : undefined,
+      });
+      return { status: res.status, headers: res.headers, body: (await res.json()) as Record<string, unknown> };
+    },
+    async converged(timeoutMs = 10_000) {
+      const expected = expectedRoutes(topology);
+      const deadline = Date.now() + timeoutMs;
+      for (;;) {
+        const missing: string[] = [];
+        for (const [code, running] of nodes) {
+          if (!running.node) continue;
+          for (const d of expected.get(code) ?? []) if (!running.node.table.lookup(d)) missing.push(`${code}: ${d}`);
+        }
+        if (missing.length === 0) return;
+        if (Date.now() > deadline) throw new Error(`routing did not converge: missing ${missing.slice(0, 5).join(', ')}`);
+        await new Promise((r) => setTimeout(r, 20));
+      }
+    },
+    async kill(code) {
+      const running = nodes.get(code);
+      if (!running) throw new Error(`no node ${code}`);
+      if (running.child) {
+        running.child.kill('SIGKILL');
+        await new Promise((r) => running.child!.once('exit', r));
+      } else {
+        await running.node!.stop(false);
+        running.app!.server.closeAllConnections();
+        await running.app!.close();
+      }
+    },
+    async stop() {
+      for (const stop of stoppers.reverse()) await stop().catch(() => undefined);
+    },
+  };
+  return network;
+}
+
+/** The network operator's key, created once per data root (mode 0600). */
+async function operatorKey(dir: string): Promise<Sm2KeyPair> {
+  const file = join(dir, 'operator-key.json');
+  try {
+    return JSON.parse(await readFile(file, 'utf8')) as Sm2KeyPair;
+  } catch {
+    const pair = generateSm2KeyPair();
+    await writeFile(file, JSON.stringify(pair) + '\n', { mode: 0o600 });
+    return pair;
+  }
+}
+
+/** Runs `evidence-node` (node/src/server.ts) as its own process and waits for its ready line. */
+async function spawnNode(
+  root: string,
+  code: string,
+  keys: Sm2KeyPair,
+  neighbours: Neighbour[],
+  directoryFile: string,
+  operatorKey: string,
+  o: NetworkOptions,
+): Promise<RunningNode> {
+  const dataDir = join(root, 'nodes', code);
+  const configFile = join(dataDir, 'node.json');
+  await writeFile(
+    configFile,
+    JSON.stringify(
+      {
+        code,
+        host: '127.0.0.1',
+        port: 0,
+        dataDir,
+        directory: { file: directoryFile, operatorKey },
+        neighbours: neighbours.filter((n) => n.role !== 'parent').map((n) => ({ id: n.id, url: n.url, publicKey: n.publicKey, role: n.role })),
+        ...Object.fromEntries(
+          neighbours.filter((n) => n.role === 'parent').map((n) => ['parent', { id: n.id, url: n.url, publicKey: n.publicKey }]),
+        ),
+        limits: o.limits ?? {},
+        timers: o.timers ?? {},
+      },
+      null,
+      2,
+    ),
+  );
+  const child = spawn(process.execPath, ['--conditions=source', '--import', 'tsx', join(REPO, 'node/src/server.ts'), configFile], {
+    cwd: REPO,
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const ready = await new Promise<{ url: string; id: string }>((resolve, reject) => {
+    const lines = createInterface({ input: child.stdout! });
+    const timer = setTimeout(() => reject(new Error(`node ${code} did not start in time`)), 60_000);
+    lines.on('line', (line) => {
+      try {
+        const msg = JSON.parse(line) as { ready?: boolean; url?: string; id?: string };
+        if (msg.ready && msg.url && msg.id) {
+          clearTimeout(timer);
+          resolve({ url: msg.url, id: msg.id });
+        }
+      } catch {
+        // log lines
+      }
+    });
+    child.once('exit', (c) => {
+      clearTimeout(timer);
+      reject(new Error(`node ${code} exited with ${c}`));
+    });
+  });
+  return { code, id: ready.id, url: ready.url, keys, child };
+}
