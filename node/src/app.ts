@@ -38,7 +38,13 @@ export const nodeApp: FastifyPluginAsync<NodeAppOptions> = async (app, { node })
 
 /** A Fastify instance serving one routing node; server.ts only adds listen(). */
 export async function buildNodeServer(node: RoutingNode, options: FastifyServerOptions = {}): Promise<FastifyInstance> {
-  const app = Fastify({ bodyLimit: node.limits.bodyBytes, forceCloseConnections: true, ...options });
+  const app = Fastify({
+    bodyLimit: node.limits.bodyBytes,
+    forceCloseConnections: true,
+    // Refuse unknown fields instead of stripping them, and never coerce: hops are signed as sent.
+    ajv: { customOptions: { removeAdditional: false, coerceTypes: false, useDefaults: false } },
+    ...options,
+  });
   await app.register(nodeApp, { node });
   app.addHook('onClose', async () => {
     await node.stop(true);
