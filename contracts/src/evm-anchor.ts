@@ -25,6 +25,8 @@ export interface EvmAnchorOptions extends ConnectionOptions {
 
 export interface EvmAnchor extends Anchor {
   readonly chain: 'evm';
+  /** Anchors a signed header; resolves with the receipt once the transaction succeeded. */
+  anchor(header: BatchHeader, signature: Uint8Array): Promise<EvmAnchorRef>;
   /** The EvidenceAnchor address, lowercase 0x form as in bundles. */
   readonly address: string;
   /** Whether this adapter can send (it has a signer). */

@@ -17,7 +17,7 @@ export interface GrantConsentParams {
 }
 
 /** Gateway action: records a patient's grant on ConsentRegistry (the signer is the gateway's account). */
-export function grantConsent(client: WriteClient, params: GrantConsentParams): Promise<TxRef> {
+export async function grantConsent(client: WriteClient, params: GrantConsentParams): Promise<TxRef> {
   return sendCall(client, 'ConsentRegistry', 'grant', [
     leafTuple(params.consent),
     proofTuple(params.location),

@@ -18,7 +18,7 @@ export interface IssueCredentialParams {
 }
 
 /** Institution action: issues a practitioner credential on CredentialRegistry. */
-export function issueCredential(client: WriteClient, params: IssueCredentialParams): Promise<TxRef> {
+export async function issueCredential(client: WriteClient, params: IssueCredentialParams): Promise<TxRef> {
   return sendCall(client, 'CredentialRegistry', 'issue', [
     to0x(params.credentialId, 32, 'credentialId'),
     to0x(params.issuer, 32, 'issuer'),

@@ -12,7 +12,7 @@ export interface RegisterGatewayParams {
 }
 
 /** Governor action: registers a gateway on EvidenceAnchor, active, key valid from seq 0. */
-export function registerGateway(client: WriteClient, params: RegisterGatewayParams): Promise<TxRef> {
+export async function registerGateway(client: WriteClient, params: RegisterGatewayParams): Promise<TxRef> {
   return sendCall(client, 'EvidenceAnchor', 'registerGateway', [
     to0x(params.gateway, 32, 'gateway'),
     params.account,

@@ -11,7 +11,7 @@ export interface RegisterNodeParams {
 }
 
 /** Governor action: registers a routing node on EvidenceAnchor. */
-export function registerNode(client: WriteClient, params: RegisterNodeParams): Promise<TxRef> {
+export async function registerNode(client: WriteClient, params: RegisterNodeParams): Promise<TxRef> {
   return sendCall(client, 'EvidenceAnchor', 'registerNode', [
     to0x(params.node, 32, 'node'),
     params.account,

@@ -10,7 +10,7 @@ export interface RevokeConsentParams {
 }
 
 /** Gateway action: revokes a patient's grant at once. */
-export function revokeConsent(client: WriteClient, params: RevokeConsentParams): Promise<TxRef> {
+export async function revokeConsent(client: WriteClient, params: RevokeConsentParams): Promise<TxRef> {
   return sendCall(client, 'ConsentRegistry', 'revoke', [
     to0x(params.gateway, 32, 'gateway'),
     to0x(params.subject, 32, 'subject'),
