@@ -61,3 +61,27 @@ export function signers(doc: TraceDoc): string[] {
   const code = new Map(doc.nodes.map((n) => [n.id, n.code ?? n.id]));
   return doc.hops.map((h) => code.get(h.node) ?? h.node);
 }
+
+/**
+ * Calls `to`'s echo service from `from`'s gateway and checks the answer and its
+ * trace with the core verifier and the `evidence verify-trace` CLI. Returns
+ * the trace and the codes of its signers.
+ */
+export async function echoCall(net: Network, from: string, to: string, cli = true): Promise<{ trace: TraceDoc; signers: string[]; requestId: string }> {
+  const body = { from, to, at: Date.now() };
+  const path = `/ping?from=${from}`;
+  const res = await net.call(from, to, 'echo', path, { body });
+  if (res.status !== 200) throw new Error(`${from} -> ${to}: ${res.status} ${JSON.stringify(res.body)}`);
+  const answer = { institution: to, method: 'POST', path: `/echo${path}`, body };
+  const response = res.body.response as { status: number; body: unknown };
+  if (JSON.stringify(response) !== JSON.stringify({ status: 200, body: answer })) throw new Error(`unexpected answer ${JSON.stringify(response)}`);
+  const trace = res.body.trace as TraceDoc;
+  const request = { method: 'POST', path, body };
+  const core = verifyDoc(trace, { request, response });
+  if (!core.valid) throw new Error(`${from} -> ${to}: ${core.message}`);
+  if (cli) {
+    const out = await verifyWithCli({ ...trace, request, response });
+    if (!out.valid) throw new Error(`${from} -> ${to}: evidence verify-trace: ${out.message}`);
+  }
+  return { trace, signers: signers(trace), requestId: res.body.requestId as string };
+}
