@@ -1,8 +1,8 @@
 // @evidence/chaincode: the Fabric chaincode (contracts, as fabric-contract-api
 // expects them from a chaincode's main module) and the fabric-gateway adapter
-// of the core's Anchor port.
+// of the core's Anchor port. The chaincode server (fabric-shim) is the separate
+// entry @evidence/chaincode/server; test support is @evidence/chaincode/testing.
 export { contracts, AnchorContract, ClaimsContract, ConsentContract, CredentialsContract, RegistryContract } from './contracts/index.js';
-export { createChaincode, CHAINCODE_TITLE, CHAINCODE_VERSION } from './chaincode.js';
 export { accountOf, type Caller } from './ledger/identity.js';
 export { CHAINCODE_ONLY_CODES, type ChaincodeErrorCode, type ChaincodeOnlyCode } from './ledger/errors.js';
 export type { BatchRecord, HeadRecord } from './ledger/batches.js';
@@ -11,3 +11,4 @@ export type { ConsentRecord } from './ledger/consents.js';
 export type { ClaimPolicy, ClaimRecord } from './contracts/claims.js';
 export { CREDENTIAL_ROLES, type CredentialRecord, type CredentialRole, type CredentialStatus, type CredentialStatusAt } from './ledger/credentials.js';
 export * from './adapter/index.js';
+export { buildCcaasPackage, connectionJson, readCcaasPackage, type CcaasPackageOptions, type ConnectionJson, type MetadataJson } from './ccaas/package.js';

@@ -6,7 +6,7 @@ import { createFabricAnchor, type FabricAnchor } from '../adapter/fabric-anchor.
 import type { ChaincodePort } from '../adapter/port.js';
 import { createChaincode } from '../chaincode.js';
 import { createTestCa, type TestCa, type TestIdentity } from './certificates.js';
-import { InMemoryFabric, type InMemoryFabricOptions } from './network.js';
+import { InMemoryFabric, type Endorser, type InMemoryFabricOptions } from './network.js';
 
 /** A gateway registered on the in-memory network: its code, id, SM2 keys and Fabric identity. */
 export interface RegisteredGateway {
@@ -38,14 +38,20 @@ export interface EvidenceNetwork {
   registerGateway(code: string): Promise<RegisteredGateway>;
 }
 
+export type EvidenceNetworkOptions = Omit<InMemoryFabricOptions, 'msps'> & {
+  mspId?: string;
+  /** Where the chaincode runs; by default in this process. */
+  endorser?: Endorser;
+};
+
 /**
  * The chaincode on a one-peer in-memory network with one MSP, initialised by a
  * governor: the starting point of the chaincode's tests and benchmarks.
  */
-export async function createEvidenceNetwork(options: Omit<InMemoryFabricOptions, 'msps'> & { mspId?: string } = {}): Promise<EvidenceNetwork> {
+export async function createEvidenceNetwork(options: EvidenceNetworkOptions = {}): Promise<EvidenceNetwork> {
   const mspId = options.mspId ?? 'Org1MSP';
   const ca = createTestCa(mspId, 'org1.example.com');
-  const fabric = new InMemoryFabric(createChaincode(), { ...options, msps: [{ mspId, rootCertificate: ca.certificate }] });
+  const fabric = new InMemoryFabric(options.endorser ?? createChaincode(), { ...options, msps: [{ mspId, rootCertificate: ca.certificate }] });
   const portFor = (identity: TestIdentity): ChaincodePort => {
     const contract = fabric.contract(identity);
     return { submit: contract.submitTransaction, evaluate: contract.evaluateTransaction };

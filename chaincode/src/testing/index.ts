@@ -1,10 +1,22 @@
 /**
  * Test support for the chaincode, exported as @evidence/chaincode/testing: an
- * in-memory peer running the real contracts, and a CA for test identities.
- * Never used by the chaincode or the adapter themselves.
+ * in-memory peer running the real contracts (in process, or through the
+ * chaincode server over the peer-chaincode protocol), and a CA for test
+ * identities. Never used by the chaincode or the adapter themselves.
  */
-export { InMemoryFabric, type CommittedEvent, type InMemoryContract, type InMemoryFabricOptions, type NetworkIdentity } from './network.js';
-export { InMemoryStub, type ProposalContext, type RangeRead, type Simulation } from './stub.js';
+export {
+  InMemoryFabric,
+  localEndorser,
+  type CommittedEvent,
+  type Endorser,
+  type EndorserResponse,
+  type InMemoryContract,
+  type InMemoryFabricOptions,
+  type NetworkIdentity,
+} from './network.js';
+export { InMemoryStub, type ProposalContext } from './stub.js';
+export { Simulator, validateWriteKey, type RangeRead, type Simulation } from './simulation.js';
 export { WorldState, type Version, type VersionedValue } from './world-state.js';
 export { createTestCa, isIssuedBy, privateKeyOf, FABRIC_ATTRS_OID, type DistinguishedName, type TestCa, type TestIdentity } from './certificates.js';
-export { createEvidenceNetwork, type EvidenceNetwork, type RegisteredGateway } from './evidence-network.js';
+export { createEvidenceNetwork, type EvidenceNetwork, type EvidenceNetworkOptions, type RegisteredGateway } from './evidence-network.js';
+export { ChaincodeStreamPeer } from './chaincode-stream-peer.js';

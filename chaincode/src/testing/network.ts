@@ -4,7 +4,8 @@ import { Metadata, status as grpcStatus, type ServiceError } from '@grpc/grpc-js
 import { CommitError, EndorseError, GatewayError, StatusCode, type ErrorDetail } from '@hyperledger/fabric-gateway';
 import type { ChaincodeInterface } from 'fabric-shim';
 import { isIssuedBy } from './certificates.js';
-import { InMemoryStub, type Simulation } from './stub.js';
+import type { Simulation } from './simulation.js';
+import { InMemoryStub, type ProposalContext } from './stub.js';
 import { sameVersion, WorldState } from './world-state.js';
 
 /** A client identity as the gateway presents it: MSP id and PEM certificate. */
@@ -46,6 +47,30 @@ export interface InMemoryFabricOptions {
 
 const shimLogger = createRequire(import.meta.url)('fabric-shim/lib/logger.js') as { getLogger(name: string): { silent: boolean } };
 
+/** What a peer's chaincode returned for a proposal, with the simulation's read/write set. */
+export interface EndorserResponse {
+  status: number;
+  message?: string;
+  payload?: Uint8Array;
+  simulation: Simulation;
+}
+
+/** Runs a proposal against the committed state: in process (localEndorser), or over the chaincode protocol (ChaincodeStreamPeer). */
+export interface Endorser {
+  simulate(state: WorldState, proposal: ProposalContext): Promise<EndorserResponse>;
+}
+
+/** The chaincode invoked in this process with an InMemoryStub. */
+export function localEndorser(chaincode: ChaincodeInterface): Endorser {
+  return {
+    async simulate(state, proposal) {
+      const stub = new InMemoryStub(state, proposal);
+      const response = await chaincode.Invoke(stub.asChaincodeStub());
+      return { status: response.status, message: response.message, payload: response.payload, simulation: stub.simulation };
+    },
+  };
+}
+
 interface Endorsement {
   txId: string;
   payload: Uint8Array;
@@ -70,11 +95,11 @@ export class InMemoryFabric {
   private readonly clock: () => number;
   private readonly msps = new Map<string, string>();
   private height = 0;
+  private readonly endorser: Endorser;
 
-  constructor(
-    private readonly chaincode: ChaincodeInterface,
-    options: InMemoryFabricOptions = {},
-  ) {
+  /** `chaincode` runs in this process; an Endorser may run it elsewhere (a chaincode server). */
+  constructor(chaincode: ChaincodeInterface | Endorser, options: InMemoryFabricOptions = {}) {
+    this.endorser = 'simulate' in chaincode ? chaincode : localEndorser(chaincode);
     this.channel = options.channel ?? 'evidence';
     this.chaincodeName = options.chaincode ?? 'anchor';
     this.peer = options.peer ?? { mspId: 'Org1MSP', address: 'peer0.org1.example.com:7051' };
@@ -147,7 +172,7 @@ export class InMemoryFabric {
   }
 
   private async simulate(identity: NetworkIdentity, txId: string, name: string, args: string[]): Promise<Endorsement | { error: ErrorDetail }> {
-    const stub = new InMemoryStub(this.state, {
+    const response = await this.endorser.simulate(this.state, {
       channel: this.channel,
       txId,
       timestamp: this.clock(),
@@ -155,11 +180,10 @@ export class InMemoryFabric {
       peerMspId: this.peer.mspId,
       args: [name, ...args].map((a) => new Uint8Array(Buffer.from(a, 'utf8'))),
     });
-    const response = await this.chaincode.Invoke(stub.asChaincodeStub());
     if (response.status >= 400) {
       return { error: { address: this.peer.address, mspId: this.peer.mspId, message: `chaincode response ${response.status}, ${response.message ?? ''}` } };
     }
-    return { txId, payload: Uint8Array.from(response.payload ?? new Uint8Array()), simulation: stub.simulation };
+    return { txId, payload: Uint8Array.from(response.payload ?? new Uint8Array()), simulation: response.simulation };
   }
 
   /** The committing peer's validation: every read must still be at the version simulated. */

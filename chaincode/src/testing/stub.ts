@@ -1,6 +1,7 @@
 import { createRequire } from 'node:module';
 import type { ChaincodeStub, Iterators, SerializedIdentity, SplitCompositekey, Timestamp } from 'fabric-shim';
-import type { Version, WorldState } from './world-state.js';
+import { Simulator, type Simulation } from './simulation.js';
+import type { WorldState } from './world-state.js';
 
 // The Long class fabric-shim itself returns in getTxTimestamp().seconds.
 const shimRequire = createRequire(createRequire(import.meta.url).resolve('fabric-shim'));
@@ -24,23 +25,6 @@ export interface ProposalContext {
   args: Uint8Array[];
 }
 
-/** A range query as executed, re-run at commit to detect phantoms. */
-export interface RangeRead {
-  startKey: string;
-  endKey: string;
-  /** What the chaincode read, in order; with `exhausted`, everything in the range. */
-  results: { key: string; version: Version }[];
-  exhausted: boolean;
-}
-
-/** What the simulation produced: the read/write set and the event of the transaction. */
-export interface Simulation {
-  reads: Map<string, Version | null>;
-  ranges: RangeRead[];
-  writes: Map<string, Uint8Array | null>;
-  event: { name: string; payload: Uint8Array } | null;
-}
-
 function validateCompositeKeyAttribute(attr: unknown): void {
   if (!attr || typeof attr !== 'string' || attr.length === 0) {
     throw new Error('object type or attribute not a non-zero length string');
@@ -55,12 +39,6 @@ function validateSimpleKeys(...keys: string[]): void {
   }
 }
 
-/** The peer refuses keys that are empty or not valid UTF-8 (lone surrogates). */
-function validateWriteKey(key: unknown): asserts key is string {
-  if (typeof key !== 'string' || key.length === 0) throw new Error('key must not be an empty string');
-  if (/\p{Cs}/u.test(key)) throw new Error(`key [${key}] is not valid UTF-8`); // a lone surrogate
-}
-
 /**
  * An in-memory implementation of the part of fabric-shim's ChaincodeStub this
  * chaincode and fabric-contract-api's dispatch use. Semantics follow the peer's
@@ -70,14 +48,19 @@ function validateWriteKey(key: unknown): asserts key is string {
  * buffered until the network commits them, and only the last event is kept.
  */
 export class InMemoryStub {
-  readonly simulation: Simulation = { reads: new Map(), ranges: [], writes: new Map(), event: null };
+  private readonly simulator: Simulator;
   private readonly stringArgs: string[];
 
   constructor(
-    private readonly state: WorldState,
+    state: WorldState,
     private readonly proposal: ProposalContext,
   ) {
+    this.simulator = new Simulator(state);
     this.stringArgs = proposal.args.map((a) => Buffer.from(a).toString('utf8'));
+  }
+
+  get simulation(): Simulation {
+    return this.simulator.simulation;
   }
 
   /** This stub as fabric-shim's type, for ChaincodeInterface.Invoke. */
@@ -132,26 +115,23 @@ export class InMemoryStub {
   }
 
   async getState(key: string): Promise<Uint8Array> {
-    const entry = this.state.get(key);
-    if (!this.simulation.reads.has(key)) this.simulation.reads.set(key, entry?.version ?? null);
-    return entry ? Buffer.from(entry.value) : Buffer.alloc(0);
+    const value = this.simulator.get(key);
+    return value ? Buffer.from(value) : Buffer.alloc(0);
   }
 
   async putState(key: string, value: Uint8Array | string): Promise<void> {
-    validateWriteKey(key);
     const bytes = typeof value === 'string' ? Buffer.from(value) : value;
     if (!(bytes instanceof Uint8Array)) throw new Error('value must be a Buffer or Uint8Array');
-    this.simulation.writes.set(key, Uint8Array.from(bytes));
+    this.simulator.put(key, bytes);
   }
 
   async deleteState(key: string): Promise<void> {
-    validateWriteKey(key);
-    this.simulation.writes.set(key, null);
+    this.simulator.delete(key);
   }
 
   setEvent(name: string, payload: Uint8Array): void {
     if (typeof name !== 'string' || name === '') throw new Error('Event name must be a non-empty string');
-    this.simulation.event = { name, payload: Uint8Array.from(payload) };
+    this.simulator.setEvent(name, payload);
   }
 
   createCompositeKey(objectType: string, attributes: string[]): string {
@@ -195,9 +175,7 @@ export class InMemoryStub {
   }
 
   private rangeIterator(startKey: string, endKey: string): Iterators.StateQueryIterator {
-    const entries = this.state.range(startKey, endKey);
-    const read: RangeRead = { startKey, endKey, results: [], exhausted: false };
-    this.simulation.ranges.push(read);
+    const { entries, record, exhaust } = this.simulator.range(startKey, endKey);
     let at = 0;
     let closed = false;
     return {
@@ -205,12 +183,11 @@ export class InMemoryStub {
         if (closed) throw new Error('the iterator is closed');
         const entry = entries[at];
         if (!entry) {
-          read.exhausted = true;
+          exhaust();
           return { done: true } as Iterators.NextResult<Iterators.KV>;
         }
-        at++;
-        const [key, { value, version }] = entry;
-        read.results.push({ key, version }); // the peer records what was actually read
+        record(at++); // the peer records what was actually read
+        const [key, { value }] = entry;
         return { value: { namespace: '', key, value: Buffer.from(value) }, done: false };
       },
       close: async () => {
