@@ -20,3 +20,4 @@ export type { GatewayStore, EvidenceStore, BatchStore, EvidenceRecord, BatchReco
 export { MemoryQueue } from './adapters/memory-queue.js';
 export { BullQueue } from './adapters/bullmq-queue.js';
 export { LevelStore } from './adapters/level/level-store.js';
+export { remotePlugin, remoteRoutes, loadRemoteRoutes, parseRemoteConfig, remoteSettings, SUBJECT_HEADER, type RemoteOptions, type RemoteHandle, type RemoteSettings, type RemoteConfigFile } from './remote/index.js';
