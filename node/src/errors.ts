@@ -53,6 +53,11 @@ export interface HopBlame {
   check?: string;
   /** id of the node or gateway that signed the blamed hop, when the hop exists. */
   node?: string;
+  /**
+   * id of whoever handed the chain over: the signer of its last hop, named
+   * only when that hop's signature verifies (so it cannot be framed).
+   */
+  sender?: string;
 }
 
 export class RoutingError extends Error {
@@ -84,6 +89,7 @@ export interface ErrorBody {
   hop?: number;
   check?: string;
   node?: string;
+  sender?: string;
 }
 
 export function errorBody(e: RoutingError, by?: string): ErrorBody {
@@ -93,6 +99,7 @@ export function errorBody(e: RoutingError, by?: string): ErrorBody {
     body.hop = e.blame.hop;
     if (e.blame.check !== undefined) body.check = e.blame.check;
     if (e.blame.node !== undefined) body.node = e.blame.node;
+    if (e.blame.sender !== undefined) body.sender = e.blame.sender;
   }
   return body;
 }

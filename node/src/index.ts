@@ -17,6 +17,6 @@ export { HttpClient, TransportError, type TransportFailure, type HttpAnswer, typ
 export { routingErrorHandler, toRoutingError, type ErrorHandler } from './http/error-handler.js';
 export { signBody, verifyBody, SIGNER_HEADER, SIGNATURE_HEADER } from './peers/signed-body.js';
 export { PublishSchema, PeerUpdateSchema, type Publish, type PeerUpdate } from './peers/messages.js';
-export { TraceStore, traceDocument, type TraceDocument } from './traces/store.js';
+export { TraceStore, traceDocument, type TraceDocument, type StoredTrace, type Refusal } from './traces/store.js';
 export { RoutingNode, type RoutingNodeOptions, type Log } from './routing-node.js';
 export { nodeApp, buildNodeServer, type NodeAppOptions } from './app.js';

@@ -1,6 +1,6 @@
 import { entityId, toHex, type Hop } from '@evidence/core';
 import type { Neighbour, NodeSettings } from './config.js';
-import { RoutingError } from './errors.js';
+import { errorBody, isRoutingError, RoutingError } from './errors.js';
 import { forwardThrough, type ForwardTarget } from './forward/forward.js';
 import { checkChain } from './forward/chain.js';
 import type { HopSigner } from './forward/hops.js';
@@ -33,6 +33,8 @@ export interface RoutingNodeOptions {
   log?: Log;
   /** Collect process-wide default metrics too (one node per process). */
   defaultMetrics?: boolean;
+  /** The transport to other nodes and gateways (a test puts an adversarial one here). */
+  client?: HttpClient;
 }
 
 interface AttachedGateway {
@@ -54,7 +56,7 @@ export class RoutingNode {
   readonly keyRing: KeyRing;
   readonly traces = new TraceStore();
   readonly metrics: NodeMetrics;
-  readonly client = new HttpClient();
+  readonly client: HttpClient;
   readonly session = Date.now();
   private readonly settings: NodeSettings;
   private readonly signer: HopSigner;
@@ -77,6 +79,7 @@ export class RoutingNode {
     this.signer = options.signer;
     this.codes = options.codes;
     this.log = options.log ?? SILENT;
+    this.client = options.client ?? new HttpClient();
     this.table = new RouteTable(this.id, options.settings.limits.maxHops * 2);
     // Keys pinned in the configuration win over the registry for neighbours.
     const pinned: KeySource = async (id) => this.neighbours.get(id)?.publicKey;
@@ -166,13 +169,16 @@ export class RoutingNode {
    */
   async forward(req: ForwardRequest, receivedAt = Date.now()): Promise<{ status: number; body: Buffer }> {
     const keys = await this.keyRing.lookupFor(req.hops.map((h) => h.node));
-    const hashes = checkChain({
-      hops: req.hops as Hop[],
-      self: this.id,
-      request: req.request,
-      keys,
-      maxHops: this.settings.limits.maxHops,
-    });
+    let hashes: string[];
+    try {
+      hashes = checkChain({ hops: req.hops as Hop[], self: this.id, request: req.request, keys, maxHops: this.settings.limits.maxHops });
+    } catch (e) {
+      // Keep the refused chain as received: it is the evidence against whoever sent it.
+      if (isRoutingError(e)) {
+        this.traces.refuse(req.hops[0]!.requestId, req.hops as Hop[], { ...errorBody(e, this.id), at: Date.now(), request: req.request });
+      }
+      throw e;
+    }
     const budget = Math.min(this.settings.limits.timeoutMs, req.timeoutMs ?? Infinity) - (Date.now() - receivedAt);
     const result = await forwardThrough({
       signer: this.signer,
@@ -300,8 +306,8 @@ export class RoutingNode {
   // ---- traces ------------------------------------------------------------
 
   async trace(requestId: string): Promise<TraceDocument | undefined> {
-    const hops = this.traces.get(requestId);
-    return hops ? traceDocument(hops, this.keyRing, this.codes) : undefined;
+    const entry = this.traces.get(requestId);
+    return entry ? traceDocument(entry, this.keyRing, this.codes) : undefined;
   }
 
   // ---- internals ---------------------------------------------------------

@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { entityId, generateSm2KeyPair, toHex, type Sm2KeyPair } from '@evidence/core';
-import { createGateway, loadConfig, loadOrCreateKeys, type Gateway } from '@evidence/gateway';
+import { createGateway, loadConfig, loadOrCreateKeys, remoteRoutes, remoteSettings, type Gateway, type RemoteHandle } from '@evidence/gateway';
 import {
   buildNodeServer,
   directoryEntry,
@@ -21,12 +21,13 @@ import {
   nodeSettings,
   RoutingNode,
   signDirectory,
+  type HopSigner,
+  type HttpClient,
   type Neighbour,
   type NodeLimits,
   type NodeTimers,
 } from '@evidence/node';
 import type { FastifyInstance } from 'fastify';
-import { remoteRoutes, remoteSettings, type RemoteHandle } from '../../gateway/src/remote/index.js';
 import { startSampleService, type SampleService } from './sample-service.js';
 import { expectedRoutes, neighboursOf, type Topology } from './topology.js';
 
@@ -45,6 +46,8 @@ export interface NetworkOptions {
   token?: string;
   /** Time-to-live of service publications. */
   publishTtlMs?: number;
+  /** The transport of an in-process node (tests put an adversarial one here to make a node misbehave). */
+  nodeClient?: (code: string, signer: HopSigner) => HttpClient | undefined;
   log?: boolean;
 }
 
@@ -128,12 +131,9 @@ export async function startNetwork(topology: Topology, o: NetworkOptions): Promi
       if (o.processNodes?.includes(n.code)) continue;
       const settings = nodeSettings({ code: n.code, limits: o.limits, timers: o.timers });
       const keys = nodeKeys.get(n.code)!;
-      const node = new RoutingNode({
-        settings,
-        signer: { id: settings.id, ...keys },
-        keys: dir.keySource,
-        codes: dir.codeSource,
-      });
+      const signer = { id: settings.id, ...keys };
+      const client = o.nodeClient?.(n.code, signer);
+      const node = new RoutingNode({ settings, signer, keys: dir.keySource, codes: dir.codeSource, ...(client ? { client } : {}) });
       const app = await buildNodeServer(node, { logger: o.log ? { level: 'warn' } : false });
       const url = await app.listen({ host: '127.0.0.1', port: 0 });
       nodes.set(n.code, { code: n.code, id: settings.id, url, keys, node, app });

@@ -1,5 +1,5 @@
 import { HOP_TYPE, hopHash, responseDigest, toHex, type Hop } from '@evidence/core';
-import { appendHop, checkChain, RoutingError, ZERO_ID, type ForwardRequest, type ForwardResponse } from '@evidence/node';
+import { appendHop, checkChain, errorBody, isRoutingError, RoutingError, ZERO_ID, type ForwardRequest, type ForwardResponse } from '@evidence/node';
 import type { RemoteContext } from './context.js';
 import { hopTraceEvidence, NO_SUBJECT, recordAccessEvidence, type EvidenceToRecord } from './evidence.js';
 import { callInternalService } from './internal-service.js';
@@ -24,14 +24,14 @@ export async function deliver(ctx: RemoteContext, req: ForwardRequest): Promise<
   if (!service) throw new RoutingError('REMOTE_UNKNOWN_SERVICE', `${ctx.code} publishes no service "${destination.service}"`);
 
   const keys = await ctx.keyRing.lookupFor(hops.map((h) => h.node));
-  const hashes = checkChain({
-    hops,
-    self: ctx.signer.id,
-    request,
-    keys,
-    maxHops: ctx.settings.limits.maxHops,
-    maxAgeMs: ctx.settings.limits.maxAgeMs,
-  });
+  let hashes: string[];
+  try {
+    hashes = checkChain({ hops, self: ctx.signer.id, request, keys, maxHops: ctx.settings.limits.maxHops, maxAgeMs: ctx.settings.limits.maxAgeMs });
+  } catch (e) {
+    // The refused chain, as received, is the evidence against whoever sent it.
+    if (isRoutingError(e)) ctx.traces.refuse(hops[0]!.requestId, hops, { ...errorBody(e, ctx.signer.id), at: Date.now(), request });
+    throw e;
+  }
 
   const callerId = hops[0]!.node;
   const caller = await ctx.codes?.(callerId);

@@ -94,7 +94,7 @@ export async function callRemote(ctx: RemoteContext, call: RemoteCall): Promise<
     ),
   ]);
   ctx.traces.put(requestId, hops);
-  const outcome: RemoteOutcome = { ok: true, requestId, status: response.status, trace: await traceDocument(hops, ctx.keyRing, ctx.codes) };
+  const outcome: RemoteOutcome = { ok: true, requestId, status: response.status, trace: await traceDocument({ hops }, ctx.keyRing, ctx.codes) };
   if (response.body !== undefined) outcome.body = response.body;
   return outcome;
 }

@@ -106,9 +106,9 @@ export const remotePlugin: FastifyPluginAsync<RemoteOptions> = async (fastify, o
   }
 
   app.get('/v1/traces/:requestId', { config: o.traceConfig ?? {}, schema: { params: RequestIdParams } }, async (request) => {
-    const hops = ctx.traces.get(request.params.requestId);
-    if (!hops) throw new RoutingError('TRACE_NOT_FOUND', `this gateway has no trace of request ${request.params.requestId}`);
-    return traceDocument(hops, ctx.keyRing, ctx.codes);
+    const entry = ctx.traces.get(request.params.requestId);
+    if (!entry) throw new RoutingError('TRACE_NOT_FOUND', `this gateway has no trace of request ${request.params.requestId}`);
+    return traceDocument(entry, ctx.keyRing, ctx.codes);
   });
 
   app.post(

@@ -1,5 +1,5 @@
-import { HOP_TYPE, requestDigest, toHex, verifyTrace, type Hop, type KeyLookup } from '@evidence/core';
-import { RoutingError } from '../errors.js';
+import { encodeHop, fromHex, HOP_TYPE, requestDigest, sm2Verify, toHex, verifyTrace, type Hop, type KeyLookup } from '@evidence/core';
+import { RoutingError, type HopBlame } from '../errors.js';
 
 /** The request as the destination service will receive it; the digest of spec section 7 covers exactly this. */
 export interface ForwardedRequest {
@@ -32,6 +32,29 @@ export interface ChainCheck {
  * hop hashes, the last of which the receiver's hop links to.
  */
 export function checkChain(c: ChainCheck): string[] {
+  try {
+    return check(c);
+  } catch (e) {
+    // Name who handed the chain over, when its own hop proves it.
+    if (e instanceof RoutingError && e.blame && c.hops.length > 0) {
+      const sender = verifiedSigner(c.hops[c.hops.length - 1]!, c.keys);
+      if (sender !== undefined) throw new RoutingError(e.code, e.message, { ...e.blame, sender } satisfies HopBlame);
+    }
+    throw e;
+  }
+}
+
+/** The hop's node, if the hop carries a valid signature of that node's registered key. */
+function verifiedSigner(hop: Hop, keys: KeyLookup): string | undefined {
+  try {
+    const key = keys(hop.node);
+    return key !== undefined && sm2Verify(encodeHop(hop), fromHex(hop.signature, 64), key) ? hop.node : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function check(c: ChainCheck): string[] {
   const { hops, self } = c;
   if (hops.length === 0) throw new RoutingError('HOP_INVALID', 'hop 0: incomplete (no origin hop)', { hop: 0, check: 'incomplete' });
   if (hops.length >= c.maxHops) {

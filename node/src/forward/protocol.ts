@@ -81,6 +81,8 @@ export const ErrorBodySchema = Type.Object({
   hop: Type.Optional(Type.Integer()),
   check: Type.Optional(Type.String()),
   node: Type.Optional(Type.String()),
+  sender: Type.Optional(Type.String()),
+  requestId: Type.Optional(Type.String()),
 });
 
 export type ForwardRequest = Type.Static<typeof ForwardRequestSchema>;
