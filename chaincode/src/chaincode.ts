@@ -1,6 +1,6 @@
 import './logging.js';
 import { createRequire } from 'node:module';
-import { JSONSerializer } from './fabric.js';
+import { EvidenceSerializer } from './serializer.js';
 import type { ChaincodeInterface } from 'fabric-shim';
 import { contracts } from './contracts/index.js';
 
@@ -22,14 +22,14 @@ export const CHAINCODE_VERSION = '0.1.0';
 
 /**
  * The chaincode (Init/Invoke) built from this package's contracts with the
- * JSON serializer, exactly as `fabric-chaincode-node start|server` would build
+ * JSON serializer (see serializer.ts), as `fabric-chaincode-node start|server` would build
  * it from a CommonJS main module. This package is ESM (the core uses top-level
  * await), which that CLI cannot require, so server.ts and the tests call this.
  */
 export function createChaincode(): ChaincodeInterface {
   return new ChaincodeFromContract(
     [...contracts], // the constructor appends its system contract to the array it is given
-    { transaction: 'jsonSerializer', serializers: { jsonSerializer: JSONSerializer } },
+    { transaction: 'evidenceSerializer', serializers: { evidenceSerializer: EvidenceSerializer } },
     {},
     CHAINCODE_TITLE,
     CHAINCODE_VERSION,

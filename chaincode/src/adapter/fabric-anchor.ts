@@ -35,6 +35,8 @@ export interface FabricAnchor extends Anchor {
   readonly chain: 'fabric';
   readonly channel: string;
   readonly chaincode: string;
+  /** Anchors a signed header; resolves with the Fabric receipt once the transaction is committed valid. */
+  anchor(header: BatchHeader, signature: Uint8Array): Promise<FabricAnchorRef>;
   /** The chaincode port, for the registry, consent, claim and credential actions. */
   readonly port: ChaincodePort;
   /**

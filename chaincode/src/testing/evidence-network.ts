@@ -1,4 +1,16 @@
-import { entityId, generateSm2KeyPair, toHex } from '@evidence/core';
+import {
+  encodeLeaf,
+  entityId,
+  generateSm2KeyPair,
+  MerkleTree,
+  signHeader,
+  toHex,
+  ZERO32,
+  type BatchHeader,
+  type Leaf,
+} from '@evidence/core';
+import type { EvidenceItemInput } from '../adapter/actions/types.js';
+import { findRefusal } from '../adapter/errors.js';
 import { registerGateway } from '../adapter/actions/register-gateway.js';
 import { initLedger } from '../adapter/actions/init-ledger.js';
 import { whoAmI } from '../adapter/actions/who-am-i.js';
@@ -36,6 +48,35 @@ export interface EvidenceNetwork {
   accountOf(identity: TestIdentity): Promise<string>;
   /** Registers a gateway for institution `code` with a fresh SM2 key and identity. */
   registerGateway(code: string): Promise<RegisteredGateway>;
+  /** Anchors the next SM3 batch of `gateway` holding `leaves`; returns the evidence item of each leaf. */
+  anchorLeaves(gateway: RegisteredGateway, leaves: Leaf[]): Promise<AnchoredLeaves>;
+}
+
+export interface AnchoredLeaves {
+  header: BatchHeader;
+  txId: string;
+  /** The evidence item (leaf, gateway, seq, inclusion proof) of leaf `i`. */
+  item(i: number): EvidenceItemInput;
+}
+
+/**
+ * The chaincode's refusal code in what a call threw (e.g. "CLAIM_NO_CONSENT"),
+ * whether it came through the adapter or straight from the peer. Fails when the
+ * call succeeded or failed for another reason.
+ */
+export async function refusalOf(p: Promise<unknown>): Promise<string> {
+  let error: unknown;
+  try {
+    await p;
+  } catch (e) {
+    error = e;
+  }
+  if (error === undefined) throw new Error('expected a refusal, but the call succeeded');
+  const reason = (error as { reason?: unknown }).reason;
+  if (typeof reason === 'string') return reason;
+  const found = findRefusal(error);
+  if (!found) throw new Error(`expected a chaincode refusal, got ${String(error)}`);
+  return found.reason;
 }
 
 export type EvidenceNetworkOptions = Omit<InMemoryFabricOptions, 'msps'> & {
@@ -77,6 +118,32 @@ export async function createEvidenceNetwork(options: EvidenceNetworkOptions = {}
       const account = await accountOf(identity);
       await registerGateway(governorPort, { id, code, publicKey: keys.publicKey, account });
       return { code, id, ...keys, identity, account, port: portFor(identity) };
+    },
+    async anchorLeaves(gateway, leaves) {
+      const anchor = createFabricAnchor({ port: gateway.port, channel: fabric.channel, chaincode: fabric.chaincodeName });
+      const head = await anchor.latest(gateway.id);
+      const tree = MerkleTree.fromLeaves('sm3', leaves.map(encodeLeaf));
+      const header: BatchHeader = {
+        v: 1,
+        gateway: gateway.id,
+        seq: head ? head.seq + 1 : 0,
+        alg: 'sm3',
+        size: leaves.length,
+        root: toHex(tree.root),
+        prev: head ? head.headerHash : toHex(ZERO32),
+        closedAt: Date.now(),
+      };
+      const receipt = await anchor.anchor(header, signHeader(header, gateway.privateKey, gateway.publicKey));
+      return {
+        header,
+        txId: receipt.txId,
+        item: (i) => ({
+          gateway: gateway.id,
+          seq: header.seq,
+          leaf: leaves[i]!,
+          inclusion: { index: i, size: leaves.length, path: tree.proof(i).map(toHex) },
+        }),
+      };
     },
   };
 }

@@ -18,5 +18,5 @@ export { InMemoryStub, type ProposalContext } from './stub.js';
 export { Simulator, validateWriteKey, type RangeRead, type Simulation } from './simulation.js';
 export { WorldState, type Version, type VersionedValue } from './world-state.js';
 export { createTestCa, isIssuedBy, privateKeyOf, FABRIC_ATTRS_OID, type DistinguishedName, type TestCa, type TestIdentity } from './certificates.js';
-export { createEvidenceNetwork, type EvidenceNetwork, type EvidenceNetworkOptions, type RegisteredGateway } from './evidence-network.js';
+export { createEvidenceNetwork, refusalOf, type AnchoredLeaves, type EvidenceNetwork, type EvidenceNetworkOptions, type RegisteredGateway } from './evidence-network.js';
 export { ChaincodeStreamPeer } from './chaincode-stream-peer.js';
