@@ -38,6 +38,8 @@ export interface NetworkOptions {
   dir: string;
   timers?: Partial<NodeTimers>;
   limits?: Partial<NodeLimits>;
+  /** Limits of particular nodes, over `limits`. */
+  nodeLimits?: Record<string, Partial<NodeLimits>>;
   /** Gateways' limits for remote calls (hop limit, timeouts). */
   remoteLimits?: { maxHops?: number; timeoutMs?: number };
   /** Nodes run as separate `evidence-node` processes (so a test can SIGKILL one). */
@@ -129,7 +131,7 @@ export async function startNetwork(topology: Topology, o: NetworkOptions): Promi
     // In-process nodes listen first, so process nodes can be given their addresses.
     for (const n of topology.nodes) {
       if (o.processNodes?.includes(n.code)) continue;
-      const settings = nodeSettings({ code: n.code, limits: o.limits, timers: o.timers });
+      const settings = nodeSettings({ code: n.code, limits: { ...o.limits, ...o.nodeLimits?.[n.code] }, timers: o.timers });
       const keys = nodeKeys.get(n.code)!;
       const signer = { id: settings.id, ...keys };
       const client = o.nodeClient?.(n.code, signer);
@@ -275,7 +277,7 @@ async function spawnNode(
         ...Object.fromEntries(
           neighbours.filter((n) => n.role === 'parent').map((n) => ['parent', { id: n.id, url: n.url, publicKey: n.publicKey }]),
         ),
-        limits: o.limits ?? {},
+        limits: { ...o.limits, ...o.nodeLimits?.[code] },
         timers: o.timers ?? {},
       },
       null,

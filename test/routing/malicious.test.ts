@@ -2,8 +2,7 @@ import { requestDigest, signHop, toHex, type Hop } from '@evidence/core';
 import { HttpClient, type HopSigner, type PostOptions, type HttpAnswer, type ForwardRequest } from '@evidence/node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Network } from '../../scripts/topologies/network.js';
-import type { Topology } from '../../scripts/topologies/topology.js';
-import { echoCall, testNetwork, verifyDoc, verifyWithCli, type TraceDoc } from './support.js';
+import { echoCall, LINE, testNetwork, verifyDoc, verifyWithCli, type TraceDoc } from './support.js';
 
 type Misbehaviour = 'none' | 'alter-body' | 'alter-body-resign' | 'drop-hop' | 'reorder' | 'impersonate';
 
@@ -49,18 +48,6 @@ class MaliciousTransport extends HttpClient {
   }
 }
 
-const LINE: Topology = {
-  name: 'line',
-  nodes: [{ code: 'RN-1' }, { code: 'RN-M' }, { code: 'RN-3' }],
-  links: [
-    ['RN-1', 'RN-M'],
-    ['RN-M', 'RN-3'],
-  ],
-  gateways: [
-    { code: 'H330100001', node: 'RN-1', services: [{ name: 'echo', path: '/echo', allow: '*' }] },
-    { code: 'H330200001', node: 'RN-3', services: [{ name: 'emr.query', path: '/emr', allow: '*', kind: 'record-access' }, { name: 'echo', path: '/echo', allow: '*' }] },
-  ],
-};
 
 describe('a malicious routing node between two honest ones', () => {
   let net: Network;

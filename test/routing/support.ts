@@ -8,6 +8,27 @@ import { keyLookupFrom, verifyTrace, type Hop, type TraceNode, type TraceOptions
 import { startNetwork, type Network, type NetworkOptions } from '../../scripts/topologies/network.js';
 import { parseTopology, type Topology } from '../../scripts/topologies/topology.js';
 
+/** Three nodes in a line between two institutions: RN-1 - RN-M - RN-3. */
+export const LINE: Topology = {
+  name: 'line',
+  nodes: [{ code: 'RN-1' }, { code: 'RN-M' }, { code: 'RN-3' }],
+  links: [
+    ['RN-1', 'RN-M'],
+    ['RN-M', 'RN-3'],
+  ],
+  gateways: [
+    { code: 'H330100001', node: 'RN-1', services: [{ name: 'echo', path: '/echo', allow: '*' }] },
+    {
+      code: 'H330200001',
+      node: 'RN-3',
+      services: [
+        { name: 'emr.query', path: '/emr', allow: '*', kind: 'record-access' },
+        { name: 'echo', path: '/echo', allow: '*' },
+      ],
+    },
+  ],
+};
+
 const run = promisify(execFile);
 const REPO = fileURLToPath(new URL('../..', import.meta.url));
 
@@ -67,7 +88,12 @@ export function signers(doc: TraceDoc): string[] {
  * trace with the core verifier and the `evidence verify-trace` CLI. Returns
  * the trace and the codes of its signers.
  */
-export async function echoCall(net: Network, from: string, to: string, cli = true): Promise<{ trace: TraceDoc; signers: string[]; requestId: string }> {
+export async function echoCall(
+  net: Network,
+  from: string,
+  to: string,
+  cli = true,
+): Promise<{ trace: TraceDoc; signers: string[]; requestId: string; request: { method: string; path: string; body: unknown } }> {
   const body = { from, to, at: Date.now() };
   const path = `/ping?from=${from}`;
   const res = await net.call(from, to, 'echo', path, { body });
@@ -83,5 +109,5 @@ export async function echoCall(net: Network, from: string, to: string, cli = tru
     const out = await verifyWithCli({ ...trace, request, response });
     if (!out.valid) throw new Error(`${from} -> ${to}: evidence verify-trace: ${out.message}`);
   }
-  return { trace, signers: signers(trace), requestId: res.body.requestId as string };
+  return { trace, signers: signers(trace), requestId: res.body.requestId as string, request };
 }

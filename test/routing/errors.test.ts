@@ -1,0 +1,109 @@
+import { HOP_TYPE, requestDigest, toHex, uuidv7, type Hop } from '@evidence/core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Network } from '../../scripts/topologies/network.js';
+import { appendHop, checkChain, keyLookupFromNetwork, originHop } from './chains.js';
+import { echoCall, LINE, loadTopology, testNetwork } from './support.js';
+
+async function post(url: string, body: unknown): Promise<{ status: number; body: Record<string, unknown> }> {
+  const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  return { status: res.status, body: (await res.json()) as Record<string, unknown> };
+}
+
+describe('coded refusals in a star', () => {
+  let net: Network;
+  beforeAll(async () => {
+    net = await testNetwork(await loadTopology('star'));
+    await net.converged();
+  });
+  afterAll(async () => {
+    await net?.stop();
+  });
+
+  it('unknown institution and unknown service: 404 from the routing node', async () => {
+    let res = await net.call('H330100001', 'H440000001', 'emr.query', '/query', { body: {} });
+    expect(res.status).toBe(404);
+    expect(res.body).toMatchObject({ code: 'ROUTE_UNKNOWN_INSTITUTION', by: net.nodes.get('RN-ZJ-01')!.id });
+    res = await net.call('H330100001', 'H330100002', 'rx.review', '/review', { body: {} });
+    expect(res.status).toBe(404);
+    expect(res.body).toMatchObject({ code: 'ROUTE_UNKNOWN_SERVICE' });
+  });
+
+  it('an institution the service does not admit: 403 from the destination gateway, naming the caller', async () => {
+    // H330200001 publishes emr.query to H330100001 only.
+    const res = await net.call('H330100002', 'H330200001', 'emr.query', '/query', { body: { patient: 'p' } });
+    expect(res.status).toBe(403);
+    expect(res.body).toMatchObject({ code: 'REMOTE_FORBIDDEN', by: net.gateways.get('H330200001')!.id, hop: 0, node: net.gateways.get('H330100002')!.id });
+    expect(net.gateways.get('H330200001')!.service.received.some((r) => r.path.startsWith('/emr'))).toBe(false);
+    // The admitted institution gets through.
+    const ok = await net.call('H330100001', 'H330200001', 'emr.query', '/query', { body: { patient: 'p' } });
+    expect(ok.status).toBe(200);
+  });
+
+  it('a replayed chain is delivered at most once; a chain with another body is refused', async () => {
+    const { trace, request } = await echoCall(net, 'H330100001', 'H330100002', false);
+    const gw = net.gateways.get('H330100002')!;
+    const before = gw.service.received.length;
+    const chain = { destination: { institution: 'H330100002', service: 'echo' }, request, hops: trace.hops.slice(0, 2) };
+    let res = await post(`${gw.url}/v1/deliver`, chain);
+    expect(res.status).toBe(409);
+    expect(res.body).toMatchObject({ code: 'REMOTE_REPLAY', by: gw.id });
+    res = await post(`${gw.url}/v1/deliver`, { ...chain, request: { ...request, body: { other: true } } });
+    expect(res.body).toMatchObject({ code: 'HOP_DIGEST_MISMATCH', hop: 1 });
+    res = await post(`${gw.url}/v1/deliver`, { ...chain, hops: [] });
+    expect(res.status).toBe(400);
+    expect(gw.service.received.length).toBe(before);
+  });
+
+  it('the caller\'s own mistakes: unsupported media type, bad institution syntax, no credentials', async () => {
+    const gw = net.gateways.get('H330100001')!;
+    let res = await fetch(`${gw.url}/v1/remote/H330100002/echo/x`, { method: 'POST', headers: { authorization: `Bearer ${net.token}`, 'content-type': 'application/xml' }, body: '<a/>' });
+    expect(res.status).toBe(415);
+    res = await fetch(`${gw.url}/v1/remote/H%20X/echo/x`, { headers: { authorization: `Bearer ${net.token}` } });
+    expect(res.status).toBe(400);
+    res = await fetch(`${gw.url}/v1/remote/H330100002/echo/x`);
+    expect(res.status).toBe(401);
+    expect(await res.json()).toMatchObject({ code: 'AUTH_MISSING' });
+    res = await fetch(`${gw.url}/v1/traces/${'0'.repeat(32)}`, { headers: { authorization: `Bearer ${net.token}` } });
+    expect(res.status).toBe(404);
+    expect(await res.json()).toMatchObject({ code: 'TRACE_NOT_FOUND' });
+  });
+});
+
+describe('loops and the hop limit, on three nodes in a line', () => {
+  let net: Network;
+  beforeAll(async () => {
+    // RN-3 extends chains of at most 2 hops: origin -> RN-1 -> RN-M reaches it with 3.
+    net = await testNetwork(LINE, { nodeLimits: { 'RN-3': { maxHops: 3 } } });
+    await net.converged();
+  });
+  afterAll(async () => {
+    await net?.stop();
+  });
+
+  it('a chain at the hop limit is refused with ROUTE_HOP_LIMIT by the node that would exceed it', async () => {
+    const res = await net.call('H330100001', 'H330200001', 'echo', '/x', { body: {} });
+    expect(res.status).toBe(400);
+    expect(res.body).toMatchObject({ code: 'ROUTE_HOP_LIMIT', by: net.nodes.get('RN-3')!.id, sender: net.nodes.get('RN-M')!.id });
+  });
+
+  it('a chain that comes back to a node it already crossed is refused with ROUTE_LOOP', async () => {
+    const keys = keyLookupFromNetwork(net);
+    const party = (code: string) => {
+      const n = net.nodes.get(code);
+      if (n) return { id: n.id, ...n.keys };
+      const g = net.gateways.get(code)!;
+      return { id: g.id, ...g.gateway.keys.sm2 };
+    };
+    const request = { method: 'GET', path: '/x' };
+    const digest = toHex(requestDigest(request.method, request.path));
+    const [gw, n1, m] = [party('H330100001'), party('RN-1'), party('RN-M')];
+    // A chain RN-M sends back to RN-1: origin -> RN-1 -> RN-M -> RN-1.
+    const hops: Hop[] = [originHop(gw, toHex(uuidv7()), n1.id, digest)];
+    hops.push(appendHop(n1, hops, checkChain({ hops, self: n1.id, request, keys, maxHops: 16 }).at(-1)!, HOP_TYPE.forward, m.id, digest));
+    hops.push(appendHop(m, hops, checkChain({ hops, self: m.id, request, keys, maxHops: 16 }).at(-1)!, HOP_TYPE.forward, n1.id, digest));
+    const res = await post(`${net.nodes.get('RN-1')!.url}/v1/forward`, { destination: { institution: 'H330200001', service: 'echo' }, request, hops });
+    expect(res.status).toBe(409);
+    expect(res.body).toMatchObject({ code: 'ROUTE_LOOP', by: n1.id, sender: m.id });
+    expect(res.body.message).toMatch(/^hop 1: /);
+  });
+});
