@@ -143,8 +143,7 @@ describe('SM3 bundles', () => {
 
   it.each(sm3Bundles.map((b, i) => [i, b.bundle] as const))('bundle %i verifies offline and online in the chaincode', async (_i, bundle) => {
     const result = await verifier.verifyBundle(bundle);
-    expect(result).toMatchObject({ valid: true, anchored: true, gatewayActive: true });
-    expect(result.headerHash).toBe(sm3Header.headerHash);
+    expect(result).toMatchObject({ valid: true, anchored: true, gatewayActive: true, headerHash: sm3Header.headerHash });
     // The disclosure step is skipped on the peer: the adapter never sends the payload.
     expect(result.steps?.find((s) => s.step === 'disclosure')?.status).toBe('skipped');
   });
