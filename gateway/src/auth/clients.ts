@@ -25,6 +25,8 @@ interface ClientFileEntry extends Client {
 export class ClientRegistry {
   private readonly byId = new Map<string, Client>();
   private readonly byTokenDigest = new Map<string, Client>();
+  /** Tokens seen valid, so the SM3 of a token is computed once, not per request; unknown tokens are never cached. */
+  private readonly knownTokens = new Map<string, Client>();
 
   constructor(entries: ClientFileEntry[]) {
     for (const e of entries) this.add(e);
@@ -46,7 +48,11 @@ export class ClientRegistry {
   }
 
   byToken(token: string): Client | undefined {
-    return this.byTokenDigest.get(tokenDigest(token));
+    const known = this.knownTokens.get(token);
+    if (known) return known;
+    const client = this.byTokenDigest.get(tokenDigest(token));
+    if (client && this.knownTokens.size < 1024) this.knownTokens.set(token, client);
+    return client;
   }
 
   private add(e: ClientFileEntry): void {

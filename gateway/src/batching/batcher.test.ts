@@ -44,9 +44,9 @@ async function acknowledged(n: number, receivedAt = Date.now()): Promise<Pending
     const id = (++counter).toString(16).padStart(32, '0');
     const leaf = encodeLeaf({ v: 1, kind: 1 + (counter % 12), id, gateway: gatewayId, subject: 'bb'.repeat(32), ts: counter, commitment: 'cc'.repeat(32) });
     leaves.push({ id, leaf, receivedAt });
-    records.push({ id, leaf, sealedPayload: null, wrappedKey: null, salt: null, client: 't', receivedAt });
+    records.push({ id, leaf, sealedPayload: null, keyRef: null, salt: null, client: 't', receivedAt });
   }
-  await store.append(records);
+  await store.append(records, []);
   return leaves;
 }
 
@@ -115,7 +115,7 @@ describe('Batcher', () => {
     b.add(leaves);
     await until(() => closed.length === 1);
     await b.stop();
-    const proofs = new ProofService({ store, openPayload: () => ({ payload: null, salt: '' }), retryAfterSeconds: () => 1 });
+    const proofs = new ProofService({ store, openPayload: async () => ({ payload: null, salt: '' }), retryAfterSeconds: () => 1 });
     const batch = (await store.getBatch(0))!;
     for (const [i, l] of leaves.entries()) {
       expect(await store.location(l.id)).toEqual({ seq: 0, index: i });

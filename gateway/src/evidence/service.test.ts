@@ -64,14 +64,23 @@ describe('EvidenceService', () => {
     const stored = (await store.getRecord(r.id))!;
     const plain = Buffer.from(JSON.stringify(EXAMPLE_PAYLOADS.prescription));
     expect(Buffer.from(stored.sealedPayload!).includes(plain.subarray(0, 16))).toBe(false);
-    expect(service.openPayload(stored)).toEqual({ payload: EXAMPLE_PAYLOADS.prescription, salt: toHex(stored.salt!) });
-    // The sealed payload of one record does not open as another's.
+    expect(await service.openPayload(stored)).toEqual({ payload: EXAMPLE_PAYLOADS.prescription, salt: toHex(stored.salt!) });
+    // The key itself is not stored in the clear: only inside a key block sealed under the master key.
+    const block = (await store.getKeyBlock(stored.keyRef!.block))!;
+    expect(block.sealed.length).toBeGreaterThan(32);
+    // The sealed payload of one record does not open as another's, even with the other's key slot.
     const other = (await store.getRecord((await service.record(input(), 'his')).id))!;
-    expect(() => service.openPayload({ ...other, sealedPayload: stored.sealedPayload })).toThrow(/authentication/);
+    await expect(service.openPayload({ ...other, sealedPayload: stored.sealedPayload })).rejects.toThrow(/authentication/);
+    await expect(service.openPayload({ ...stored, keyRef: other.keyRef })).rejects.toThrow(/authentication/);
     // Flipping one ciphertext bit is detected.
     const tampered = stored.sealedPayload!.slice();
     tampered[20]! ^= 1;
-    expect(() => service.openPayload({ ...stored, sealedPayload: tampered })).toThrow(/authentication/);
+    await expect(service.openPayload({ ...stored, sealedPayload: tampered })).rejects.toThrow(/authentication/);
+    // So is a tampered key block.
+    const badBlock = block.sealed.slice();
+    badBlock[30]! ^= 1;
+    await store.append([], [{ id: block.id, sealed: badBlock }]);
+    await expect(service.openPayload(stored)).rejects.toThrow(/authentication/);
   });
 
   it('accepts a pseudonym as subject and names a malformed one', async () => {
@@ -80,13 +89,27 @@ describe('EvidenceService', () => {
     await expect(service.record(input({ subject: { pseudonym: 'AB'.repeat(32) } }), 'his')).rejects.toMatchObject({ code: 'EVIDENCE_BAD_HEX' });
   });
 
-  it('erases a payload for good while the leaf stays', async () => {
-    const r = await service.record(input(), 'his');
-    await service.erase(r.id);
-    const stored = (await store.getRecord(r.id))!;
-    expect(decodeLeaf(stored.leaf)).toEqual(r.leaf);
-    expect((await refusal(Promise.resolve().then(() => service.openPayload(stored)))).code).toBe('PAYLOAD_ERASED');
+  it('erases a payload for good while the leaf and the other keys of its block stay', async () => {
+    const [a, b] = await service.recordMany([input(), input({ occurredAt: 9 })], 'his');
+    const before = (await store.getRecord(a!.id))!;
+    expect((await store.getRecord(b!.id))!.keyRef!.block).toBe(before.keyRef!.block);
+    await service.erase(a!.id);
+    const stored = (await store.getRecord(a!.id))!;
+    expect(decodeLeaf(stored.leaf)).toEqual(a!.leaf);
+    expect(stored).toMatchObject({ sealedPayload: null, salt: null, keyRef: null });
+    expect((await refusal(service.openPayload(stored))).code).toBe('PAYLOAD_ERASED');
+    // Even the old ciphertext and key reference no longer open: the key slot is zeroed.
+    expect((await refusal(service.openPayload({ ...before }))).code).toBe('PAYLOAD_ERASED');
+    expect((await service.openPayload((await store.getRecord(b!.id))!)).payload).toEqual(EXAMPLE_PAYLOADS.prescription);
+    await service.erase(a!.id); // erasing twice is harmless
     expect((await refusal(service.erase('00'.repeat(16)))).code).toBe('EVIDENCE_NOT_FOUND');
+  });
+
+  it('seals the keys of concurrently written records in shared blocks, one seal per event-loop turn', async () => {
+    const out = await Promise.all(Array.from({ length: 30 }, (_, i) => service.record(input({ occurredAt: i }), 'his')));
+    const blocks = new Set<string>();
+    for (const r of out) blocks.add((await store.getRecord(r.id))!.keyRef!.block);
+    expect(blocks.size).toBeLessThan(30);
   });
 
   it('refuses unknown kinds and bad payloads, storing nothing', async () => {

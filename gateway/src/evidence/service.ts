@@ -17,6 +17,7 @@ import {
 } from '@evidence/core';
 import { GatewayError } from '../errors.js';
 import type { EvidenceRecord, EvidenceStore, NewRecord, PendingLeaf } from '../ports/store.js';
+import { KeyVault } from './key-vault.js';
 import { assertPayload } from './kinds/index.js';
 
 export type Subject = { idNumber: string } | { pseudonym: string };
@@ -55,6 +56,7 @@ export interface EvidenceServiceDeps {
 
 interface Prepared {
   record: NewRecord;
+  dataKey: Uint8Array;
   kind: EvidenceKindName;
   leaf: Leaf;
   idemDigest?: string;
@@ -63,8 +65,8 @@ interface Prepared {
 /**
  * Records evidence: validates it, pseudonymises the subject, commits to the
  * payload (spec section 4), seals the payload under a fresh per-record SM4 key
- * wrapped by the master key, and resolves only after the record is durably
- * written. The HTTP routes and in-process callers (the remote-call plugin
+ * (kept sealed under the master key by the key vault), and resolves only
+ * after the record is durably written. The HTTP routes and in-process callers (the remote-call plugin
  * recording hop traces) both go through here.
  */
 export class EvidenceService {
@@ -72,8 +74,11 @@ export class EvidenceService {
   /** Idempotency keys whose first request is still being written. */
   private readonly inflight = new Map<string, Promise<Settled>>();
 
+  private readonly vault: KeyVault;
+
   constructor(private readonly deps: EvidenceServiceDeps) {
     this.now = deps.now ?? Date.now;
+    this.vault = new KeyVault(deps.masterKey, deps.store);
   }
 
   /** `where` prefixes field names in errors (the HTTP route passes "body/"). */
@@ -146,7 +151,7 @@ export class EvidenceService {
   }
 
   private async write(items: Prepared[], receivedAt: number): Promise<void> {
-    await this.deps.store.append(items.map((p) => p.record));
+    await this.vault.write(items.map((p) => ({ record: p.record, dataKey: p.dataKey })));
     this.deps.onDurable(items.map((p) => ({ id: p.record.id, leaf: p.record.leaf, receivedAt })));
     const byKind = new Map<EvidenceKindName, number>();
     for (const p of items) byKind.set(p.kind, (byKind.get(p.kind) ?? 0) + 1);
@@ -154,19 +159,18 @@ export class EvidenceService {
   }
 
   /** Decrypts a record's payload; PAYLOAD_ERASED after erasure. */
-  openPayload(record: EvidenceRecord): { payload: unknown; salt: string } {
-    if (!record.sealedPayload || !record.wrappedKey || !record.salt) {
+  async openPayload(record: EvidenceRecord): Promise<{ payload: unknown; salt: string }> {
+    const dataKey = await this.vault.dataKey(record.id, record.keyRef);
+    if (!record.sealedPayload || !record.salt) {
       throw new GatewayError('PAYLOAD_ERASED', `the payload of ${record.id} was erased; only its commitment remains`);
     }
-    const idBytes = fromHex(record.id, 16);
-    const dataKey = sm4.unwrapKey(record.wrappedKey, this.deps.masterKey, idBytes);
-    const plain = sm4.open(record.sealedPayload, dataKey, idBytes);
+    const plain = sm4.open(record.sealedPayload, dataKey, fromHex(record.id, 16));
     return { payload: JSON.parse(Buffer.from(plain).toString('utf8')) as unknown, salt: toHex(record.salt) };
   }
 
   /** Right to erasure: the wrapped key, the ciphertext and the salt go; the leaf and its proof stay. */
   async erase(id: string): Promise<void> {
-    if (!(await this.deps.store.erase(id, this.now()))) throw new GatewayError('EVIDENCE_NOT_FOUND', `no evidence ${id}`);
+    await this.vault.erase(id, this.now());
   }
 
   leafOf(record: EvidenceRecord): Leaf {
@@ -200,12 +204,12 @@ export class EvidenceService {
       leaf: encodeLeaf(leaf),
       // The record id is bound as associated data: a ciphertext moved to another record fails to open.
       sealedPayload: sm4.seal(payloadBytes, dataKey, idBytes),
-      wrappedKey: sm4.wrapKey(dataKey, this.deps.masterKey, idBytes),
+      keyRef: null, // assigned by the key vault when written
       salt,
       client,
       receivedAt,
     };
-    const prepared: Prepared = { record, kind, leaf };
+    const prepared: Prepared = { record, dataKey, kind, leaf };
     if (input.idempotencyKey !== undefined) {
       record.idempotencyKey = input.idempotencyKey;
       // What makes two requests "the same": kind, subject, payload and stated time.

@@ -8,8 +8,8 @@ export interface EvidenceRecord {
   leaf: Uint8Array;
   /** SM4 envelope of JCS(payload) under the per-record key; null once erased. */
   sealedPayload: Uint8Array | null;
-  /** The per-record key wrapped under the master key; null once erased. */
-  wrappedKey: Uint8Array | null;
+  /** Where the per-record SM4 key is kept: its key block and slot; null once erased. */
+  keyRef: KeyRef | null;
   /** The 32-byte commitment salt; null once erased. */
   salt: Uint8Array | null;
   /** The client that recorded it. */
@@ -18,6 +18,23 @@ export interface EvidenceRecord {
   receivedAt: number;
   idempotencyKey?: string;
   erasedAt?: number;
+}
+
+export interface KeyRef {
+  /** Key block id, hex (16 bytes). */
+  block: string;
+  index: number;
+}
+
+/**
+ * Per-record keys, sealed together under the master key (SM4, core envelope):
+ * the keys of the records written in one go share one seal instead of paying
+ * one each. An erased record's slot is zeroed and the block sealed again.
+ */
+export interface KeyBlock {
+  id: string;
+  /** sm4.seal(key0 || key1 || ..., masterKey, "keyblock:" || id) */
+  sealed: Uint8Array;
 }
 
 /** A record to append; with an idempotency key, the digest of the request it belongs to. */
@@ -68,14 +85,16 @@ export interface IdempotencyEntry {
  * records are durably on disk (fsync); that is when the gateway acknowledges.
  */
 export interface EvidenceStore {
-  append(records: NewRecord[]): Promise<void>;
+  /** Writes records and the key blocks holding their keys, atomically and durably. */
+  append(records: NewRecord[], blocks: KeyBlock[]): Promise<void>;
+  getKeyBlock(id: string): Promise<KeyBlock | null>;
   getRecord(id: string): Promise<EvidenceRecord | null>;
   findIdempotent(client: string, key: string): Promise<IdempotencyEntry | null>;
   location(id: string): Promise<LeafLocation | null>;
   /** Every leaf not yet in a batch, in arrival order (used once at start). */
   pending(): Promise<PendingLeaf[]>;
-  /** Erases the payload, its key and salt for good; false when the record is unknown. */
-  erase(id: string, at: number): Promise<boolean>;
+  /** Drops the payload and salt and writes the key block with the record's key zeroed, atomically. */
+  erase(id: string, at: number, block: KeyBlock): Promise<void>;
 }
 
 /** Batches, written atomically with the records they take off the pending queue. */

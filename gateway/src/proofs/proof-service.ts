@@ -16,7 +16,7 @@ export interface EvidenceView {
 export interface ProofServiceOptions {
   store: EvidenceStore & BatchStore;
   /** Opens a record's payload for disclosure (EvidenceService.openPayload). */
-  openPayload: (record: EvidenceRecord) => { payload: unknown; salt: string };
+  openPayload: (record: EvidenceRecord) => Promise<{ payload: unknown; salt: string }>;
   /** Seconds a client should wait before asking again for a pending proof. */
   retryAfterSeconds: () => number;
 }
@@ -46,7 +46,7 @@ export class ProofService {
         headers: { 'retry-after': after },
       });
     }
-    return this.fromBatch(v.batch, v.location.index, disclose ? this.o.openPayload(v.record) : null);
+    return this.fromBatch(v.batch, v.location.index, disclose ? await this.o.openPayload(v.record) : null);
   }
 
   /** A bundle for leaf `index` of a closed batch (anchored or not: the caller decides). */

@@ -1,5 +1,5 @@
 import { LEAF_LENGTH } from '@evidence/core';
-import type { BatchRecord, EvidenceRecord } from '../../ports/store.js';
+import type { BatchRecord, EvidenceRecord, KeyRef } from '../../ports/store.js';
 
 /**
  * Binary layouts of the values kept in LevelDB. A record is written once per
@@ -7,7 +7,7 @@ import type { BatchRecord, EvidenceRecord } from '../../ports/store.js';
  * JSON with hex or base64 strings.
  *
  * record = version(1) || receivedAt(8) || erasedAt(8) || leaf(122) || saltLen(1) || salt
- *          || clientLen(2) || client || idemLen(2) || idem || keyLen(4) || wrappedKey || payloadLen(4) || sealedPayload
+ *          || clientLen(2) || client || idemLen(2) || idem || hasKey(1) || keyBlock(16) || keyIndex(4) || payloadLen(4) || sealedPayload
  */
 const RECORD_VERSION = 1;
 
@@ -15,9 +15,8 @@ export function encodeRecord(r: EvidenceRecord): Uint8Array {
   const client = Buffer.from(r.client, 'utf8');
   const idem = Buffer.from(r.idempotencyKey ?? '', 'utf8');
   const salt = r.salt ?? new Uint8Array(0);
-  const key = r.wrappedKey ?? new Uint8Array(0);
   const sealed = r.sealedPayload ?? new Uint8Array(0);
-  const size = 1 + 8 + 8 + LEAF_LENGTH + 1 + salt.length + 2 + client.length + 2 + idem.length + 4 + key.length + 4 + sealed.length;
+  const size = 1 + 8 + 8 + LEAF_LENGTH + 1 + salt.length + 2 + client.length + 2 + idem.length + 1 + 16 + 4 + 4 + sealed.length;
   const out = Buffer.allocUnsafe(size);
   let o = 0;
   out[o++] = RECORD_VERSION;
@@ -38,10 +37,12 @@ export function encodeRecord(r: EvidenceRecord): Uint8Array {
   o += 2;
   out.set(idem, o);
   o += idem.length;
-  out.writeUInt32BE(key.length, o);
+  out[o++] = r.keyRef ? 1 : 0;
+  if (r.keyRef) out.write(r.keyRef.block, o, 16, 'hex');
+  else out.fill(0, o, o + 16);
+  o += 16;
+  out.writeUInt32BE(r.keyRef?.index ?? 0, o);
   o += 4;
-  out.set(key, o);
-  o += key.length;
   out.writeUInt32BE(sealed.length, o);
   o += 4;
   out.set(sealed, o);
@@ -69,14 +70,13 @@ export function decodeRecord(id: string, bytes: Uint8Array): EvidenceRecord {
   o += 2;
   const idem = b.toString('utf8', o, o + idemLen);
   o += idemLen;
-  const keyLen = b.readUInt32BE(o);
-  o += 4;
-  const wrappedKey = keyLen > 0 ? new Uint8Array(b.subarray(o, o + keyLen)) : null;
-  o += keyLen;
+  const hasKey = b[o++] === 1;
+  const keyRef: KeyRef | null = hasKey ? { block: b.toString('hex', o, o + 16), index: b.readUInt32BE(o + 16) } : null;
+  o += 20;
   const sealedLen = b.readUInt32BE(o);
   o += 4;
   const sealedPayload = sealedLen > 0 ? new Uint8Array(b.subarray(o, o + sealedLen)) : null;
-  const record: EvidenceRecord = { id, leaf, salt, client, receivedAt, wrappedKey, sealedPayload };
+  const record: EvidenceRecord = { id, leaf, salt, client, receivedAt, keyRef, sealedPayload };
   if (idem) record.idempotencyKey = idem;
   if (erasedAt > 0) record.erasedAt = erasedAt;
   return record;

@@ -23,7 +23,7 @@ async function open(dir = mkdtempSync(join(tmpdir(), 'gw-store-'))): Promise<{ s
 function record(i: number, extra: Partial<NewRecord> = {}): NewRecord {
   const id = i.toString(16).padStart(32, '0');
   const leaf = encodeLeaf({ v: 1, kind: 1 + (i % 12), id, gateway: 'aa'.repeat(32), subject: 'bb'.repeat(32), ts: 1000 + i, commitment: 'cc'.repeat(32) });
-  return { id, leaf, sealedPayload: new Uint8Array([1, 2, 3, i & 0xff]), wrappedKey: new Uint8Array(64).fill(7), salt: new Uint8Array(32).fill(9), client: 'his', receivedAt: 5000 + i, ...extra };
+  return { id, leaf, sealedPayload: new Uint8Array([1, 2, 3, i & 0xff]), keyRef: { block: '12'.repeat(16), index: i }, salt: new Uint8Array(32).fill(9), client: 'his', receivedAt: 5000 + i, ...extra };
 }
 
 function batch(seq: number, records: NewRecord[]): BatchRecord {
@@ -37,12 +37,13 @@ describe('LevelStore', () => {
   it('keeps records byte for byte across a reopen', async () => {
     const { store, dir } = await open();
     const r = record(1, { idempotencyKey: 'k-1', idempotencyDigest: 'ab'.repeat(32) });
-    await store.append([r]);
+    await store.append([r], [{ id: '12'.repeat(16), sealed: new Uint8Array([4, 5, 6]) }]);
     await store.close();
     stores.pop();
     const { store: again } = await open(dir);
     const back = await again.getRecord(r.id);
-    expect(back).toEqual({ id: r.id, leaf: r.leaf, sealedPayload: r.sealedPayload, wrappedKey: r.wrappedKey, salt: r.salt, client: 'his', receivedAt: r.receivedAt, idempotencyKey: 'k-1' });
+    expect(back).toEqual({ id: r.id, leaf: r.leaf, sealedPayload: r.sealedPayload, keyRef: r.keyRef, salt: r.salt, client: 'his', receivedAt: r.receivedAt, idempotencyKey: 'k-1' });
+    expect(await again.getKeyBlock('12'.repeat(16))).toEqual({ id: '12'.repeat(16), sealed: new Uint8Array([4, 5, 6]) });
     expect(await again.findIdempotent('his', 'k-1')).toEqual({ id: r.id, digest: 'ab'.repeat(32) });
     expect(await again.findIdempotent('other-client', 'k-1')).toBeNull();
     expect(await again.getRecord('ff'.repeat(16))).toBeNull();
@@ -51,7 +52,7 @@ describe('LevelStore', () => {
   it('lists pending leaves in arrival order until a batch takes them, atomically', async () => {
     const { store } = await open();
     const rs = [3, 1, 2].map((i) => record(i));
-    await store.append(rs);
+    await store.append(rs, []);
     expect((await store.pending()).map((p) => p.id)).toEqual([1, 2, 3].map((i) => record(i).id));
     const b = batch(0, [record(1), record(2)]);
     await store.closeBatch(b, [record(1).id, record(2).id]);
@@ -84,21 +85,22 @@ describe('LevelStore', () => {
     expect((await store.getBatch(1))?.anchoredAt).toBe(10);
   });
 
-  it('erases payload, key and salt but keeps the leaf', async () => {
+  it('erases payload, key reference and salt with the rewritten key block, keeping the leaf', async () => {
     const { store } = await open();
     const r = record(5);
-    await store.append([r]);
-    expect(await store.erase(r.id, 777)).toBe(true);
+    await store.append([r], [{ id: '12'.repeat(16), sealed: new Uint8Array([1]) }]);
+    await store.erase(r.id, 777, { id: '12'.repeat(16), sealed: new Uint8Array([2]) });
     const back = await store.getRecord(r.id);
-    expect(back).toMatchObject({ sealedPayload: null, wrappedKey: null, salt: null, erasedAt: 777 });
+    expect(back).toMatchObject({ sealedPayload: null, keyRef: null, salt: null, erasedAt: 777 });
     expect(back?.leaf).toEqual(r.leaf);
-    expect(await store.erase('00'.repeat(16), 1)).toBe(false);
+    expect((await store.getKeyBlock('12'.repeat(16)))?.sealed).toEqual(new Uint8Array([2]));
+    await expect(store.erase('00'.repeat(16), 1, { id: '12'.repeat(16), sealed: new Uint8Array([3]) })).rejects.toThrow();
   });
 
   it('groups concurrent appends into fewer synced writes, each caller resolving after its own', async () => {
     const { store } = await open();
     const before = store.stats.writes;
-    await Promise.all(Array.from({ length: 200 }, (_, i) => store.append([record(100 + i)])));
+    await Promise.all(Array.from({ length: 200 }, (_, i) => store.append([record(100 + i)], [])));
     const writes = store.stats.writes - before;
     expect(writes).toBeGreaterThanOrEqual(1);
     expect(writes).toBeLessThan(200);

@@ -5,6 +5,7 @@ import type {
   EvidenceRecord,
   GatewayStore,
   IdempotencyEntry,
+  KeyBlock,
   LeafLocation,
   NewRecord,
   NonceEntry,
@@ -27,6 +28,7 @@ import { GroupCommit, type LevelOp } from './group-commit.js';
 /**
  * Key layout (one LevelDB, prefixes keep each index in its own key range):
  *   r!<id>            record                       q!<id>      pending leaf (leaf || receivedAt)
+ *   k!<block>         sealed key block
  *   i!<client>\0<key> idempotency {id, digest}     x!<id>      location (seq || index)
  *   b!<seq>           batch                        u!<seq>     batch not yet anchored
  *   m!head            last closed {seq, hash}      m!anchored  contiguous anchored head
@@ -60,8 +62,8 @@ export class LevelStore implements GatewayStore {
 
   // --- evidence -------------------------------------------------------------
 
-  append(records: NewRecord[]): Promise<void> {
-    const ops: LevelOp[] = [];
+  append(records: NewRecord[], blocks: KeyBlock[]): Promise<void> {
+    const ops: LevelOp[] = blocks.map((b) => ({ type: 'put', key: `k!${b.id}`, value: b.sealed }));
     for (const r of records) {
       ops.push({ type: 'put', key: `r!${r.id}`, value: encodeRecord(r) });
       ops.push({ type: 'put', key: `q!${r.id}`, value: encodePending(r.leaf, r.receivedAt) });
@@ -97,12 +99,19 @@ export class LevelStore implements GatewayStore {
     return out.sort((a, b) => a.receivedAt - b.receivedAt || (a.id < b.id ? -1 : 1));
   }
 
-  async erase(id: string, at: number): Promise<boolean> {
+  async getKeyBlock(id: string): Promise<KeyBlock | null> {
+    const sealed = await this.db.get(`k!${id}`);
+    return sealed === undefined ? null : { id, sealed: new Uint8Array(sealed.buffer, sealed.byteOffset, sealed.byteLength) };
+  }
+
+  async erase(id: string, at: number, block: KeyBlock): Promise<void> {
     const record = await this.getRecord(id);
-    if (!record) return false;
-    const erased: EvidenceRecord = { ...record, sealedPayload: null, wrappedKey: null, salt: null, erasedAt: record.erasedAt ?? at };
-    await this.commit.write([{ type: 'put', key: `r!${id}`, value: encodeRecord(erased) }]);
-    return true;
+    if (!record) throw new Error(`record ${id} is not stored`);
+    const erased: EvidenceRecord = { ...record, sealedPayload: null, keyRef: null, salt: null, erasedAt: record.erasedAt ?? at };
+    await this.commit.write([
+      { type: 'put', key: `r!${id}`, value: encodeRecord(erased) },
+      { type: 'put', key: `k!${block.id}`, value: block.sealed },
+    ]);
   }
 
   // --- batches --------------------------------------------------------------

@@ -1,0 +1,114 @@
+import { randomBytes } from 'node:crypto';
+import { concatBytes, fromHex, sm4, toHex, utf8 } from '@evidence/core';
+import { GatewayError } from '../errors.js';
+import type { EvidenceStore, KeyBlock, KeyRef, NewRecord } from '../ports/store.js';
+
+const KEY = sm4.KEY_LENGTH;
+const ZERO_KEY = new Uint8Array(KEY);
+
+interface Waiting {
+  items: { record: NewRecord; dataKey: Uint8Array }[];
+  resolve: () => void;
+  reject: (e: unknown) => void;
+}
+
+/**
+ * Keeps the per-record SM4 keys. Sealing each record's key under the master
+ * key on its own would cost as much as sealing its payload; instead the keys
+ * of every record written in the same event-loop turn are sealed together as
+ * one key block (SM4 envelope of the core, bound to the block id), written in
+ * the same atomic batch as the records. Erasing a record zeroes its slot and
+ * seals the block again, so its payload can never be opened afterwards.
+ */
+export class KeyVault {
+  private waiting: Waiting[] = [];
+  private scheduled = false;
+  private eraseLock: Promise<void> = Promise.resolve();
+
+  constructor(
+    private readonly masterKey: Uint8Array,
+    private readonly store: EvidenceStore,
+    private readonly maxKeysPerBlock = 4096,
+  ) {}
+
+  /** Assigns each record its key slot and writes records and key blocks durably. */
+  write(items: { record: NewRecord; dataKey: Uint8Array }[]): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      this.waiting.push({ items, resolve, reject });
+      if (!this.scheduled) {
+        this.scheduled = true;
+        setImmediate(() => this.flush());
+      }
+    });
+  }
+
+  /** The record's data key; PAYLOAD_ERASED when its slot was zeroed. */
+  async dataKey(id: string, ref: KeyRef | null): Promise<Uint8Array> {
+    if (!ref) throw erased(id);
+    const keys = await this.openBlock(ref.block);
+    const key = keys.subarray(ref.index * KEY, (ref.index + 1) * KEY);
+    if (key.length !== KEY || key.every((b) => b === 0)) throw erased(id);
+    return key;
+  }
+
+  /** Erases a record's key, payload and salt; one erasure at a time (blocks are shared). */
+  erase(id: string, at: number): Promise<void> {
+    const run = this.eraseLock.then(async () => {
+      const record = await this.store.getRecord(id);
+      if (!record) throw new GatewayError('EVIDENCE_NOT_FOUND', `no evidence ${id}`);
+      if (!record.keyRef) return;
+      const keys = await this.openBlock(record.keyRef.block);
+      keys.set(ZERO_KEY, record.keyRef.index * KEY);
+      await this.store.erase(id, at, this.seal(record.keyRef.block, keys));
+    });
+    this.eraseLock = run.catch(() => undefined);
+    return run;
+  }
+
+  private flush(): void {
+    this.scheduled = false;
+    const group = this.waiting;
+    this.waiting = [];
+    let blocks: KeyBlock[];
+    const records: NewRecord[] = [];
+    try {
+      blocks = [];
+      let id = newBlockId();
+      let keys: Uint8Array[] = [];
+      for (const w of group) {
+        for (const { record, dataKey } of w.items) {
+          if (keys.length === this.maxKeysPerBlock) {
+            blocks.push(this.seal(id, concatBytes(...keys)));
+            id = newBlockId();
+            keys = [];
+          }
+          record.keyRef = { block: id, index: keys.length };
+          keys.push(dataKey);
+          records.push(record);
+        }
+      }
+      if (keys.length > 0) blocks.push(this.seal(id, concatBytes(...keys)));
+    } catch (e) {
+      for (const w of group) w.reject(e);
+      return;
+    }
+    this.store.append(records, blocks).then(
+      () => group.forEach((w) => w.resolve()),
+      (e: unknown) => group.forEach((w) => w.reject(e)),
+    );
+  }
+
+  private seal(id: string, keys: Uint8Array): KeyBlock {
+    return { id, sealed: sm4.seal(keys, this.masterKey, aad(id)) };
+  }
+
+  private async openBlock(id: string): Promise<Uint8Array> {
+    const block = await this.store.getKeyBlock(id);
+    if (!block) throw new GatewayError('STORE_FAILED', `key block ${id} is missing`);
+    return sm4.open(block.sealed, this.masterKey, aad(id));
+  }
+}
+
+const newBlockId = (): string => toHex(randomBytes(16));
+const aad = (id: string): Uint8Array => concatBytes(utf8('keyblock:'), fromHex(id, 16));
+const erased = (id: string) => new GatewayError('PAYLOAD_ERASED', `the payload of ${id} was erased; only its commitment remains`);
