@@ -8,6 +8,9 @@ export {
   InMemoryFabric,
   localEndorser,
   type CommittedEvent,
+  type Endorsed,
+  type ProposalOutcome,
+  type ValidationCode,
   type Endorser,
   type EndorserResponse,
   type InMemoryContract,
@@ -20,3 +23,4 @@ export { WorldState, type Version, type VersionedValue } from './world-state.js'
 export { createTestCa, isIssuedBy, privateKeyOf, FABRIC_ATTRS_OID, type DistinguishedName, type TestCa, type TestIdentity } from './certificates.js';
 export { createEvidenceNetwork, refusalOf, type AnchoredLeaves, type EvidenceNetwork, type EvidenceNetworkOptions, type RegisteredGateway } from './evidence-network.js';
 export { ChaincodeStreamPeer } from './chaincode-stream-peer.js';
+export { FabricGatewayService, type GatewayServiceOptions } from './gateway-service.js';

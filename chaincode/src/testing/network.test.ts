@@ -254,6 +254,6 @@ describe('in-memory stub: proposal context', () => {
     const err = await fabric.contract(rogue).evaluateTransaction('get', 'k').catch((e: unknown) => e);
     expect(err).toBeInstanceOf(GatewayError);
     expect((err as GatewayError).details[0]?.message).toMatch(/access denied/);
-    await expect(fabric.contract({ ...rogue, mspId: 'Org2MSP' }).submitTransaction('put', 'k', 'v')).rejects.toThrow(/access denied/);
+    await expectDetail(fabric.contract({ ...rogue, mspId: 'Org2MSP' }).submitTransaction('put', 'k', 'v'), /access denied/);
   });
 });

@@ -71,11 +71,15 @@ export function localEndorser(chaincode: ChaincodeInterface): Endorser {
   };
 }
 
-interface Endorsement {
-  txId: string;
-  payload: Uint8Array;
-  simulation: Simulation;
-}
+/** A simulated proposal: endorsed with its result and read/write set, or refused with the peer's message. */
+export type ProposalOutcome =
+  | { ok: true; txId: string; payload: Uint8Array; simulation: Simulation }
+  | { ok: false; txId: string; detail: ErrorDetail };
+
+export type Endorsed = Extract<ProposalOutcome, { ok: true }>;
+
+/** A transaction validation code (peer.TxValidationCode), as CommitError and commit status carry it. */
+export type ValidationCode = CommitError['code'];
 
 /**
  * A one-peer Fabric network in memory, for tests: the peer authenticates the
@@ -127,70 +131,75 @@ export class InMemoryFabric {
 
   /** Runs a query on the peer; its writes, if any, are dropped. */
   async evaluate(identity: NetworkIdentity, name: string, args: string[]): Promise<Uint8Array> {
-    const txId = this.authenticate(identity, 'evaluate');
-    const endorsement = await this.simulate(identity, txId, name, args);
-    if ('error' in endorsement) {
+    const outcome = await this.propose(identity, name, args);
+    if (!outcome.ok) {
+      const { detail } = outcome;
       throw new GatewayError({
         code: grpcStatus.UNKNOWN,
-        details: [endorsement.error],
-        cause: serviceError(grpcStatus.UNKNOWN, `evaluate call to endorser returned error: ${endorsement.error.message}`),
-        message: `${grpcStatus.UNKNOWN} UNKNOWN: evaluate call to endorser returned error: ${endorsement.error.message}`,
+        details: [detail],
+        cause: serviceError(grpcStatus.UNKNOWN, `evaluate call to endorser returned error: ${detail.message}`),
+        message: `${grpcStatus.UNKNOWN} UNKNOWN: evaluate call to endorser returned error: ${detail.message}`,
       });
     }
-    return endorsement.payload;
+    return outcome.payload;
   }
 
   /** Endorses, orders and commits a transaction; resolves once it is committed valid. */
   async submit(identity: NetworkIdentity, name: string, args: string[]): Promise<{ result: Uint8Array; txId: string; blockNumber: number }> {
-    const txId = this.authenticate(identity, 'submit');
-    const endorsement = await this.simulate(identity, txId, name, args);
-    if ('error' in endorsement) {
+    const outcome = await this.propose(identity, name, args);
+    if (!outcome.ok) {
       throw new EndorseError({
         code: grpcStatus.ABORTED,
-        details: [endorsement.error],
+        details: [outcome.detail],
         cause: serviceError(grpcStatus.ABORTED, 'failed to endorse transaction, see attached details for more info'),
-        transactionId: txId,
+        transactionId: outcome.txId,
         message: `${grpcStatus.ABORTED} ABORTED: failed to endorse transaction, see attached details for more info`,
       });
     }
     // Ordering takes time: other transactions may commit between endorsement and validation.
     await new Promise((resolve) => setImmediate(resolve));
-    const blockNumber = this.commit(endorsement);
-    return { result: endorsement.payload, txId, blockNumber };
+    const { code, blockNumber } = this.commit(outcome);
+    if (code !== StatusCode.VALID) {
+      const name = code === StatusCode.MVCC_READ_CONFLICT ? 'MVCC_READ_CONFLICT' : 'PHANTOM_READ_CONFLICT';
+      throw new CommitError({ code, transactionId: outcome.txId, message: `Transaction ${outcome.txId} failed to commit with status code ${code} (${name})` });
+    }
+    return { result: outcome.payload, txId: outcome.txId, blockNumber };
   }
 
-  private authenticate(identity: NetworkIdentity, call: 'evaluate' | 'submit'): string {
+  /**
+   * What the peer does with a proposal: authenticate the creator against the
+   * channel's MSPs, then simulate it with the chaincode. `txId` and `timestamp`
+   * are the client's when a real client built the proposal.
+   */
+  async propose(identity: NetworkIdentity, name: string, args: string[], options: { txId?: string; timestamp?: number } = {}): Promise<ProposalOutcome> {
+    // As the client computes it: SHA-256 of the nonce and the serialized creator.
+    const txId = options.txId ?? createHash('sha256').update(randomBytes(24)).update(identity.mspId).update(identity.certificate).digest('hex');
+    const detail = (message: string): ProposalOutcome => ({ ok: false, txId, detail: { address: this.peer.address, mspId: this.peer.mspId, message } });
     const root = this.msps.get(identity.mspId);
     if (this.msps.size > 0 && (!root || !isIssuedBy(identity.certificate, root))) {
-      const message = `access denied: channel [${this.channel}] creator org unknown, creator is malformed`;
-      const code = call === 'evaluate' ? grpcStatus.UNKNOWN : grpcStatus.ABORTED;
-      const detail: ErrorDetail = { address: this.peer.address, mspId: this.peer.mspId, message };
-      throw new GatewayError({ code, details: [detail], cause: serviceError(code, message), message: `${code} ${grpcStatus[code]}: ${message}` });
+      return detail(`access denied: channel [${this.channel}] creator org unknown, creator is malformed`);
     }
-    // As the client computes it: SHA-256 of the nonce and the serialized creator.
-    return createHash('sha256').update(randomBytes(24)).update(identity.mspId).update(identity.certificate).digest('hex');
-  }
-
-  private async simulate(identity: NetworkIdentity, txId: string, name: string, args: string[]): Promise<Endorsement | { error: ErrorDetail }> {
     const response = await this.endorser.simulate(this.state, {
       channel: this.channel,
       txId,
-      timestamp: this.clock(),
+      timestamp: options.timestamp ?? this.clock(),
       creator: { mspid: identity.mspId, idBytes: new Uint8Array(Buffer.from(identity.certificate)) },
       peerMspId: this.peer.mspId,
       args: [name, ...args].map((a) => new Uint8Array(Buffer.from(a, 'utf8'))),
     });
-    if (response.status >= 400) {
-      return { error: { address: this.peer.address, mspId: this.peer.mspId, message: `chaincode response ${response.status}, ${response.message ?? ''}` } };
-    }
-    return { txId, payload: Uint8Array.from(response.payload ?? new Uint8Array()), simulation: response.simulation };
+    if (response.status >= 400) return detail(`chaincode response ${response.status}, ${response.message ?? ''}`);
+    return { ok: true, txId, payload: Uint8Array.from(response.payload ?? new Uint8Array()), simulation: response.simulation };
   }
 
-  /** The committing peer's validation: every read must still be at the version simulated. */
-  private commit({ txId, simulation }: Endorsement): number {
+  /**
+   * The committing peer's validation of an endorsed proposal in a block of its
+   * own: every read must still be at the version simulated, every range read
+   * unchanged; only then are its writes and event applied.
+   */
+  commit({ txId, simulation }: Endorsed): { code: ValidationCode; blockNumber: number } {
     const blockNumber = ++this.height;
     for (const [key, version] of simulation.reads) {
-      if (!sameVersion(this.state.get(key)?.version ?? null, version)) throw invalid(txId, StatusCode.MVCC_READ_CONFLICT);
+      if (!sameVersion(this.state.get(key)?.version ?? null, version)) return { code: StatusCode.MVCC_READ_CONFLICT, blockNumber };
     }
     for (const range of simulation.ranges) {
       const now = this.state.range(range.startKey, range.endKey);
@@ -198,19 +207,14 @@ export class InMemoryFabric {
       const seen = range.exhausted ? now : now.filter(([k]) => last !== undefined && Buffer.compare(Buffer.from(k), Buffer.from(last.key)) <= 0);
       const same =
         seen.length === range.results.length && seen.every(([k, v], i) => k === range.results[i]!.key && sameVersion(v.version, range.results[i]!.version));
-      if (!same) throw invalid(txId, StatusCode.PHANTOM_READ_CONFLICT);
+      if (!same) return { code: StatusCode.PHANTOM_READ_CONFLICT, blockNumber };
     }
     this.state.apply(simulation.writes, { block: blockNumber, tx: 0 });
     if (simulation.event) {
       this.events.push({ blockNumber, txId, chaincodeName: this.chaincodeName, eventName: simulation.event.name, payload: simulation.event.payload });
     }
-    return blockNumber;
+    return { code: StatusCode.VALID, blockNumber };
   }
-}
-
-function invalid(txId: string, code: number): CommitError {
-  const name = code === StatusCode.MVCC_READ_CONFLICT ? 'MVCC_READ_CONFLICT' : 'PHANTOM_READ_CONFLICT';
-  return new CommitError({ code: code as CommitError['code'], transactionId: txId, message: `Transaction ${txId} failed to commit with status code ${code} (${name})` });
 }
 
 function serviceError(code: number, details: string): ServiceError {
