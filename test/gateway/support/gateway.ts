@@ -176,3 +176,39 @@ export function memoAnchor(anchor: Anchor): Anchor {
     keyAt: (g, s) => memo(`k${g}${s}`, () => anchor.keyAt(g, s)),
   };
 }
+
+const WORKER = fileURLToPath(new URL('../../../gateway/src/worker.ts', import.meta.url));
+
+/** Runs gateway/src/worker.ts (anchoring and webhook jobs from Redis) in a child process. */
+export async function spawnWorker(env: Record<string, string>): Promise<{ child: ChildProcess; stop(): Promise<void>; output(): string }> {
+  let out = '';
+  const child = fork(WORKER, [], {
+    env: { ...process.env, ...env, NODE_OPTIONS: '' },
+    execArgv: ['--conditions=source', '--import', 'tsx'],
+    stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
+  });
+  child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
+  child.stderr!.on('data', (d: Buffer) => (out += d.toString()));
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`worker did not start:\n${out}`)), 60_000);
+    child.on('message', (m: { type?: string }) => {
+      if (m.type === 'ready') {
+        clearTimeout(timer);
+        resolve();
+      }
+    });
+    void exited.then(() => {
+      clearTimeout(timer);
+      reject(new Error(`worker exited before it was ready:\n${out}`));
+    });
+  });
+  return {
+    child,
+    output: () => out,
+    async stop() {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+      await exited;
+    },
+  };
+}
