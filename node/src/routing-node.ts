@@ -3,6 +3,7 @@ import type { Neighbour, NodeSettings } from './config.js';
 import { errorBody, isRoutingError, RoutingError } from './errors.js';
 import { forwardThrough, type ForwardTarget } from './forward/forward.js';
 import { checkChain } from './forward/chain.js';
+import { SM2_HOPS, type HopCrypto } from './forward/hop-crypto.js';
 import type { HopSigner } from './forward/hops.js';
 import type { ForwardRequest } from './forward/protocol.js';
 import { HttpClient } from './http/client.js';
@@ -35,6 +36,8 @@ export interface RoutingNodeOptions {
   defaultMetrics?: boolean;
   /** The transport to other nodes and gateways (a test puts an adversarial one here). */
   client?: HttpClient;
+  /** SM2 hops (the default); the routing benchmark swaps in its unsigned baseline. */
+  crypto?: HopCrypto;
 }
 
 interface AttachedGateway {
@@ -60,6 +63,7 @@ export class RoutingNode {
   readonly session = Date.now();
   private readonly settings: NodeSettings;
   private readonly signer: HopSigner;
+  private readonly crypto: HopCrypto;
   private readonly codes: CodeSource | undefined;
   private readonly log: Log;
   private readonly neighbours = new Map<string, Neighbour>();
@@ -80,6 +84,7 @@ export class RoutingNode {
     this.codes = options.codes;
     this.log = options.log ?? SILENT;
     this.client = options.client ?? new HttpClient();
+    this.crypto = options.crypto ?? SM2_HOPS;
     this.table = new RouteTable(this.id, options.settings.limits.maxHops * 2);
     // Keys pinned in the configuration win over the registry for neighbours.
     const pinned: KeySource = async (id) => this.neighbours.get(id)?.publicKey;
@@ -171,7 +176,7 @@ export class RoutingNode {
     const keys = await this.keyRing.lookupFor(req.hops.map((h) => h.node));
     let hashes: string[];
     try {
-      hashes = checkChain({ hops: req.hops as Hop[], self: this.id, request: req.request, keys, maxHops: this.settings.limits.maxHops });
+      hashes = checkChain({ hops: req.hops as Hop[], self: this.id, request: req.request, keys, maxHops: this.settings.limits.maxHops, crypto: this.crypto });
     } catch (e) {
       // Keep the refused chain as received: it is the evidence against whoever sent it.
       if (isRoutingError(e)) {
@@ -188,6 +193,7 @@ export class RoutingNode {
       targets: this.targets(req),
       budgetMs: budget,
       maxResponseBytes: this.settings.limits.bodyBytes,
+      crypto: this.crypto,
       onUnreachable: (target, reason) => this.nextHopFailed(target, reason),
     });
     if (result.trace) this.traces.put(req.hops[0]!.requestId, result.trace);

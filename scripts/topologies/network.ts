@@ -21,6 +21,7 @@ import {
   nodeSettings,
   RoutingNode,
   signDirectory,
+  UNSIGNED_HOPS_FOR_BENCHMARKS,
   type HopSigner,
   type HttpClient,
   type Neighbour,
@@ -48,6 +49,8 @@ export interface NetworkOptions {
   token?: string;
   /** Time-to-live of service publications. */
   publishTtlMs?: number;
+  /** The routing benchmark's baseline: the same path with hop signing switched off everywhere. */
+  unsignedHops?: boolean;
   /** The transport of an in-process node (tests put an adversarial one here to make a node misbehave). */
   nodeClient?: (code: string, signer: HopSigner) => HttpClient | undefined;
   log?: boolean;
@@ -135,7 +138,14 @@ export async function startNetwork(topology: Topology, o: NetworkOptions): Promi
       const keys = nodeKeys.get(n.code)!;
       const signer = { id: settings.id, ...keys };
       const client = o.nodeClient?.(n.code, signer);
-      const node = new RoutingNode({ settings, signer, keys: dir.keySource, codes: dir.codeSource, ...(client ? { client } : {}) });
+      const node = new RoutingNode({
+        settings,
+        signer,
+        keys: dir.keySource,
+        codes: dir.codeSource,
+        ...(client ? { client } : {}),
+        ...(o.unsignedHops ? { crypto: UNSIGNED_HOPS_FOR_BENCHMARKS } : {}),
+      });
       const app = await buildNodeServer(node, { logger: o.log ? { level: 'warn' } : false });
       const url = await app.listen({ host: '127.0.0.1', port: 0 });
       nodes.set(n.code, { code: n.code, id: settings.id, url, keys, node, app });
@@ -177,7 +187,15 @@ export async function startNetwork(topology: Topology, o: NetworkOptions): Promi
         },
       );
       const gateway = await createGateway(config, {
-        plugins: [remoteRoutes({ settings, keySource: dir.keySource, codes: dir.codeSource, expose: (h) => (remote = h) })],
+        plugins: [
+          remoteRoutes({
+            settings,
+            keySource: dir.keySource,
+            codes: dir.codeSource,
+            expose: (h) => (remote = h),
+            ...(o.unsignedHops ? { crypto: UNSIGNED_HOPS_FOR_BENCHMARKS } : {}),
+          }),
+        ],
         logger: o.log ?? false,
       });
       stoppers.push(() => gateway.close());

@@ -68,7 +68,7 @@ describe('star: evidence of remote calls', () => {
       expect(entry, `${code} ${key}`).not.toBeNull();
       const record = (await gateway.store.getRecord(entry!.id))!;
       const view = await fetch(`${net.gateways.get(code)!.url}/v1/evidence/${entry!.id}`, { headers: { authorization: `Bearer ${net.token}` } });
-      return { record, view: (await view.json()) as { kind: string; status: string; leaf: { kind: number; subject: string } }, payload: gateway.ctx.evidence.openPayload(record).payload as Record<string, unknown> };
+      return { record, view: (await view.json()) as { kind: string; status: string; leaf: { kind: number; subject: string } }, payload: (await gateway.ctx.evidence.openPayload(record)).payload as Record<string, unknown> };
     };
 
     const origin = await recorded('H330100002', `hop-trace:origin:${requestId}`);

@@ -1,4 +1,4 @@
-import type { CodeSource, HopSigner, HttpClient, KeyRing, TraceStore } from '@evidence/node';
+import type { CodeSource, HopCrypto, HopSigner, HttpClient, KeyRing, TraceStore } from '@evidence/node';
 import type { RemoteSettings } from './config.js';
 import type { RecordEvidence } from './evidence.js';
 import type { SeenRequests } from './replay.js';
@@ -16,4 +16,5 @@ export interface RemoteContext {
   record: RecordEvidence;
   traces: TraceStore;
   seen: SeenRequests;
+  crypto: HopCrypto;
 }

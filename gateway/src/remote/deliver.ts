@@ -26,7 +26,7 @@ export async function deliver(ctx: RemoteContext, req: ForwardRequest): Promise<
   const keys = await ctx.keyRing.lookupFor(hops.map((h) => h.node));
   let hashes: string[];
   try {
-    hashes = checkChain({ hops, self: ctx.signer.id, request, keys, maxHops: ctx.settings.limits.maxHops, maxAgeMs: ctx.settings.limits.maxAgeMs });
+    hashes = checkChain({ hops, self: ctx.signer.id, request, keys, maxHops: ctx.settings.limits.maxHops, maxAgeMs: ctx.settings.limits.maxAgeMs, crypto: ctx.crypto });
   } catch (e) {
     // The refused chain, as received, is the evidence against whoever sent it.
     if (isRoutingError(e)) ctx.traces.refuse(hops[0]!.requestId, hops, { ...errorBody(e, ctx.signer.id), at: Date.now(), request });
@@ -48,11 +48,11 @@ export async function deliver(ctx: RemoteContext, req: ForwardRequest): Promise<
   }
 
   const last = hops[hops.length - 1]!;
-  const deliverHop = appendHop(ctx.signer, hops, hashes[hashes.length - 1]!, HOP_TYPE.deliver, ZERO_ID, last.digest);
+  const deliverHop = appendHop(ctx.signer, hops, hashes[hashes.length - 1]!, HOP_TYPE.deliver, ZERO_ID, last.digest, Date.now(), ctx.crypto);
   const answer = await callInternalService(service, request, ctx.settings.limits.bodyBytes);
   const resDigest = toHex(responseDigest(answer.status, request.path, answer.body));
   const withDeliver = [...hops, deliverHop];
-  const responseHop = appendHop(ctx.signer, withDeliver, toHex(hopHash(deliverHop)), HOP_TYPE.response, ZERO_ID, resDigest);
+  const responseHop = appendHop(ctx.signer, withDeliver, toHex(hopHash(deliverHop)), HOP_TYPE.response, ZERO_ID, resDigest, Date.now(), ctx.crypto);
   const trace = [...withDeliver, responseHop];
 
   const facts = {

@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import { openKeySource, type CodeSource, type KeySource } from '@evidence/node';
+import { openKeySource, type CodeSource, type HopCrypto, type KeySource } from '@evidence/node';
 import type { GatewayPlugin } from '../app.js';
 import { errorHandler } from '../http/error-handler.js';
 import { loadOrCreateKeys } from '../keys.js';
@@ -11,6 +11,8 @@ export interface RemoteRoutesOptions {
   keySource: KeySource;
   codes?: CodeSource;
   expose?: (handle: RemoteHandle) => void;
+  /** The routing benchmark's unsigned baseline; SM2 otherwise. */
+  crypto?: HopCrypto;
 }
 
 /**
@@ -34,6 +36,7 @@ export function remoteRoutes(o: RemoteRoutesOptions): GatewayPlugin {
       traceConfig: { permission: 'proof:read' },
       hostErrorHandler: errorHandler((code) => ctx.metrics.rejected.inc({ code })),
       expose: o.expose,
+      ...(o.crypto ? { crypto: o.crypto } : {}),
     });
   };
 }

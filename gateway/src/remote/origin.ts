@@ -1,4 +1,4 @@
-import { entityId, HOP_TYPE, requestDigest, toHex, uuidv7, verifyTrace, type Hop } from '@evidence/core';
+import { entityId, HOP_TYPE, requestDigest, toHex, uuidv7, type Hop } from '@evidence/core';
 import {
   errorBody,
   errorBodyValidator,
@@ -37,7 +37,7 @@ export type RemoteOutcome =
 export async function callRemote(ctx: RemoteContext, call: RemoteCall): Promise<RemoteOutcome> {
   const requestId = toHex(uuidv7());
   const digest = toHex(requestDigest(call.request.method, call.request.path, call.request.body));
-  const hop0 = originHop(ctx.signer, requestId, ctx.settings.node.id, digest);
+  const hop0 = originHop(ctx.signer, requestId, ctx.settings.node.id, digest, Date.now(), ctx.crypto);
   const { limits, node } = ctx.settings;
   const message = {
     destination: { institution: call.institution, service: call.service },
@@ -112,7 +112,7 @@ async function checkReturnedTrace(
     return new RoutingError('REMOTE_BAD_TRACE', 'hop 0: the returned trace does not start with this gateway\'s origin hop', { hop: 0, check: 'origin' });
   }
   const keys = await ctx.keyRing.lookupFor(hops.map((h) => h.node));
-  const result = verifyTrace(hops, keys, { complete: true, request: call.request, response });
+  const result = ctx.crypto.verify(hops, keys, { complete: true, request: call.request, response });
   if (!result.valid) {
     return new RoutingError('REMOTE_BAD_TRACE', result.message, { hop: result.hop, check: result.check, node: hops[result.hop]?.node });
   }

@@ -6,10 +6,12 @@ import {
   KeyRing,
   RoutingError,
   routingErrorHandler,
+  SM2_HOPS,
   traceDocument,
   TraceStore,
   type CodeSource,
   type ErrorHandler,
+  type HopCrypto,
   type KeySource,
 } from '@evidence/node';
 import type { FastifyContextConfig, FastifyPluginAsync, FastifyRequest } from 'fastify';
@@ -43,6 +45,8 @@ export interface RemoteOptions {
   traceConfig?: FastifyContextConfig;
   /** The host's error handler, for errors that are not routing refusals. */
   hostErrorHandler?: ErrorHandler;
+  /** SM2 hops (the default); the routing benchmark swaps in its unsigned baseline. */
+  crypto?: HopCrypto;
   /** Receives the plugin's handle (the publisher and recent traces), e.g. for the gateway's status output. */
   expose?: (handle: RemoteHandle) => void;
 }
@@ -82,6 +86,7 @@ export const remotePlugin: FastifyPluginAsync<RemoteOptions> = async (fastify, o
     record: o.record,
     traces: new TraceStore(),
     seen: new SeenRequests(o.settings.limits.maxAgeMs),
+    crypto: o.crypto ?? SM2_HOPS,
   };
   const publisher = new ServicePublisher({
     signer: ctx.signer,

@@ -1,5 +1,6 @@
-import { encodeHop, fromHex, HOP_TYPE, requestDigest, sm2Verify, toHex, verifyTrace, type Hop, type KeyLookup } from '@evidence/core';
+import { encodeHop, fromHex, HOP_TYPE, requestDigest, sm2Verify, toHex, type Hop, type KeyLookup } from '@evidence/core';
 import { RoutingError, type HopBlame } from '../errors.js';
+import { SM2_HOPS, type HopCrypto } from './hop-crypto.js';
 
 /** The request as the destination service will receive it; the digest of spec section 7 covers exactly this. */
 export interface ForwardedRequest {
@@ -23,6 +24,7 @@ export interface ChainCheck {
   /** When given, refuse an origin hop older than this (bounds replay windows). */
   maxAgeMs?: number;
   now?: number;
+  crypto?: HopCrypto;
 }
 
 /**
@@ -64,7 +66,7 @@ function check(c: ChainCheck): string[] {
     });
   }
 
-  const result = verifyTrace(hops, c.keys, { complete: false });
+  const result = (c.crypto ?? SM2_HOPS).verify(hops, c.keys, { complete: false });
   if (!result.valid) {
     throw new RoutingError('HOP_INVALID', result.message, { hop: result.hop, check: result.check, node: hops[result.hop]?.node });
   }

@@ -1,6 +1,7 @@
 import { HOP_TYPE, type Hop } from '@evidence/core';
 import { RoutingError } from '../errors.js';
 import { HttpClient, TransportError, type HttpAnswer } from '../http/client.js';
+import type { HopCrypto } from './hop-crypto.js';
 import { appendHop, type HopSigner } from './hops.js';
 import { errorBodyValidator, forwardResponseValidator, type ForwardRequest } from './protocol.js';
 
@@ -22,6 +23,7 @@ export interface ForwardAttempt {
   targets: readonly ForwardTarget[];
   budgetMs: number;
   maxResponseBytes: number;
+  crypto: HopCrypto;
   onUnreachable(target: ForwardTarget, reason: string): void;
 }
 
@@ -48,7 +50,7 @@ export async function forwardThrough(a: ForwardAttempt): Promise<ForwardResult> 
   const last = hops[hops.length - 1]!;
   const failures: string[] = [];
   for (const target of a.targets) {
-    const hop = appendHop(a.signer, hops, a.prevHash, HOP_TYPE.forward, target.id, last.digest);
+    const hop = appendHop(a.signer, hops, a.prevHash, HOP_TYPE.forward, target.id, last.digest, Date.now(), a.crypto);
     const sent = [...hops, hop];
     for (let attempt = 0; attempt < 2; attempt++) {
       const left = Math.floor(a.budgetMs - (Date.now() - started));

@@ -1,4 +1,5 @@
-import { HOP_VERSION, signHop, toHex, ZERO32, type Hop, type HopType } from '@evidence/core';
+import { HOP_VERSION, toHex, ZERO32, type Hop, type HopType } from '@evidence/core';
+import { SM2_HOPS, type HopCrypto } from './hop-crypto.js';
 
 /** A node or gateway able to sign hops: its id and SM2 key pair. */
 export interface HopSigner {
@@ -10,12 +11,8 @@ export interface HopSigner {
 export const ZERO_ID = toHex(ZERO32);
 
 /** Hop 0, signed by the originating gateway. */
-export function originHop(signer: HopSigner, requestId: string, next: string, digest: string, ts = Date.now()): Hop {
-  return signHop(
-    { v: HOP_VERSION, type: 1, requestId, index: 0, node: signer.id, next, ts, digest, prev: ZERO_ID },
-    signer.privateKey,
-    signer.publicKey,
-  );
+export function originHop(signer: HopSigner, requestId: string, next: string, digest: string, ts = Date.now(), crypto: HopCrypto = SM2_HOPS): Hop {
+  return crypto.sign({ v: HOP_VERSION, type: 1, requestId, index: 0, node: signer.id, next, ts, digest, prev: ZERO_ID }, signer);
 }
 
 /**
@@ -30,11 +27,8 @@ export function appendHop(
   next: string,
   digest: string,
   ts = Date.now(),
+  crypto: HopCrypto = SM2_HOPS,
 ): Hop {
   const last = chain[chain.length - 1]!;
-  return signHop(
-    { v: HOP_VERSION, type, requestId: last.requestId, index: chain.length, node: signer.id, next, ts, digest, prev: prevHash },
-    signer.privateKey,
-    signer.publicKey,
-  );
+  return crypto.sign({ v: HOP_VERSION, type, requestId: last.requestId, index: chain.length, node: signer.id, next, ts, digest, prev: prevHash }, signer);
 }
