@@ -221,19 +221,28 @@ contract EvidenceAnchor is AccessControl, IEvidenceAnchor {
         returns (bytes32 hash)
     {
         Participant storage p = _participants[gateway];
-        if (p.kind != ParticipantKind.Gateway) revert EvidenceAnchor__UnknownGateway(gateway);
-        if (p.account != msg.sender) revert EvidenceAnchor__Unauthorized(gateway, msg.sender);
-        if (!p.active) revert EvidenceAnchor__Inactive(gateway);
-        if (alg != ALG_KECCAK256) revert EvidenceAnchor__UnsupportedAlgorithm(alg);
-        if (size == 0 || root == bytes32(0)) revert EvidenceAnchor__EmptyBatch();
-        uint64 expected = p.nextSeq;
-        if (seq != expected) revert EvidenceAnchor__OutOfOrder(gateway, expected, seq);
+        // Fast path: slot 0 of an active gateway whose account is the sender
+        // and whose next seq is `seq` holds exactly this word, so one storage
+        // read and one comparison accept the sender and the order. Any other
+        // value takes the slow path, which names the first rule broken.
+        uint256 accepted = _slot0(msg.sender, seq, ParticipantKind.Gateway, true);
+        uint256 slot0;
+        assembly ("memory-safe") {
+            slot0 := sload(p.slot)
+        }
+        if (slot0 != accepted || alg != ALG_KECCAK256 || size == 0 || root == bytes32(0)) {
+            _refuse(p, gateway, seq, alg, size, root);
+        }
         bytes32 last = p.maskedLastHeaderHash ^ _HASH_MASK;
         if (prev != last) revert EvidenceAnchor__Fork(gateway, seq, last, prev);
 
         hash = EvidenceMerkle.headerHash(VERSION, gateway, seq, alg, size, root, prev, closedAt);
         _roots[gateway][seq] = root;
-        p.nextSeq = expected + 1;
+        // nextSeq = seq + 1; seq < 2^64 - 1 since no gateway closes 2^64 batches,
+        // and the checked form below would only add a revert path.
+        assembly ("memory-safe") {
+            sstore(p.slot, add(slot0, shl(160, 1)))
+        }
         p.maskedLastHeaderHash = hash ^ _HASH_MASK;
         emit BatchAnchored(gateway, seq, root, size, hash);
     }
@@ -379,6 +388,26 @@ contract EvidenceAnchor is AccessControl, IEvidenceAnchor {
         p.active = true;
         p.maskedLastHeaderHash = _HASH_MASK;
         _keys[id].push(KeyEpoch({fromSeq: 0, fromTime: _nowMs(), publicKey: publicKey}));
+    }
+
+    /// @dev Slot 0 as Solidity packs it: account in bits 0-159, nextSeq in
+    /// 160-223, kind in 224-231, active in 232-239.
+    function _slot0(address account, uint64 nextSeq, ParticipantKind kind, bool active) private pure returns (uint256) {
+        return uint256(uint160(account)) | (uint256(nextSeq) << 160) | (uint256(uint8(kind)) << 224)
+            | (active ? uint256(1) << 232 : 0);
+    }
+
+    /// @dev The slow path of anchor(): reverts with the first rule the call breaks, in this order.
+    function _refuse(Participant storage p, bytes32 gateway, uint64 seq, uint8 alg, uint64 size, bytes32 root)
+        private
+        view
+    {
+        if (p.kind != ParticipantKind.Gateway) revert EvidenceAnchor__UnknownGateway(gateway);
+        if (p.account != msg.sender) revert EvidenceAnchor__Unauthorized(gateway, msg.sender);
+        if (!p.active) revert EvidenceAnchor__Inactive(gateway);
+        if (alg != ALG_KECCAK256) revert EvidenceAnchor__UnsupportedAlgorithm(alg);
+        if (size == 0 || root == bytes32(0)) revert EvidenceAnchor__EmptyBatch();
+        revert EvidenceAnchor__OutOfOrder(gateway, p.nextSeq, seq);
     }
 
     function _known(bytes32 id) private view returns (Participant storage p) {

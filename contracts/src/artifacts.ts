@@ -6,7 +6,7 @@ import { Interface, type InterfaceAbi } from 'ethers';
 export const CONTRACT_NAMES = ['EvidenceAnchor', 'ConsentRegistry', 'ClaimVerifier', 'CredentialRegistry'] as const;
 export type ContractName = (typeof CONTRACT_NAMES)[number];
 /** Contracts compiled for the gas benchmark only; never deployed by deployAll. */
-export type BenchContractName = 'MerkleProofBaseline' | 'GasProbe';
+export type BenchContractName = 'MerkleProofBaseline' | 'GasProbe' | 'RootStoreBaseline';
 
 export interface Artifact {
   contractName: string;
@@ -21,6 +21,7 @@ const SOURCE_DIR: Record<ContractName | BenchContractName, string> = {
   CredentialRegistry: 'solidity/CredentialRegistry.sol',
   MerkleProofBaseline: 'solidity/test/MerkleProofBaseline.sol',
   GasProbe: 'solidity/test/GasProbe.sol',
+  RootStoreBaseline: 'solidity/test/RootStoreBaseline.sol',
 };
 
 const cache = new Map<string, Artifact>();

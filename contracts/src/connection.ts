@@ -51,6 +51,8 @@ export function openConnection(options: ConnectionOptions, unavailable: ErrorCod
         owned = new JsonRpcProvider(fetchRequest(url, options.timeoutMs), chainId, {
           staticNetwork: Network.from(chainId),
           batchMaxCount: 1,
+          // No response cache: a nonce or a batch read a moment ago may be stale.
+          cacheTimeout: -1,
         });
         provider = owned;
       } else {

@@ -2,7 +2,7 @@
 // in ../solidity; this is the ethers v6 adapter, the governance and registry
 // actions (one per file), deployment, and a local Hardhat chain for development.
 export { createEvmAnchor, type EvmAnchor, type EvmAnchorOptions } from './evm-anchor.js';
-export type { ConnectionOptions } from './connection.js';
+export { openConnection, type Connected, type Connection, type ConnectionOptions } from './connection.js';
 export { ContractRevertError, decodeRevert, toEvidenceError } from './errors.js';
 export { CONTRACT_NAMES, contractInterface, loadArtifact, type ContractName, type Artifact } from './artifacts.js';
 export { leafTuple, proofTuple, type EvidenceLocation } from './hex.js';

@@ -60,15 +60,21 @@ export class TransactionSender {
   }
 
   async #submit(request: TransactionRequest, options: SendOptions) {
+    // After "nonce too low" the next try must be above the refused nonce, even
+    // if the node's pending count (or a provider's cache of it) lags behind.
+    let floor = 0;
     for (let attempt = 0; ; attempt++) {
+      const nonce = this.#nextNonce ?? Math.max(await this.#signer.getNonce('pending'), floor);
       try {
-        this.#nextNonce ??= await this.#signer.getNonce('pending');
-        const response = await this.#signer.sendTransaction({ ...request, nonce: this.#nextNonce });
-        this.#nextNonce++;
+        const response = await this.#signer.sendTransaction({ ...request, nonce });
+        this.#nextNonce = nonce + 1;
         return response;
       } catch (e) {
         this.#nextNonce = null;
-        if (attempt < 2 && isNonceConflict(e)) continue;
+        if (attempt < 3 && isNonceConflict(e)) {
+          floor = nonce + 1;
+          continue;
+        }
         throw toEvidenceError(e, options.domain, options.action);
       }
     }

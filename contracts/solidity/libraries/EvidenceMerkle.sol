@@ -63,16 +63,11 @@ library EvidenceMerkle {
             mstore8(ptr, 0x01)
             let left := add(ptr, 1)
             let right := add(ptr, 33)
-            ok := 1
-            for {
-                let p := path.offset
-                let end := add(p, shl(5, path.length))
-            } lt(p, end) { p := add(p, 0x20) } {
-                // A path longer than the tree is tall: fail, do not read on.
-                if iszero(sn) {
-                    ok := 0
-                    break
-                }
+            let p := path.offset
+            let end := add(p, shl(5, path.length))
+            // Stops at the end of the path, or early when sn reaches 0 (the
+            // path is longer than the tree is tall: checked after the loop).
+            for {} and(lt(p, end), gt(sn, 0)) { p := add(p, 0x20) } {
                 switch or(and(fn, 1), eq(fn, sn))
                 case 0 {
                     mstore(left, r)
@@ -94,7 +89,7 @@ library EvidenceMerkle {
                 fn := shr(1, fn)
                 sn := shr(1, sn)
             }
-            ok := and(ok, and(iszero(sn), eq(r, root)))
+            ok := and(eq(p, end), and(iszero(sn), eq(r, root)))
         }
     }
 }
