@@ -98,6 +98,8 @@ export class InMemoryFabric {
   private readonly peer: { mspId: string; address: string };
   private readonly clock: () => number;
   private readonly msps = new Map<string, string>();
+  /** Creators already validated, as a peer's MSP caches them. */
+  private readonly validated = new Map<string, boolean>();
   private height = 0;
   private readonly endorser: Endorser;
 
@@ -119,6 +121,7 @@ export class InMemoryFabric {
 
   addMsp(mspId: string, rootCertificate: string): void {
     this.msps.set(mspId, rootCertificate);
+    this.validated.clear();
   }
 
   /** The chaincode as a fabric-gateway Contract would expose it to `identity`. */
@@ -175,8 +178,7 @@ export class InMemoryFabric {
     // As the client computes it: SHA-256 of the nonce and the serialized creator.
     const txId = options.txId ?? createHash('sha256').update(randomBytes(24)).update(identity.mspId).update(identity.certificate).digest('hex');
     const detail = (message: string): ProposalOutcome => ({ ok: false, txId, detail: { address: this.peer.address, mspId: this.peer.mspId, message } });
-    const root = this.msps.get(identity.mspId);
-    if (this.msps.size > 0 && (!root || !isIssuedBy(identity.certificate, root))) {
+    if (this.msps.size > 0 && !this.isMember(identity)) {
       return detail(`access denied: channel [${this.channel}] creator org unknown, creator is malformed`);
     }
     const response = await this.endorser.simulate(this.state, {
@@ -189,6 +191,17 @@ export class InMemoryFabric {
     });
     if (response.status >= 400) return detail(`chaincode response ${response.status}, ${response.message ?? ''}`);
     return { ok: true, txId, payload: Uint8Array.from(response.payload ?? new Uint8Array()), simulation: response.simulation };
+  }
+
+  private isMember(identity: NetworkIdentity): boolean {
+    const cacheKey = `${identity.mspId}\n${identity.certificate}`;
+    let valid = this.validated.get(cacheKey);
+    if (valid === undefined) {
+      const root = this.msps.get(identity.mspId);
+      valid = root !== undefined && isIssuedBy(identity.certificate, root);
+      this.validated.set(cacheKey, valid);
+    }
+    return valid;
   }
 
   /**
