@@ -8,7 +8,7 @@ import { appendFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { checkAnchor, generateSm2KeyPair, headerHash, toHex, ZERO32 } from '@evidence/core';
+import { checkAnchor, generateSm2KeyPair, headerHash, toHex, ZERO32, type EvmAnchorRef } from '@evidence/core';
 import { JsonRpcProvider } from 'ethers';
 import {
   createEvmAnchor,
@@ -37,7 +37,7 @@ describe('local chain with a journal', () => {
   let chain: LocalChain;
   let deployment: Deployment;
   let first: SignedBatch;
-  let receipt: { txHash: string; blockNumber: number };
+  let receipt: EvmAnchorRef;
   const open = (c: LocalChain): EvmAnchor =>
     createEvmAnchor({ rpcUrl: c.rpcUrl, privateKey: gatewayAccount!.privateKey, address: deployment.contracts.EvidenceAnchor, fromBlock: deployment.block });
 
