@@ -6,7 +6,7 @@
  */
 // The chaincode server first: fabric-shim must load its copy of fabric-protos
 // before fabric-gateway (imported by the test support) loads another.
-import { ccaasSettingsFromEnv, CcaasSettingsError, startChaincodeServer, type RunningChaincodeServer } from '@evidence/chaincode/server';
+import { ccaasSettingsFromEnv, CcaasSettingsError, DEFAULT_MAX_CLOCK_SKEW_MS, startChaincodeServer, type RunningChaincodeServer } from '@evidence/chaincode/server';
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -113,7 +113,15 @@ describe('CCaaS package (peer lifecycle chaincode install)', () => {
 
 describe('chaincode server settings (CHAINCODE_ID, CHAINCODE_SERVER_ADDRESS)', () => {
   it('reads the id and address', () => {
-    expect(ccaasSettingsFromEnv({ CHAINCODE_ID: CCID, CHAINCODE_SERVER_ADDRESS: '0.0.0.0:9999' })).toEqual({ ccid: CCID, address: '0.0.0.0:9999', tls: undefined });
+    expect(ccaasSettingsFromEnv({ CHAINCODE_ID: CCID, CHAINCODE_SERVER_ADDRESS: '0.0.0.0:9999' })).toEqual({
+      ccid: CCID,
+      address: '0.0.0.0:9999',
+      tls: undefined,
+      maxClockSkewMs: DEFAULT_MAX_CLOCK_SKEW_MS,
+    });
+    const env = { CHAINCODE_ID: CCID, CHAINCODE_SERVER_ADDRESS: '0.0.0.0:9999' };
+    expect(ccaasSettingsFromEnv({ ...env, CHAINCODE_MAX_CLOCK_SKEW_MS: 'off' }).maxClockSkewMs).toBeNull();
+    expect(ccaasSettingsFromEnv({ ...env, CHAINCODE_MAX_CLOCK_SKEW_MS: '60000' }).maxClockSkewMs).toBe(60_000);
   });
 
   it('refuses missing or malformed settings, naming the variable', () => {
@@ -132,6 +140,7 @@ describe('chaincode server settings (CHAINCODE_ID, CHAINCODE_SERVER_ADDRESS)', (
     bad({ CHAINCODE_ID: CCID }, 'CHAINCODE_SERVER_ADDRESS');
     bad({ CHAINCODE_ID: CCID, CHAINCODE_SERVER_ADDRESS: 'grpc://x:1' }, 'CHAINCODE_SERVER_ADDRESS');
     bad({ CHAINCODE_ID: CCID, CHAINCODE_SERVER_ADDRESS: 'x:1', CHAINCODE_TLS_KEY_FILE: '/nonexistent/key.pem' }, 'CHAINCODE_TLS_KEY_FILE');
+    bad({ CHAINCODE_ID: CCID, CHAINCODE_SERVER_ADDRESS: 'x:1', CHAINCODE_MAX_CLOCK_SKEW_MS: '5m' }, 'CHAINCODE_MAX_CLOCK_SKEW_MS');
   });
 });
 

@@ -6,5 +6,5 @@
  * both gets classes of mixed versions.
  */
 import '../logging.js';
-export { createChaincode, CHAINCODE_TITLE, CHAINCODE_VERSION } from '../chaincode.js';
-export { ccaasSettingsFromEnv, CcaasSettingsError, startChaincodeServer, type CcaasServerSettings, type RunningChaincodeServer } from './server.js';
+export { createChaincode, CHAINCODE_TITLE, CHAINCODE_VERSION, type ChaincodeOptions } from '../chaincode.js';
+export { ccaasSettingsFromEnv, CcaasSettingsError, DEFAULT_MAX_CLOCK_SKEW_MS, startChaincodeServer, type CcaasServerSettings, type RunningChaincodeServer } from './server.js';

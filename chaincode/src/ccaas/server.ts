@@ -12,12 +12,18 @@ import { createChaincode } from '../chaincode.js';
  *   CHAINCODE_SERVER_ADDRESS       host:port to listen on, e.g. 0.0.0.0:9999 (required; port 0 picks a free one)
  *   CHAINCODE_TLS_KEY_FILE, CHAINCODE_TLS_CERT_FILE      the server's TLS key pair (PEM), to serve TLS
  *   CHAINCODE_TLS_CLIENT_CACERT_FILE                     the peers' client CA, to require mutual TLS
+ *   CHAINCODE_MAX_CLOCK_SKEW_MS    refuse proposals whose timestamp is further than this from
+ *                                  this host's clock (default 300000; "off" accepts any)
  */
 export interface CcaasServerSettings {
   ccid: string;
   address: string;
   tls?: { key: Buffer; cert: Buffer; clientCACerts?: Buffer };
+  /** See ledger/clock.ts; absent or null accepts any proposal timestamp. */
+  maxClockSkewMs?: number | null;
 }
+
+export const DEFAULT_MAX_CLOCK_SKEW_MS = 300_000;
 
 export class CcaasSettingsError extends Error {
   readonly code = 'CCAAS_SETTINGS';
@@ -62,7 +68,14 @@ export function ccaasSettingsFromEnv(env: Env = process.env): CcaasServerSetting
   const clientCACerts = read('CHAINCODE_TLS_CLIENT_CACERT_FILE');
   if (Boolean(key) !== Boolean(cert)) throw new CcaasSettingsError('CHAINCODE_TLS_KEY_FILE', 'TLS needs both CHAINCODE_TLS_KEY_FILE and CHAINCODE_TLS_CERT_FILE');
   if (clientCACerts && !key) throw new CcaasSettingsError('CHAINCODE_TLS_CLIENT_CACERT_FILE', 'mutual TLS needs the server key pair too');
-  return { ccid, address, tls: key && cert ? { key, cert, clientCACerts } : undefined };
+  const skew = env.CHAINCODE_MAX_CLOCK_SKEW_MS?.trim();
+  let maxClockSkewMs: number | null = DEFAULT_MAX_CLOCK_SKEW_MS;
+  if (skew?.toLowerCase() === 'off') maxClockSkewMs = null;
+  else if (skew) {
+    if (!/^\d{1,9}$/.test(skew)) throw new CcaasSettingsError('CHAINCODE_MAX_CLOCK_SKEW_MS', 'must be a number of milliseconds or "off"');
+    maxClockSkewMs = Number(skew);
+  }
+  return { ccid, address, tls: key && cert ? { key, cert, clientCACerts } : undefined, maxClockSkewMs };
 }
 
 /** Resolves port 0 to a free port on the host (fabric-shim's server does not report the port it bound). */
@@ -101,7 +114,8 @@ export async function startChaincodeServer(settings: CcaasServerSettings): Promi
     'grpc.keepalive_permit_without_calls': 1,
   };
   // fabric-shim's types require tlsProps (it accepts its absence) and know fewer gRPC options than it passes on.
-  const server = shimModule.Shim.server(createChaincode(), options as unknown as ChaincodeServerOpts);
+  const chaincode = createChaincode({ maxClockSkewMs: settings.maxClockSkewMs ?? null });
+  const server = shimModule.Shim.server(chaincode, options as unknown as ChaincodeServerOpts);
   await server.start();
   return {
     ccid: settings.ccid,

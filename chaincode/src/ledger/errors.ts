@@ -6,6 +6,7 @@ import { isEvidenceError, type ErrorCode } from '@evidence/core';
  */
 export const CHAINCODE_ONLY_CODES = [
   'CHAINCODE_BAD_ARGUMENT',
+  'CHAINCODE_BAD_TIMESTAMP',
   'CHAINCODE_UNKNOWN_TRANSACTION',
   'CHAINCODE_INTERNAL',
   'REGISTRY_NOT_INITIALISED',

@@ -1,5 +1,6 @@
 import { jcsString } from '@evidence/core';
 import type { Context } from '../fabric.js';
+import { clockPolicy } from './clock.js';
 import { refuse } from './errors.js';
 
 /*
@@ -72,12 +73,19 @@ export function emit(ctx: Context, name: string, payload: unknown): void {
 /**
  * "Now" for every rule with a time in it: the transaction timestamp from the
  * signed proposal header, identical on every endorser (never the local clock,
- * which would make endorsements disagree).
+ * which would make endorsements disagree). The client chose it, so a peer
+ * configured with a bound refuses one too far from its own clock (clock.ts).
  */
 export function now(ctx: Context): number {
-  const t = ctx.stub.getDateTimestamp();
-  const ms = t.getTime();
-  if (!Number.isSafeInteger(ms) || ms < 0) refuse('CHAINCODE_BAD_ARGUMENT', 'the transaction timestamp is not a valid time');
+  const ms = ctx.stub.getDateTimestamp().getTime();
+  if (!Number.isSafeInteger(ms) || ms < 0) refuse('CHAINCODE_BAD_TIMESTAMP', 'the transaction timestamp is not a valid time');
+  const { maxSkewMs, local } = clockPolicy;
+  if (maxSkewMs !== null) {
+    const skew = ms - local();
+    if (Math.abs(skew) > maxSkewMs) {
+      refuse('CHAINCODE_BAD_TIMESTAMP', `the proposal timestamp is ${skew} ms from this peer's clock, beyond the ${maxSkewMs} ms it accepts`);
+    }
+  }
   return ms;
 }
 
