@@ -149,4 +149,18 @@ describe('local chain with a journal', () => {
     chain = await startLocalChain({ journalPath });
     expect(chain.replayed).toBe(8);
   });
+
+  it("journals eth_sendTransaction from the node's own accounts and replays it", async () => {
+    const provider = new JsonRpcProvider(chain.rpcUrl, 31337, { staticNetwork: true, cacheTimeout: -1 });
+    const signer = await provider.getSigner(5);
+    const tx = await signer.sendTransaction({ to: admin!.address, value: 12345n });
+    await tx.wait();
+    provider.destroy();
+    await chain.close();
+    chain = await startLocalChain({ journalPath });
+    expect(chain.replayed).toBe(9);
+    const again = new JsonRpcProvider(chain.rpcUrl, 31337, { staticNetwork: true });
+    expect((await again.getTransactionReceipt(tx.hash))?.status).toBe(1);
+    again.destroy();
+  });
 });
