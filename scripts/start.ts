@@ -1,0 +1,75 @@
+/**
+ * `npm start`: the local evidence network on embedded defaults. A Hardhat
+ * chain on 127.0.0.1 (journaled, so it keeps its state across restarts), the
+ * contracts deployed once, N gateways registered and started with LevelDB data
+ * under .local/gateways/, and .local/stack.json describing all of it.
+ * Ctrl-C stops everything it started.
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { anchoringStates, banner } from './stack/banner.js';
+import { startStackChain, type StackChain } from './stack/chain.js';
+import { prepareGateway, spawnStackGateway, stopGateway, type StackGateway } from './stack/gateways.js';
+import { gatewayCode, HELP, parseOptions } from './stack/options.js';
+
+const say = (m: string) => console.log(m);
+
+async function main(): Promise<void> {
+  let options;
+  try {
+    options = parseOptions(process.argv.slice(2));
+  } catch (e) {
+    console.error((e as Error).message);
+    process.exit(2);
+  }
+  if (options === 'help') {
+    console.log(HELP);
+    return;
+  }
+  mkdirSync(options.dir, { recursive: true });
+
+  let chain: StackChain | null = null;
+  const gateways: StackGateway[] = [];
+  let stopping = false;
+  const stop = async (code: number) => {
+    if (stopping) return;
+    stopping = true;
+    say('\nstopping / 正在停止 ...');
+    await Promise.all(gateways.map(stopGateway));
+    await chain?.close();
+    process.exit(code);
+  };
+  process.on('SIGINT', () => void stop(0));
+  process.on('SIGTERM', () => void stop(0));
+
+  try {
+    chain = await startStackChain(options.dir, options.chainPort, say);
+    const { deployment } = chain;
+    for (let i = 0; i < options.gateways; i++) {
+      const g = await prepareGateway(options.dir, gatewayCode(i), i);
+      const registration = await chain.ensureRegistered(g.id, g.publicKey, g.account);
+      if (registration === 'registered') say(`gateway ${g.code} registered / 网关已登记`);
+      if (registration === 'other-key') say(`WARNING: ${g.code} is registered with another SM2 key; it will refuse to anchor / 警告：链上登记的公钥不同，网关将拒绝锚定`);
+      gateways.push(
+        await spawnStackGateway(g, { rpcUrl: chain.chain.rpcUrl, contract: deployment.contracts.EvidenceAnchor, fromBlock: deployment.block }, options.gatewayPort === 0 ? 0 : options.gatewayPort + i, say),
+      );
+    }
+    for (const g of gateways) void g.exited.then(() => !stopping && say(`gateway ${g.code} stopped unexpectedly / 网关意外退出`));
+
+    const stackFile = join(options.dir, 'stack.json');
+    const stack = {
+      rpcUrl: chain.chain.rpcUrl,
+      chainId: chain.chain.chainId,
+      contracts: deployment.contracts,
+      deploymentBlock: deployment.block,
+      gateways: gateways.map((g) => ({ code: g.code, id: g.id, url: g.url, docs: `${g.url}/docs`, token: g.token })),
+    };
+    writeFileSync(stackFile, `${JSON.stringify(stack, null, 2)}\n`, { mode: 0o600 });
+    say(banner(chain.chain.rpcUrl, deployment.contracts.EvidenceAnchor, gateways, await anchoringStates(gateways), stackFile));
+  } catch (e) {
+    console.error(`npm start failed / 启动失败: ${(e as Error).message}`);
+    await stop(1);
+  }
+}
+
+void main();
