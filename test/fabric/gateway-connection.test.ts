@@ -127,6 +127,8 @@ describe('connectFabricAnchor', () => {
       const receipt = await a.anchor(b.header, b.signature);
       expect(peer.net.fabric.events.at(-1)).toMatchObject({ eventName: 'BatchAnchored', txId: receipt.txId });
       expect(receipt).toEqual({ chain: 'fabric', channel: 'evidence', chaincode: 'anchor', txId: expect.stringMatching(/^[0-9a-f]{64}$/) });
+      // After a crash the gateway gets the same receipt back from the ledger.
+      expect(await a.receiptOf(g.id, 0)).toEqual(receipt);
     } finally {
       await a.close();
     }

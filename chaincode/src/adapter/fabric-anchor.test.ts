@@ -47,7 +47,9 @@ describe('createFabricAnchor', () => {
     const record = { ...header, headerHash: 'ee'.repeat(32), signature: 'ff', anchoredAt: 5, txId: 't' };
     const anchor = createFabricAnchor({ port: port(() => JSON.stringify(record)), channel: 'c', chaincode: 'cc' });
     expect(await anchor.batch(header.gateway, 0)).toEqual({ gateway: header.gateway, seq: 0, alg: 'sm3', size: 1, root: header.root, headerHash: 'ee'.repeat(32) });
+    expect(await anchor.receiptOf(header.gateway, 0)).toEqual({ chain: 'fabric', channel: 'c', chaincode: 'cc', txId: 't' });
     const none = createFabricAnchor({ port: port(() => 'null'), channel: 'c', chaincode: 'cc' });
+    expect(await none.receiptOf(header.gateway, 0)).toBeNull();
     expect(await none.batch(header.gateway, 0)).toBeNull();
     expect(await none.latest(header.gateway)).toBeNull();
     expect(await none.keyAt(header.gateway, 0)).toBeNull();

@@ -45,6 +45,12 @@ export interface FabricAnchor extends Anchor {
    * payloads must never reach the peers.
    */
   verifyBundle(bundle: ProofBundle): Promise<OnlineBundleVerification>;
+  /**
+   * The receipt of a batch already anchored, from the transaction id the
+   * chaincode stored with it: how a gateway that crashed between submitting and
+   * recording a receipt gets it back. Null when (gateway, seq) is not anchored.
+   */
+  receiptOf(gateway: string, seq: number): Promise<FabricAnchorRef | null>;
   close(): Promise<void>;
 }
 
@@ -94,6 +100,11 @@ export function createFabricAnchor(options: FabricAnchorOptions): FabricAnchor {
     async verifyBundle(bundle: ProofBundle): Promise<OnlineBundleVerification> {
       const withoutPayload = { ...bundle, disclosure: null };
       return evaluateJson<OnlineBundleVerification>(port, domain, 'anchor:VerifyBundle', JSON.stringify(withoutPayload));
+    },
+
+    async receiptOf(gateway: string, seq: number): Promise<FabricAnchorRef | null> {
+      const b = await evaluateJson<BatchRecord | null>(port, domain, 'anchor:GetBatch', gateway, seqArg(seq));
+      return b ? { chain: 'fabric', channel, chaincode, txId: b.txId } : null;
     },
 
     async close(): Promise<void> {
