@@ -9,7 +9,7 @@ export { loadOrCreateKey, KEY_FILE } from './keys/key-file.js';
 export { openKeySource } from './keys/open.js';
 export * from './routing/destination.js';
 export { RouteTable, preferred, type Route } from './routing/route-table.js';
-export { exportRoutes, type Announcement, type RouteDelta, type NeighbourRole } from './routing/export.js';
+export { exportRoutes, type Advertised, type Announcement, type RouteDelta, type NeighbourRole } from './routing/export.js';
 export { checkChain, type ChainCheck, type ForwardedRequest } from './forward/chain.js';
 export { appendHop, originHop, ZERO_ID, type HopSigner } from './forward/hops.js';
 export { SM2_HOPS, UNSIGNED_HOPS_FOR_BENCHMARKS, type HopCrypto } from './forward/hop-crypto.js';

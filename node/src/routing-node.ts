@@ -275,7 +275,8 @@ export class RoutingNode {
       changed = this.table.replace(update.from, update.announce);
     } else {
       changed = this.table.withdraw(update.from, update.withdraw);
-      for (const a of update.announce) changed.push(...this.table.announce(update.from, a.destinations, a.path));
+      // (a loop, not push(...many): 100 000 arguments would overflow the stack)
+      for (const a of update.announce) for (const d of this.table.announce(update.from, a.destinations, a.path)) changed.push(d);
     }
     this.metrics.peerMessages.inc({ kind: 'update', outcome: 'ok' });
     this.propagate(changed);
@@ -324,7 +325,7 @@ export class RoutingNode {
       client: this.client,
       timers: this.settings.timers,
       session: this.session,
-      exportFor: (nb, dests) => exportRoutes(this.table, nb.id, nb.role, dests),
+      exportFor: (nb, dests, sent) => exportRoutes(this.table, nb.id, nb.role, dests, sent),
       onDown: (nb, reason) => {
         this.log.warn({ neighbour: nb.id, reason }, 'neighbour down, withdrawing its routes');
         this.dropPeer(nb.id);

@@ -2,7 +2,7 @@ import type { Neighbour, NodeTimers } from '../config.js';
 import type { HopSigner } from '../forward/hops.js';
 import { HttpClient, TransportError } from '../http/client.js';
 import type { Destination } from '../routing/destination.js';
-import type { RouteDelta } from '../routing/export.js';
+import type { Advertised, RouteDelta } from '../routing/export.js';
 import type { PeerUpdate } from './messages.js';
 import { SIGNATURE_HEADER, SIGNER_HEADER, signBody } from './signed-body.js';
 
@@ -12,8 +12,8 @@ export interface LinkContext {
   timers: NodeTimers;
   /** This node's start time: a new session tells neighbours to expect a full table. */
   session: number;
-  /** Routes for this neighbour: every destination when `dests` is omitted. */
-  exportFor(neighbour: Neighbour, dests?: Iterable<Destination>): RouteDelta;
+  /** Routes for this neighbour: every destination when `dests` is omitted; `sent` is what it was told so far. */
+  exportFor(neighbour: Neighbour, dests: Iterable<Destination> | undefined, sent: Advertised): RouteDelta;
   /** The neighbour stopped answering (or refused us): its routes must go. */
   onDown(neighbour: Neighbour, reason: string): void;
   onUp(neighbour: Neighbour): void;
@@ -32,6 +32,8 @@ export class PeerLink {
   up = false;
   lastError: string | undefined;
   private readonly pending = new Set<Destination>();
+  /** What the neighbour was told (reset by every full table). */
+  private readonly sent: Advertised = new Map();
   private needFull = true;
   private seq = 0;
   private busy = false;
@@ -107,7 +109,7 @@ export class PeerLink {
       const full = this.needFull;
       const dests = full ? undefined : [...this.pending];
       this.pending.clear();
-      const delta = this.ctx.exportFor(this.neighbour, dests);
+      const delta = this.ctx.exportFor(this.neighbour, dests, this.sent);
       const answer = await this.send(this.message(full, delta), Math.min(this.ctx.timers.holdMs, 10_000));
       if (answer.resync) {
         this.needFull = true;

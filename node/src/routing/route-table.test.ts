@@ -90,3 +90,26 @@ describe('exportRoutes', () => {
     expect(exportRoutes(t, 'up', 'parent').announce).toHaveLength(1);
   });
 });
+
+describe('exportRoutes with what was already sent', () => {
+  it('sends only changes, and withdraws only what the neighbour was told', () => {
+    const t = new RouteTable('me');
+    const sent = new Map<string, readonly string[]>();
+    t.announce('gw', [EMR], []);
+    t.announce('n-b', [RX], ['n-b']);
+    expect(exportRoutes(t, 'n-a', 'peer', undefined, sent).announce).toHaveLength(2);
+    expect(sent.size).toBe(2);
+    // Nothing changed: nothing to say.
+    expect(exportRoutes(t, 'n-a', 'peer', [EMR, RX], sent)).toEqual({ announce: [], withdraw: [] });
+    // RX now runs through n-a itself: withdrawn once, then never again.
+    t.announce('n-b', [RX], ['n-b', 'n-a']);
+    expect(exportRoutes(t, 'n-a', 'peer', [RX], sent)).toEqual({ announce: [], withdraw: [RX] });
+    expect(exportRoutes(t, 'n-a', 'peer', [RX], sent)).toEqual({ announce: [], withdraw: [] });
+    // A destination the neighbour never heard of is not withdrawn.
+    expect(exportRoutes(t, 'n-a', 'peer', ['H9/none'], sent)).toEqual({ announce: [], withdraw: [] });
+    // A full table resets what was sent.
+    const full = exportRoutes(t, 'n-a', 'peer', undefined, sent);
+    expect(full).toEqual({ announce: [{ path: ['me'], destinations: [EMR] }], withdraw: [] });
+    expect([...sent.keys()]).toEqual([EMR]);
+  });
+});

@@ -14,8 +14,12 @@ export interface Route {
 
 /** Shorter paths win; equal lengths are broken by source id so every node chooses alike. */
 export function preferred(a: Route, b: Route): boolean {
-  if (a.path.length !== b.path.length) return a.path.length < b.path.length;
-  return a.source < b.source;
+  return better(a.source, a.path, b.source, b.path);
+}
+
+function better(aSource: string, aPath: readonly string[], bSource: string, bPath: readonly string[]): boolean {
+  if (aPath.length !== bPath.length) return aPath.length < bPath.length;
+  return aSource < bSource;
 }
 
 /**
@@ -84,9 +88,24 @@ export class RouteTable {
     const changed: Destination[] = [];
     for (const dest of dests) {
       routes.set(dest, path);
-      if (this.reselect(dest)) changed.push(dest);
+      if (this.improve(dest, source, path)) changed.push(dest);
     }
     return changed;
+  }
+
+  /** `source` now offers `path` to `dest` (already stored): updates the best route; true when it changed. */
+  private improve(dest: Destination, source: string, path: readonly string[]): boolean {
+    const best = this.best.get(dest);
+    if (!best) {
+      this.best.set(dest, { source, path });
+      this.countInstitution(dest, +1);
+      return true;
+    }
+    // The best route itself changed: it may now lose to another one.
+    if (best.source === source) return !samePath(best.path, path) && this.reselect(dest);
+    if (!better(source, path, best.source, best.path)) return false;
+    this.best.set(dest, { source, path });
+    return true;
   }
 
   withdraw(source: string, dests: Iterable<Destination>): Destination[] {
@@ -94,7 +113,8 @@ export class RouteTable {
     if (!routes) return [];
     const changed: Destination[] = [];
     for (const dest of dests) {
-      if (routes.delete(dest) && this.reselect(dest)) changed.push(dest);
+      // Only losing the best route changes anything.
+      if (routes.delete(dest) && this.best.get(dest)?.source === source && this.reselect(dest)) changed.push(dest);
     }
     if (routes.size === 0) this.bySource.delete(source);
     return changed;
@@ -110,10 +130,13 @@ export class RouteTable {
     }
     if (fresh.size > 0) this.bySource.set(source, fresh);
     else this.bySource.delete(source);
-    const touched = new Set<Destination>(fresh.keys());
-    if (before) for (const dest of before.keys()) touched.add(dest);
     const changed: Destination[] = [];
-    for (const dest of touched) if (this.reselect(dest)) changed.push(dest);
+    for (const [dest, path] of fresh) if (this.improve(dest, source, path)) changed.push(dest);
+    if (before) {
+      for (const dest of before.keys()) {
+        if (!fresh.has(dest) && this.best.get(dest)?.source === source && this.reselect(dest)) changed.push(dest);
+      }
+    }
     return changed;
   }
 
@@ -123,7 +146,7 @@ export class RouteTable {
     if (!routes) return [];
     this.bySource.delete(source);
     const changed: Destination[] = [];
-    for (const dest of routes.keys()) if (this.reselect(dest)) changed.push(dest);
+    for (const dest of routes.keys()) if (this.best.get(dest)?.source === source && this.reselect(dest)) changed.push(dest);
     return changed;
   }
 
@@ -133,11 +156,16 @@ export class RouteTable {
 
   /** Recomputes the best route of `dest`; true when it changed. */
   private reselect(dest: Destination): boolean {
-    let winner: Route | undefined;
+    let winSource: string | undefined;
+    let winPath: readonly string[] | undefined;
     for (const [source, routes] of this.bySource) {
       const path = routes.get(dest);
-      if (path && (!winner || preferred({ source, path }, winner))) winner = { source, path };
+      if (path && (winPath === undefined || better(source, path, winSource!, winPath))) {
+        winSource = source;
+        winPath = path;
+      }
     }
+    const winner: Route | undefined = winPath === undefined ? undefined : { source: winSource!, path: winPath };
     const current = this.best.get(dest);
     if (!winner) {
       if (!current) return false;

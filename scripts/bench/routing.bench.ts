@@ -1,0 +1,274 @@
+/**
+ * Routing benchmark (issue: routing nodes), on loopback, in one process:
+ *  1. requests/s and latency through 1, 2 and 4 routing nodes between two real
+ *     gateways, next to the same path with hop signing switched off and next to
+ *     the machine's SM2 signing and verification rates, all measured in this run;
+ *  2. the route table at 100 000 published services: memory, lookup time (beside
+ *     a bare Map), and the time a withdrawal takes to cross a four-node mesh
+ *     (beside the withdrawal of a single service).
+ *
+ *   npm run bench -- routing
+ *   BENCH_QUICK=1 npm run bench -- routing     shorter runs
+ */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { entityId, generateSm2KeyPair, prepareSm2PublicKey, sm2Sign, sm2Verify, toHex } from '@evidence/core';
+import {
+  buildNodeServer,
+  HttpClient,
+  neighbour,
+  nodeSettings,
+  RouteTable,
+  RoutingNode,
+  SIGNATURE_HEADER,
+  SIGNER_HEADER,
+  signBody,
+  staticKeySource,
+  type Publish,
+} from '@evidence/node';
+import type { FastifyInstance } from 'fastify';
+import { startNetwork } from '../topologies/network.js';
+import type { Topology } from '../topologies/topology.js';
+
+const quick = process.env.BENCH_QUICK === '1';
+const fmt = (n: number, digits = 0) => n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
+const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
+
+// ---------------------------------------------------------------------------
+// SM2 rates of this machine, this run.
+// ---------------------------------------------------------------------------
+function rate(fn: () => void, ms: number): number {
+  for (let i = 0; i < 20; i++) fn();
+  let n = 0;
+  const start = performance.now();
+  while (performance.now() - start < ms) {
+    fn();
+    n++;
+  }
+  return (n / (performance.now() - start)) * 1000;
+}
+const kp = generateSm2KeyPair();
+const hopBytes = new Uint8Array(156).fill(7);
+const signRate = rate(() => sm2Sign(hopBytes, kp.privateKey, kp.publicKey), quick ? 1000 : 3000);
+const prepared = prepareSm2PublicKey(kp.publicKey);
+const sig = sm2Sign(hopBytes, kp.privateKey, kp.publicKey);
+const verifyRate = rate(() => sm2Verify(hopBytes, sig, prepared), quick ? 1000 : 3000);
+const tSign = 1000 / signRate;
+const tVerify = 1000 / verifyRate;
+console.log(`SM2 on this machine: ${fmt(signRate)} signatures/s (${tSign.toFixed(2)} ms), ${fmt(verifyRate)} verifications/s with a prepared key (${tVerify.toFixed(2)} ms)`);
+
+// ---------------------------------------------------------------------------
+// 1. Through 1, 2 and 4 routing nodes.
+// ---------------------------------------------------------------------------
+function line(n: number): Topology {
+  const nodes = Array.from({ length: n }, (_, i) => ({ code: `RN-L${i + 1}` }));
+  return {
+    name: `line-${n}`,
+    nodes,
+    links: nodes.slice(1).map((node, i) => [nodes[i]!.code, node.code] as [string, string]),
+    gateways: [
+      { code: 'H330100001', node: nodes[0]!.code, services: [{ name: 'echo', path: '/echo', allow: '*' }] },
+      { code: 'H330200001', node: nodes[n - 1]!.code, services: [{ name: 'echo', path: '/echo', allow: '*' }] },
+    ],
+  };
+}
+
+interface PathResult {
+  p50: number;
+  p99: number;
+  rps: number;
+}
+
+async function measurePath(n: number, unsigned: boolean): Promise<PathResult> {
+  const dir = await mkdtemp(join(tmpdir(), 'bench-routing-'));
+  const net = await startNetwork(line(n), { dir, unsignedHops: unsigned, timers: { keepaliveMs: 1000, holdMs: 30_000 } });
+  const client = new HttpClient();
+  try {
+    await net.converged();
+    const gw = net.gateways.get('H330100001')!;
+    const url = `${gw.url}/v1/remote/H330200001/echo/ping`;
+    const body = JSON.stringify({ patient: 'p-001', scope: ['Observation', 'Condition'] });
+    const headers = { authorization: `Bearer ${net.token}` };
+    const once = async (): Promise<number> => {
+      const start = performance.now();
+      const answer = await client.post(url, body, { timeoutMs: 30_000, maxResponseBytes: 1 << 20, headers });
+      if (answer.status !== 200) throw new Error(`${answer.status} ${answer.body.toString()}`);
+      return performance.now() - start;
+    };
+    for (let i = 0; i < 30; i++) await once();
+    // Latency: one request at a time.
+    const samples: number[] = [];
+    for (let i = 0; i < (quick ? 60 : 200); i++) samples.push(await once());
+    samples.sort((a, b) => a - b);
+    // Throughput: 16 callers for a fixed time.
+    const seconds = quick ? 3 : 6;
+    const until = performance.now() + seconds * 1000;
+    let done = 0;
+    const started = performance.now();
+    await Promise.all(
+      Array.from({ length: 16 }, async () => {
+        while (performance.now() < until) {
+          await once();
+          done++;
+        }
+      }),
+    );
+    return { p50: percentile(samples, 50), p99: percentile(samples, 99), rps: (done / (performance.now() - started)) * 1000 };
+  } finally {
+    client.close();
+    await net.stop();
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+const pathRows: Record<string, string>[] = [];
+const perHop: { n: number; added: number; ratio: number }[] = [];
+for (const n of [1, 2, 4]) {
+  const signed = await measurePath(n, false);
+  const plain = await measurePath(n, true);
+  // Signed hops of one request: origin, one forward per node, deliver, response.
+  const signs = n + 3;
+  // Verifications: node k checks k signatures, the destination n + 1, the origin the whole trace.
+  const verifies = (n * (n + 1)) / 2 + (n + 1) + (n + 3);
+  const sm2BoundRps = 1000 / (signs * tSign + verifies * tVerify);
+  const signOnlyRps = signRate / signs;
+  const added = (signed.p50 - plain.p50) / signs;
+  perHop.push({ n, added, ratio: signed.rps / sm2BoundRps });
+  pathRows.push({
+    'routing nodes': String(n),
+    'signed p50 / p99': `${signed.p50.toFixed(1)} / ${signed.p99.toFixed(1)} ms`,
+    'unsigned p50 (baseline)': `${plain.p50.toFixed(1)} ms`,
+    'added per signed hop (p50)': `${added.toFixed(2)} ms (${signs} hops)`,
+    'signed req/s': fmt(signed.rps),
+    'unsigned req/s (baseline)': fmt(plain.rps),
+    'SM2 bound req/s': `${fmt(sm2BoundRps)} (${signs} sign + ${verifies} verify)`,
+    'signed / SM2 bound': `${((signed.rps / sm2BoundRps) * 100).toFixed(0)} %`,
+    'signing-only bound req/s': `${fmt(signOnlyRps)} (${((signed.rps / signOnlyRps) * 100).toFixed(0)} %)`,
+  });
+}
+console.log('\nThrough routing nodes (one process, loopback; a request crosses origin gateway, n nodes, destination gateway):');
+console.table(pathRows);
+
+// ---------------------------------------------------------------------------
+// 2. The route table at 100 000 published services.
+// ---------------------------------------------------------------------------
+const SERVICES = 100_000;
+const gc = (globalThis as { gc?: () => void }).gc;
+const dests = Array.from({ length: SERVICES }, (_, i) => `H${String(330000000 + Math.floor(i / 10))}/svc-${i % 10}`);
+const ids = Array.from({ length: 4 }, (_, i) => toHex(entityId(`RN-T${i}`)));
+
+gc?.();
+const heapBefore = process.memoryUsage().heapUsed;
+const table = new RouteTable(ids[0]!);
+// Three ways in, as a mesh node sees them: a local gateway and two neighbours.
+table.announce('gw', dests, []);
+table.announce(ids[1]!, dests, [ids[1]!, ids[2]!]);
+table.announce(ids[2]!, dests, [ids[2]!]);
+gc?.();
+const tableBytes = process.memoryUsage().heapUsed - heapBefore;
+const plainMap = new Map(dests.map((d) => [d, { source: 'gw', path: [] as string[] }]));
+
+function lookupNs(fn: (key: string) => unknown): number {
+  const probes = Array.from({ length: 1 << 16 }, (_, i) => dests[(i * 7919) % SERVICES]!);
+  let sink = 0;
+  for (let i = 0; i < probes.length; i++) if (fn(probes[i]!)) sink++;
+  const rounds = quick ? 10 : 40;
+  const start = performance.now();
+  for (let r = 0; r < rounds; r++) for (let i = 0; i < probes.length; i++) if (fn(probes[i]!)) sink++;
+  const ns = ((performance.now() - start) * 1e6) / (rounds * probes.length);
+  if (sink === 0) throw new Error('unreachable');
+  return ns;
+}
+const lookup = lookupNs((d) => table.lookup(d));
+const lookupByInstitution = lookupNs((d) => table.lookup(`${d.slice(0, d.indexOf('/'))}/${d.slice(d.indexOf('/') + 1)}`));
+const mapLookup = lookupNs((d) => plainMap.get(d));
+const candidates = lookupNs((d) => table.candidates(d).length);
+
+// Withdrawal across a mesh of four nodes (ring with a chord), signed updates over HTTP.
+async function meshWithdrawal(): Promise<{ announceMs: number; withdrawMs: number; oneMs: number }> {
+  const codes = ['RN-T0', 'RN-T1', 'RN-T2', 'RN-T3'];
+  const keys = codes.map(() => generateSm2KeyPair());
+  // Two institutions on RN-T0: one publishing 100 000 services, one publishing a single service (the baseline).
+  const big = { code: 'H339999999', keys: generateSm2KeyPair(), seq: 0 };
+  const small = { code: 'H338888888', keys: generateSm2KeyPair(), seq: 0 };
+  const registry = staticKeySource([
+    ...codes.map((c, i) => ({ id: toHex(entityId(c)), publicKey: keys[i]!.publicKey })),
+    ...[big, small].map((g) => ({ id: toHex(entityId(g.code)), publicKey: g.keys.publicKey })),
+  ]);
+  const running: { node: RoutingNode; app: FastifyInstance; url: string }[] = [];
+  for (let i = 0; i < 4; i++) {
+    const settings = nodeSettings({ code: codes[i]!, timers: { keepaliveMs: 2000, holdMs: 60_000 } });
+    const node = new RoutingNode({ settings, signer: { id: settings.id, ...keys[i]! }, keys: registry });
+    const app = await buildNodeServer(node, { logger: false });
+    running.push({ node, app, url: await app.listen({ host: '127.0.0.1', port: 0 }) });
+  }
+  const links = [[0, 1], [1, 2], [2, 3], [3, 0], [0, 2]];
+  for (let i = 0; i < 4; i++) {
+    const nbs = links.filter((l) => l.includes(i)).map((l) => (l[0] === i ? l[1]! : l[0]!));
+    running[i]!.node.setNeighbours(nbs.map((j) => neighbour({ code: codes[j]!, url: running[j]!.url }, 'peer')));
+    running[i]!.node.start();
+  }
+  const client = new HttpClient();
+  const publish = async (gw: typeof big, services: string[]) => {
+    const gateway = toHex(entityId(gw.code));
+    const message: Publish = { v: 1, gateway, code: gw.code, node: running[0]!.node.id, url: 'http://127.0.0.1:9', session: 1, seq: ++gw.seq, ts: Date.now(), ttlMs: 3_600_000, services };
+    const body = Buffer.from(JSON.stringify(message));
+    const answer = await client.post(`${running[0]!.url}/v1/publish`, body, {
+      timeoutMs: 60_000,
+      maxResponseBytes: 1 << 16,
+      headers: { [SIGNER_HEADER]: gateway, [SIGNATURE_HEADER]: signBody(body, gw.keys.privateKey, gw.keys.publicKey) },
+    });
+    if (answer.status !== 200) throw new Error(answer.body.toString());
+  };
+  const everywhere = async (size: number) => {
+    while (!running.every((r) => r.node.table.size === size)) await new Promise((r) => setTimeout(r, 1));
+  };
+  const services = Array.from({ length: SERVICES }, (_, i) => `svc-${i}`);
+  try {
+    // Warm-up: sessions up, code paths compiled.
+    for (let i = 0; i < 3; i++) {
+      await publish(small, ['warm']);
+      await everywhere(1);
+      await publish(small, []);
+      await everywhere(0);
+    }
+    let start = performance.now();
+    await publish(big, services);
+    await everywhere(SERVICES);
+    const announceMs = performance.now() - start;
+    await publish(small, ['one']);
+    await everywhere(SERVICES + 1);
+    start = performance.now();
+    await publish(small, []);
+    await everywhere(SERVICES);
+    const oneMs = performance.now() - start;
+    start = performance.now();
+    await publish(big, []);
+    await everywhere(0);
+    const withdrawMs = performance.now() - start;
+    return { announceMs, withdrawMs, oneMs };
+  } finally {
+    client.close();
+    for (const r of running) await r.app.close();
+  }
+}
+const mesh = await meshWithdrawal();
+
+console.log(`\nRoute table at ${fmt(SERVICES)} published services:`);
+console.table([
+  { figure: 'memory (3 routes per service)', value: `${fmt(tableBytes / 1048576, 1)} MiB`, baseline: '—', ratio: '—', target: '—' },
+  { figure: 'lookup (best route)', value: `${fmt(lookup, 0)} ns`, baseline: `bare Map.get ${fmt(mapLookup, 0)} ns`, ratio: `${(lookup / mapLookup).toFixed(1)}×`, target: `< 10 000 ns: ${lookup < 10_000 ? 'met' : 'NOT met'}` },
+  { figure: 'lookup building the key from institution + service', value: `${fmt(lookupByInstitution, 0)} ns`, baseline: `bare Map.get ${fmt(mapLookup, 0)} ns`, ratio: `${(lookupByInstitution / mapLookup).toFixed(1)}×`, target: `< 10 000 ns: ${lookupByInstitution < 10_000 ? 'met' : 'NOT met'}` },
+  { figure: 'all routes, best first (failover order)', value: `${fmt(candidates, 0)} ns`, baseline: `bare Map.get ${fmt(mapLookup, 0)} ns`, ratio: `${(candidates / mapLookup).toFixed(1)}×`, target: '—' },
+  { figure: 'announce 100 000 across the mesh', value: `${fmt(mesh.announceMs, 0)} ms`, baseline: `1 service withdrawn ${fmt(mesh.oneMs, 1)} ms`, ratio: `${(mesh.announceMs / mesh.oneMs).toFixed(0)}×`, target: '—' },
+  { figure: 'withdraw 100 000 across the mesh', value: `${fmt(mesh.withdrawMs, 0)} ms`, baseline: `1 service withdrawn ${fmt(mesh.oneMs, 1)} ms`, ratio: `${(mesh.withdrawMs / mesh.oneMs).toFixed(0)}×`, target: '—' },
+]);
+
+console.log('\nTargets:');
+for (const h of perHop) {
+  console.log(
+    `  ${h.n} node(s): added latency per signed hop p50 ${h.added.toFixed(2)} ms (target <= 3 ms: ${h.added <= 3 ? 'met' : 'NOT met'}); ` +
+      `signed throughput ${(h.ratio * 100).toFixed(0)} % of the SM2 bound (target >= 70 %: ${h.ratio >= 0.7 ? 'met' : 'NOT met'})`,
+  );
+}
