@@ -238,8 +238,8 @@ contract EvidenceAnchor is AccessControl, IEvidenceAnchor {
 
         hash = EvidenceMerkle.headerHash(VERSION, gateway, seq, alg, size, root, prev, closedAt);
         _roots[gateway][seq] = root;
-        // nextSeq = seq + 1; seq < 2^64 - 1 since no gateway closes 2^64 batches,
-        // and the checked form below would only add a revert path.
+        // nextSeq = seq + 1, added into the word just read. It cannot carry into
+        // the kind byte: that would take a gateway's 2^64th batch.
         assembly ("memory-safe") {
             sstore(p.slot, add(slot0, shl(160, 1)))
         }
