@@ -138,7 +138,13 @@ export async function createGateway(config: GatewayConfig, overrides: GatewayOve
       nonces,
       queueKind: queue.kind,
     };
-    const app = await buildApp({ ctx, plugins: overrides.plugins ?? [], logger: overrides.logger });
+    const plugins = [...(overrides.plugins ?? [])];
+    if (config.REMOTE_CONFIG && !overrides.plugins) {
+      // The remote-call routes (cross-institution calls through routing nodes), when configured.
+      const { loadRemoteRoutes } = await import('./remote/gateway-plugin.js');
+      plugins.push(await loadRemoteRoutes(config.REMOTE_CONFIG));
+    }
+    const app = await buildApp({ ctx, plugins, logger: overrides.logger });
 
     // Resume: leaves acknowledged but not batched, then anchoring of closed batches.
     batcher.start(await store.head(), await store.pending());
