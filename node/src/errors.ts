@@ -29,6 +29,8 @@ export const ROUTING_ERRORS = {
   PEER_BAD_SIGNATURE: 401,
   PEER_REPLAY: 409,
   PEER_MISDIRECTED: 421,
+  /** The key registry (the chain) could not be read: try again later. */
+  KEYS_UNAVAILABLE: 503,
   DIRECTORY_MALFORMED: 500,
   DIRECTORY_BAD_SIGNATURE: 500,
   TRACE_NOT_FOUND: 404,

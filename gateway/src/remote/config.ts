@@ -11,6 +11,7 @@ import { AUTOMATIC_KINDS } from './evidence.js';
  *   {
  *     "node": { "code": "RN-HZ-01", "url": "http://127.0.0.1:7101" },
  *     "directory": { "file": ".local/directory.json", "operatorKey": "04…" },
+ *     (or "chain": { "rpcUrl": "http://127.0.0.1:8545", "contract": "0x…" } for keys from the on-chain registry)
  *     "services": [
  *       { "name": "emr.query", "url": "http://127.0.0.1:9001/emr", "allow": ["H330100002"], "kind": "record-access" },
  *       { "name": "rx.review", "url": "http://127.0.0.1:9001/rx", "allow": "*" }
@@ -47,6 +48,10 @@ export const RemoteConfigSchema = Type.Object(
     directory: Type.Optional(
       Type.Object({ file: Type.String(), operatorKey: Type.String({ pattern: '^04[0-9a-f]{128}$' }) }, { additionalProperties: false }),
     ),
+    /** Keys from the on-chain registry (EvidenceAnchor) instead of the directory. */
+    chain: Type.Optional(
+      Type.Object({ rpcUrl: Type.String({ pattern: '^https?://' }), contract: Type.String({ pattern: '^0x[0-9a-fA-F]{40}$' }) }, { additionalProperties: false }),
+    ),
     /** How the routing node reaches this gateway; defaults to the address it listens on. */
     publicUrl: Type.Optional(Type.String({ pattern: '^http://' })),
     services: Type.Array(Service, { maxItems: 10_000 }),
@@ -72,8 +77,8 @@ const validator = Compile(RemoteConfigSchema);
 export interface PublishedService {
   name: string;
   url: string;
-  /** Institution codes allowed to call, or "*". */
-  allow: '*' | ReadonlySet<string>;
+  /** Institutions allowed to call, by id (SM3 of the code) with their codes, or "*" for any registered one. */
+  allow: '*' | ReadonlyMap<string, string>;
   kind?: EvidenceKindName;
   timeoutMs: number;
 }
@@ -116,7 +121,7 @@ export function remoteSettings(config: RemoteConfigFile): RemoteSettings {
     services.set(s.name, {
       name: s.name,
       url: s.url.replace(/\/+$/, ''),
-      allow: s.allow === '*' ? '*' : new Set(s.allow),
+      allow: s.allow === '*' ? '*' : new Map(s.allow.map((code) => [toHex(entityId(code)), code])),
       kind: s.kind as EvidenceKindName | undefined,
       timeoutMs: s.timeoutMs ?? limits.timeoutMs,
     });

@@ -33,9 +33,10 @@ export async function deliver(ctx: RemoteContext, req: ForwardRequest): Promise<
     throw e;
   }
 
+  // Hop 0 verified against the registry: its signer is the calling institution.
   const callerId = hops[0]!.node;
-  const caller = await ctx.codes?.(callerId);
-  if (service.allow !== '*' && (caller === undefined || !service.allow.has(caller))) {
+  const caller = (service.allow !== '*' ? service.allow.get(callerId) : undefined) ?? (await ctx.codes?.(callerId));
+  if (service.allow !== '*' && !service.allow.has(callerId)) {
     throw new RoutingError('REMOTE_FORBIDDEN', `institution ${caller ?? callerId} may not call ${ctx.code}/${service.name}`, {
       hop: 0,
       check: 'caller',
