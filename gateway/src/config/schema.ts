@@ -35,6 +35,7 @@ export const ConfigSchema = Type.Object({
   }),
 
   CLIENTS_FILE: Type.Optional(Type.String({ minLength: 1 })),
+  REMOTE_CONFIG: Type.Optional(Type.String({ minLength: 1, description: 'Remote calls through routing nodes: JSON file (gateway/src/remote/config.ts) / 跨机构调用配置文件' })),
   ALLOW_BEARER: Type.Boolean({ default: false, description: 'Accept bearer tokens (local development) / 允许开发用令牌' }),
   DEV_TOKEN: Type.Optional(Type.String({ minLength: 16 })),
   AUTH_WINDOW_MS: Type.Integer({ minimum: 1000, maximum: 3_600_000, default: 300_000 }),
