@@ -155,7 +155,7 @@ function chainOf(gw: { id: string; privateKey: string; publicKey: string }, coun
   const insurerId = net.identity('insurer');
   const insurer = net.portFor(insurerId);
   const insurerAccount = await net.accountOf(insurerId);
-  await chaincode.setClaimPolicy(insurer, [5]);
+  await chaincode.setClaimPolicy(net.governorPort, insurerAccount, [5]);
   const subject = 'cd'.repeat(32);
   const consentBatch = await net.anchorLeaves(hospital, [leaf(hospital.id, 9, subject)]);
   await chaincode.grantConsent(hospital.port, { gateway: hospital.id, grantee: insurerAccount, kinds: [5, 8], expiresAt: Date.now() + 86_400_000, evidence: consentBatch.item(0) });

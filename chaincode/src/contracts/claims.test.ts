@@ -5,7 +5,7 @@
  */
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { Leaf } from '@evidence/core';
-import { getClaim, getClaimPolicy, grantConsent, revokeConsent, setClaimPolicy, submitClaim, type ChaincodePort, type ClaimSubmission, type EvidenceItemInput } from '../index.js';
+import { getClaim, getClaimPolicy, grantConsent, removeInsurer, revokeConsent, setClaimPolicy, submitClaim, type ChaincodePort, type ClaimSubmission, type EvidenceItemInput } from '../index.js';
 import { createEvidenceNetwork, refusalOf, type EvidenceNetwork, type RegisteredGateway } from '../testing/index.js';
 
 const T0 = 1_763_800_000_000;
@@ -35,9 +35,9 @@ async function evidence(subj = subject): Promise<{ prescription: EvidenceItemInp
   return { prescription: batch.item(0), payment: batch.item(1), record: batch.item(2) };
 }
 
-async function consent(kinds: number[], subj = subject, expiresAt = now + 30 * DAY): Promise<string> {
-  const batch = await net.anchorLeaves(hospital, [leaf(hospital.id, 9, subj)]);
-  const g = await grantConsent(hospital.port, { gateway: hospital.id, grantee: insurerAccount, kinds, expiresAt, evidence: batch.item(0) });
+async function consent(kinds: number[], subj = subject, expiresAt = now + 30 * DAY, at = hospital): Promise<string> {
+  const batch = await net.anchorLeaves(at, [leaf(at.id, 9, subj)]);
+  const g = await grantConsent(at.port, { gateway: at.id, grantee: insurerAccount, kinds, expiresAt, evidence: batch.item(0) });
   return g.id;
 }
 
@@ -51,17 +51,34 @@ beforeAll(async () => {
   insurer = net.portFor(identity);
   insurerAccount = await net.accountOf(identity);
   await consent([5, 6, 8]);
+  await consent([5], subject, now + 30 * DAY, pharmacy);
 });
 
-describe('claim policy', () => {
-  it('is refused before it is set, then is the insurer\'s own', async () => {
+describe('insurers and their policies', () => {
+  it('refuses claims from an account the governor has not registered as an insurer', async () => {
     const { prescription, payment } = await evidence();
     expect(await refusalOf(submitClaim(insurer, claim('CLM-0', [prescription, payment])))).toBe('CLAIM_NO_POLICY');
     expect(await getClaimPolicy(insurer, insurerAccount)).toBeNull();
-    expect(await setClaimPolicy(insurer, [8, 5])).toMatchObject({ insurer: insurerAccount, requiredKinds: [5, 8] });
-    expect(net.fabric.events.at(-1)?.eventName).toBe('ClaimPolicySet');
+  });
+
+  it('are set by the governor only', async () => {
+    expect(await refusalOf(setClaimPolicy(insurer, insurerAccount, []))).toBe('REGISTRY_UNAUTHORIZED');
+    expect(await setClaimPolicy(net.governorPort, insurerAccount, [8, 5])).toMatchObject({ insurer: insurerAccount, requiredKinds: [5, 8] });
+    expect(net.fabric.events.at(-1)?.eventName).toBe('InsurerPolicySet');
     expect(await getClaimPolicy(hospital.port, insurerAccount)).toMatchObject({ requiredKinds: [5, 8] });
-    expect(await refusalOf(setClaimPolicy(insurer, [99]))).toBe('EVIDENCE_UNKNOWN_KIND');
+    expect(await refusalOf(setClaimPolicy(net.governorPort, insurerAccount, [99]))).toBe('EVIDENCE_UNKNOWN_KIND');
+    expect(await refusalOf(setClaimPolicy(net.governorPort, 'x', [5]))).toBe('EVIDENCE_BAD_HEX');
+  });
+
+  it('may require nothing, and may be removed', async () => {
+    const identity = net.identity('insurer-temporary');
+    const account = await net.accountOf(identity);
+    expect(await setClaimPolicy(net.governorPort, account, [])).toMatchObject({ requiredKinds: [] });
+    expect(await refusalOf(removeInsurer(insurer, account))).toBe('REGISTRY_UNAUTHORIZED');
+    expect(await removeInsurer(net.governorPort, account)).toEqual({ insurer: account, removed: true });
+    expect(net.fabric.events.at(-1)?.eventName).toBe('InsurerRemoved');
+    expect(await getClaimPolicy(insurer, account)).toBeNull();
+    expect(await refusalOf(removeInsurer(net.governorPort, account))).toBe('CLAIM_NO_POLICY');
   });
 });
 
@@ -77,10 +94,19 @@ describe('SubmitClaim', () => {
     expect(await getClaim(hospital.port, 'CLM-404')).toBeNull();
   });
 
-  it('accepts evidence from several gateways, with extra consented kinds', async () => {
+  it('accepts evidence from several gateways, each under consent recorded by its own gateway', async () => {
     const { prescription, payment, record } = await evidence();
     const dispensed = await net.anchorLeaves(pharmacy, [leaf(pharmacy.id, 5)]);
     await submitClaim(insurer, claim('CLM-2', [prescription, payment, record, dispensed.item(0)]));
+  });
+
+  it("does not count a consent recorded by another gateway for the item's patient", async () => {
+    // The pharmacy's grant covers prescriptions only; the hospital's payment needs the hospital's grant.
+    const other = 'd4'.repeat(32);
+    const e = await evidence(other);
+    const forged = await net.anchorLeaves(pharmacy, [leaf(pharmacy.id, 9, other)]);
+    await grantConsent(pharmacy.port, { gateway: pharmacy.id, grantee: insurerAccount, kinds: [5, 8], expiresAt: now + DAY, evidence: forged.item(0) });
+    expect(await refusalOf(submitClaim(insurer, claim('CLM-2b', [e.prescription, e.payment], other)))).toBe('CLAIM_NO_CONSENT');
   });
 
   it('refuses a claim id already used', async () => {
@@ -143,8 +169,9 @@ describe('SubmitClaim', () => {
     expect(await refusalOf(submitClaim(insurer, claim('CLM-11', [e1.prescription, e1.payment], other)))).toBe('CLAIM_NO_CONSENT');
     expect([grant, full]).toHaveLength(2);
     // Consent is per insurer: another insurer with its own policy has none.
-    const rival = net.portFor(net.identity('insurer-rival'));
-    await setClaimPolicy(rival, [5]);
+    const rivalIdentity = net.identity('insurer-rival');
+    const rival = net.portFor(rivalIdentity);
+    await setClaimPolicy(net.governorPort, await net.accountOf(rivalIdentity), [5]);
     const e2 = await evidence();
     expect(await refusalOf(submitClaim(rival, claim('RIV-1', [e2.prescription])))).toBe('CLAIM_NO_CONSENT');
   });

@@ -5,11 +5,12 @@ import { evidenceItemArg, proveItem } from '../ledger/batches.js';
 import { activeConsents } from '../ledger/consents.js';
 import { refuse } from '../ledger/errors.js';
 import { caller } from '../ledger/identity.js';
+import { requireGovernor } from '../ledger/registry.js';
 import { emit, key, KEY, now, readJson, result, writeJson } from '../ledger/state.js';
 import { EvidenceContract } from './base.js';
 import { Evaluate, Submit } from './transaction.js';
 
-/** An insurer's policy: the evidence kinds every claim must carry (for example prescription and payment). */
+/** A registered insurer's policy: the evidence kinds every claim must carry (for example prescription and payment). */
 export interface ClaimPolicy {
   insurer: string;
   requiredKinds: number[];
@@ -29,10 +30,12 @@ export interface ClaimRecord {
 export const MAX_CLAIM_ITEMS = 64;
 
 /**
- * Insurer claim verification. The insurer submits the evidence items of a claim;
- * the chaincode proves each against its anchored SM3 root, requires the
- * patient's active consent to this insurer for each kind, requires the kinds of
- * the insurer's policy, and lets each evidence item back one claim only.
+ * Insurer claim verification. The governor registers insurers with their
+ * policies; an insurer submits the evidence items of a claim; the chaincode
+ * proves each against its anchored SM3 root, requires the patient's active
+ * consent to this insurer, recorded by the item's own gateway, for each kind,
+ * requires the kinds of the insurer's policy, and lets each evidence item back
+ * one claim only.
  */
 @Info({ title: 'Evidence claims', description: 'Insurer claims verified against anchored evidence and consent' })
 export class ClaimsContract extends EvidenceContract {
@@ -40,17 +43,29 @@ export class ClaimsContract extends EvidenceContract {
     super('claims');
   }
 
-  /** Sets the caller's (the insurer's) policy: the evidence kinds its claims must include. */
-  @Submit('requiredKinds')
-  async SetClaimPolicy(ctx: Context, requiredKinds: string): Promise<string> {
+  /** Registers an insurer (its account) or changes its policy: the evidence kinds its claims must include (may be none). Governor only. */
+  @Submit('insurer', 'requiredKinds')
+  async SetClaimPolicy(ctx: Context, insurer: string, requiredKinds: string): Promise<string> {
+    await requireGovernor(ctx);
     const policy: ClaimPolicy = {
-      insurer: caller(ctx).account,
-      requiredKinds: kindsArg(jsonArg(requiredKinds, 'requiredKinds'), 'requiredKinds'),
+      insurer: hexArg(insurer, 32, 'insurer'),
+      requiredKinds: kindsArg(jsonArg(requiredKinds, 'requiredKinds'), 'requiredKinds', { allowEmpty: true }),
       setAt: now(ctx),
     };
     await writeJson(ctx, key(ctx, KEY.policy, [policy.insurer]), policy);
-    emit(ctx, 'ClaimPolicySet', policy);
+    emit(ctx, 'InsurerPolicySet', policy);
     return result(policy);
+  }
+
+  /** Removes an insurer; its verified claims stay on record. Governor only. */
+  @Submit('insurer')
+  async RemoveInsurer(ctx: Context, insurer: string): Promise<string> {
+    await requireGovernor(ctx);
+    const policyKey = key(ctx, KEY.policy, [hexArg(insurer, 32, 'insurer')]);
+    if (!(await readJson<ClaimPolicy>(ctx, policyKey))) refuse('CLAIM_NO_POLICY', `insurer ${insurer} is not registered`);
+    await ctx.stub.deleteState(policyKey);
+    emit(ctx, 'InsurerRemoved', { insurer });
+    return result({ insurer, removed: true });
   }
 
   @Evaluate('insurer')
@@ -75,7 +90,7 @@ export class ClaimsContract extends EvidenceContract {
 
     if (await readJson(ctx, key(ctx, KEY.claim, [id]))) refuse('CLAIM_DUPLICATE', `claim ${id} is already recorded`);
     const policy = await readJson<ClaimPolicy>(ctx, key(ctx, KEY.policy, [insurer]));
-    if (!policy) refuse('CLAIM_NO_POLICY', 'the caller has no claim policy: call claims:SetClaimPolicy first');
+    if (!policy) refuse('CLAIM_NO_POLICY', 'the caller is not a registered insurer (the governor registers insurers with claims:SetClaimPolicy)');
 
     // The writes below are not visible to this transaction's reads, so repeats
     // inside one claim are caught here rather than by the ledger.
@@ -91,10 +106,15 @@ export class ClaimsContract extends EvidenceContract {
       if (spent) refuse('CLAIM_EVIDENCE_USED', `${what}: evidence ${item.leaf.id} already backs claim ${spent.claimId}`);
     }
 
+    // Only the gateway that holds the patient's records may record their consent
+    // for them: a grant recorded by another gateway for this pseudonym does not count.
     const grants = await activeConsents(ctx, subject, insurer, at);
     for (const [i, item] of items.entries()) {
-      if (!grants.some((g) => g.kinds.includes(item.leaf.kind))) {
-        refuse('CLAIM_NO_CONSENT', `claim.items[${i}]: the subject has no active consent to this insurer for ${kindName(item.leaf.kind)} evidence`);
+      if (!grants.some((g) => g.gateway === item.gateway && g.kinds.includes(item.leaf.kind))) {
+        refuse(
+          'CLAIM_NO_CONSENT',
+          `claim.items[${i}]: the subject has no active consent to this insurer, recorded by gateway ${item.gateway}, for ${kindName(item.leaf.kind)} evidence`,
+        );
       }
     }
     const present = new Set(items.map((item) => item.leaf.kind));

@@ -23,7 +23,7 @@ describe('clock bound', () => {
     const hospital = await net.registerGateway('H330100001');
     const insurerIdentity = net.identity('insurer');
     const insurer = net.portFor(insurerIdentity);
-    await setClaimPolicy(insurer, [5]);
+    await setClaimPolicy(net.governorPort, await net.accountOf(insurerIdentity), [5]);
     const subject = 'ab'.repeat(32);
     const leaf = (n: number, kind: number) => ({ v: 1, kind, id: n.toString(16).padStart(32, '0'), gateway: hospital.id, subject, ts: peerTime, commitment: n.toString(16).padStart(64, '0') });
     const consent = await net.anchorLeaves(hospital, [leaf(1, 9)]);

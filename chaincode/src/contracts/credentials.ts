@@ -89,12 +89,13 @@ export class CredentialsContract extends EvidenceContract {
     return result(record ? { ...record, statusNow: statusAt(record, now(ctx)) } : null);
   }
 
-  /** The credential's status at time `at` (ms since the epoch). */
+  /** The credential's status at time `at` (ms since the epoch); "unknown" when it was never issued. */
   @Evaluate('id', 'at')
   async CredentialStatusAt(ctx: Context, id: string, at: string): Promise<string> {
-    const record = await this.require(ctx, id);
+    const record = await readJson<CredentialRecord>(ctx, key(ctx, KEY.credential, [nameArg(id, 'id')]));
     const t = uintArg(at, 'at');
-    return result({ id: record.id, at: t, status: statusAt(record, t), role: record.role, issuer: record.issuer });
+    if (!record) return result({ id, at: t, status: 'unknown' });
+    return result({ id: record.id, at: t, status: statusAt(record, t), role: record.role, issuer: record.issuer, practitioner: record.practitioner });
   }
 
   /** Every credential of a practitioner, each with its status now. */

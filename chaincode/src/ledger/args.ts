@@ -80,10 +80,10 @@ export function booleanArg(text: string, what: string): boolean {
   return refuse('CHAINCODE_BAD_ARGUMENT', `${what} must be "true" or "false"`);
 }
 
-/** A set of evidence kind codes: non-empty, known (spec section 3), no repeats; returned sorted. */
-export function kindsArg(value: Json | undefined, what: string): number[] {
+/** A set of evidence kind codes: known (spec section 3), no repeats, non-empty unless allowed; returned sorted. */
+export function kindsArg(value: Json | undefined, what: string, options: { allowEmpty?: boolean } = {}): number[] {
   const list = arrayArg(value, what, 12);
-  if (list.length === 0) refuse('CHAINCODE_BAD_ARGUMENT', `${what} must name at least one evidence kind`);
+  if (list.length === 0 && !options.allowEmpty) refuse('CHAINCODE_BAD_ARGUMENT', `${what} must name at least one evidence kind`);
   const kinds = new Set<number>();
   for (const k of list) {
     if (!isKnownKind(k)) refuse('EVIDENCE_UNKNOWN_KIND', `${what} holds ${JSON.stringify(k)}, which is not an evidence kind of format v1`);

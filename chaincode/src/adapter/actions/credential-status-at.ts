@@ -3,7 +3,11 @@ import { evaluateJson } from '../call.js';
 import { DOMAINS } from '../errors.js';
 import type { ChaincodePort } from '../port.js';
 
-/** A credential's status at time `at` (ms since the epoch). */
-export function credentialStatusAt(port: ChaincodePort, id: string, at: number): Promise<{ id: string; at: number; status: CredentialStatusAt; role: string; issuer: string }> {
+/** A credential's status at time `at` (ms since the epoch); "unknown" when it was never issued. */
+export function credentialStatusAt(
+  port: ChaincodePort,
+  id: string,
+  at: number,
+): Promise<{ id: string; at: number; status: CredentialStatusAt | 'unknown'; role?: string; issuer?: string; practitioner?: string }> {
   return evaluateJson(port, DOMAINS.credentials, 'credentials:CredentialStatusAt', id, String(at));
 }

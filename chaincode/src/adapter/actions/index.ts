@@ -19,6 +19,7 @@ export { revokeConsent } from './revoke-consent.js';
 export { getConsent } from './get-consent.js';
 export { isConsentActive } from './is-consent-active.js';
 export { setClaimPolicy } from './set-claim-policy.js';
+export { removeInsurer } from './remove-insurer.js';
 export { getClaimPolicy } from './get-claim-policy.js';
 export { submitClaim } from './submit-claim.js';
 export { getClaim } from './get-claim.js';

@@ -3,7 +3,7 @@ import { submitJson } from '../call.js';
 import { DOMAINS } from '../errors.js';
 import type { ChaincodePort } from '../port.js';
 
-/** Sets the caller's (an insurer's) claim policy: the evidence kinds every claim must include. */
-export function setClaimPolicy(port: ChaincodePort, requiredKinds: number[]): Promise<ClaimPolicy> {
-  return submitJson(port, DOMAINS.claims, 'claims:SetClaimPolicy', JSON.stringify(requiredKinds));
+/** Registers an insurer's account, or changes its policy: the evidence kinds every claim must include (governor only). */
+export function setClaimPolicy(port: ChaincodePort, insurer: string, requiredKinds: number[]): Promise<ClaimPolicy> {
+  return submitJson(port, DOMAINS.claims, 'claims:SetClaimPolicy', insurer, JSON.stringify(requiredKinds));
 }
