@@ -139,7 +139,7 @@ export async function createGateway(config: GatewayConfig, overrides: GatewayOve
       queueKind: queue.kind,
     };
     const plugins = [...(overrides.plugins ?? [])];
-    if (config.REMOTE_CONFIG && !overrides.plugins) {
+    if (config.REMOTE_CONFIG) {
       // The remote-call routes (cross-institution calls through routing nodes), when configured.
       const { loadRemoteRoutes } = await import('./remote/gateway-plugin.js');
       plugins.push(await loadRemoteRoutes(config.REMOTE_CONFIG));

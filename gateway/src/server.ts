@@ -17,8 +17,8 @@ async function main(): Promise<void> {
     }
     throw e;
   }
-  const plugins = config.REMOTE_CONFIG ? [await loadRemoteRoutes(config.REMOTE_CONFIG)] : [];
-  const gateway = await createGateway(config, { plugins });
+  // createGateway also registers the remote-call routes when REMOTE_CONFIG is set.
+  const gateway = await createGateway(config);
   const address = await gateway.app.listen({ host: config.HOST, port: config.PORT });
   gateway.app.log.info(`gateway ${config.GATEWAY_CODE} listening on ${address} (docs ${address}/docs)`);
   // A parent process (npm start, tests) reads this line to learn the port.

@@ -48,7 +48,6 @@ export const ConfigSchema = Type.Object({
 
   WEBHOOK_TIMEOUT_MS: Type.Integer({ minimum: 100, default: 10_000 }),
   WEBHOOK_ATTEMPTS: Type.Integer({ minimum: 1, maximum: 100, default: 12 }),
-  REMOTE_CONFIG: Type.Optional(Type.String({ minLength: 1, description: 'Remote-call routes (routing network) settings file / 跨机构调用配置文件' })),
   /** Test-only fault injection: the process SIGKILLs itself at this point. */
   FAULT_KILL_AT: Type.Optional(Type.Union([Type.Literal('after-anchor'), Type.Literal('after-close')])),
 });
