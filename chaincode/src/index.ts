@@ -7,7 +7,7 @@ export { accountOf, type Caller } from './ledger/identity.js';
 export { CHAINCODE_ONLY_CODES, type ChaincodeErrorCode, type ChaincodeOnlyCode } from './ledger/errors.js';
 export type { BatchRecord, HeadRecord } from './ledger/batches.js';
 export type { GatewayKeyRecord, GatewayRecord, NodeKeyRecord, NodeRecord, RegistryConfig } from './ledger/registry.js';
-export type { ConsentRecord } from './ledger/consents.js';
+export type { ConsentRecord, ConsentStatus } from './ledger/consents.js';
 export type { ClaimPolicy, ClaimRecord } from './contracts/claims.js';
 export { CREDENTIAL_ROLES, type CredentialRecord, type CredentialRole, type CredentialStatus, type CredentialStatusAt } from './ledger/credentials.js';
 export * from './adapter/index.js';

@@ -2,7 +2,7 @@ import { kindName } from '@evidence/core';
 import { Context, Info } from '../fabric.js';
 import { arrayArg, hexArg, jsonArg, kindsArg, nameArg, objectArg } from '../ledger/args.js';
 import { evidenceItemArg, proveItem } from '../ledger/batches.js';
-import { activeConsents } from '../ledger/consents.js';
+import { consentStatus, getConsent } from '../ledger/consents.js';
 import { refuse } from '../ledger/errors.js';
 import { caller } from '../ledger/identity.js';
 import { requireGovernor } from '../ledger/registry.js';
@@ -108,13 +108,14 @@ export class ClaimsContract extends EvidenceContract {
 
     // Only the gateway that holds the patient's records may record their consent
     // for them: a grant recorded by another gateway for this pseudonym does not count.
-    const grants = await activeConsents(ctx, subject, insurer, at);
     for (const [i, item] of items.entries()) {
-      if (!grants.some((g) => g.gateway === item.gateway && g.kinds.includes(item.leaf.kind))) {
-        refuse(
-          'CLAIM_NO_CONSENT',
-          `claim.items[${i}]: the subject has no active consent to this insurer, recorded by gateway ${item.gateway}, for ${kindName(item.leaf.kind)} evidence`,
-        );
+      const grant = await getConsent(ctx, item.gateway, subject, insurer);
+      const status = consentStatus(grant, at);
+      if (status !== 'active') {
+        refuse('CLAIM_NO_CONSENT', `claim.items[${i}]: the subject's consent to this insurer at gateway ${item.gateway} is ${status === 'none' ? 'missing' : status}`);
+      }
+      if (!grant!.kinds.includes(item.leaf.kind)) {
+        refuse('CLAIM_NO_CONSENT', `claim.items[${i}]: the subject's consent to this insurer does not cover ${kindName(item.leaf.kind)} evidence`);
       }
     }
     const present = new Set(items.map((item) => item.leaf.kind));

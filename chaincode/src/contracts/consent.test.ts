@@ -1,6 +1,7 @@
 /**
  * Consent grants: recorded by the patient's gateway, proven by an anchored
- * `consent` leaf, active until expiry or revocation, at the transaction time.
+ * `consent` leaf, one per (gateway, subject, grantee), active until expiry or
+ * revocation, at the transaction time.
  */
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { Leaf } from '@evidence/core';
@@ -41,15 +42,23 @@ beforeAll(async () => {
 });
 
 describe('GrantConsent', () => {
-  it('records a grant keyed by its consent leaf and emits ConsentGranted', async () => {
+  it('records a grant proven by its consent leaf and emits ConsentGranted', async () => {
     const grant = await newGrant({ kinds: [8, 5] });
     const record = await grantConsent(hospital.port, grant);
-    expect(record).toMatchObject({ id: grant.evidence.leaf.id, subject, grantee: insurer, kinds: [5, 8], expiresAt: now + 30 * DAY, grantedAt: now, revokedAt: null });
+    expect(record).toMatchObject({ id: grant.evidence.leaf.id, gateway: hospital.id, subject, grantee: insurer, kinds: [5, 8], expiresAt: now + 30 * DAY, grantedAt: now, revokedAt: null });
     expect(net.fabric.events.at(-1)?.eventName).toBe('ConsentGranted');
-    expect(await getConsent(hospital.port, record.id)).toMatchObject({ active: true });
-    expect(await isConsentActive(hospital.port, subject, insurer, 5)).toMatchObject({ active: true, id: record.id });
-    expect(await isConsentActive(hospital.port, subject, insurer, 6)).toEqual({ active: false });
-    expect(await isConsentActive(hospital.port, 'c2'.repeat(32), insurer, 5)).toEqual({ active: false });
+    expect(await getConsent(hospital.port, hospital.id, subject, insurer)).toMatchObject({ id: record.id, status: 'active' });
+    expect(await isConsentActive(hospital.port, hospital.id, subject, insurer, 5)).toMatchObject({ active: true, status: 'active' });
+    expect(await isConsentActive(hospital.port, hospital.id, subject, insurer, 6)).toMatchObject({ active: false, status: 'active' });
+    expect(await isConsentActive(hospital.port, hospital.id, 'c2'.repeat(32), insurer, 5)).toEqual({ active: false, status: 'none', expiresAt: null });
+    expect(await getConsent(hospital.port, other.id, subject, insurer)).toBeNull();
+  });
+
+  it('replaces the previous grant of the same patient to the same grantee', async () => {
+    const second = await newGrant({ kinds: [6] });
+    await grantConsent(hospital.port, second);
+    expect(await getConsent(hospital.port, hospital.id, subject, insurer)).toMatchObject({ id: second.evidence.leaf.id, kinds: [6] });
+    expect(await isConsentActive(hospital.port, hospital.id, subject, insurer, 5)).toMatchObject({ active: false });
   });
 
   it('is refused to any identity but the recording gateway', async () => {
@@ -72,11 +81,12 @@ describe('GrantConsent', () => {
     expect(await refusalOf(grantConsent(hospital.port, { ...g, evidence: forgedLeaf }))).toBe('CONSENT_BAD_EVIDENCE');
   });
 
-  it('refuses an expiry not after the transaction time, a duplicate, and bad kinds', async () => {
+  it('refuses an expiry not after the transaction time, a consent leaf used twice, and bad kinds', async () => {
     expect(await refusalOf(grantConsent(hospital.port, await newGrant({ expiresAt: now })))).toBe('CONSENT_EXPIRED');
     const g = await newGrant();
     await grantConsent(hospital.port, g);
     expect(await refusalOf(grantConsent(hospital.port, g))).toBe('CONSENT_DUPLICATE');
+    expect(await refusalOf(grantConsent(hospital.port, { ...g, grantee: 'ee'.repeat(32) }))).toBe('CONSENT_DUPLICATE');
     expect(await refusalOf(grantConsent(hospital.port, await newGrant({ kinds: [] })))).toBe('CHAINCODE_BAD_ARGUMENT');
     expect(await refusalOf(grantConsent(hospital.port, await newGrant({ kinds: [5, 5] })))).toBe('CHAINCODE_BAD_ARGUMENT');
     expect(await refusalOf(grantConsent(hospital.port, await newGrant({ kinds: [13] })))).toBe('EVIDENCE_UNKNOWN_KIND');
@@ -91,28 +101,32 @@ describe('GrantConsent', () => {
 });
 
 describe('expiry and revocation', () => {
-  it('is active until expiresAt, then not', async () => {
+  it('is active until expiresAt, then expired', async () => {
     const g = await newGrant({ expiresAt: now + DAY, kinds: [7] });
     await grantConsent(hospital.port, g);
-    expect(await isConsentActive(hospital.port, subject, insurer, 7)).toMatchObject({ active: true });
+    expect(await isConsentActive(hospital.port, hospital.id, subject, insurer, 7)).toMatchObject({ active: true });
     now += DAY - 1;
-    expect(await isConsentActive(hospital.port, subject, insurer, 7)).toMatchObject({ active: true });
+    expect(await isConsentActive(hospital.port, hospital.id, subject, insurer, 7)).toMatchObject({ active: true });
     now += 1;
-    expect(await isConsentActive(hospital.port, subject, insurer, 7)).toEqual({ active: false });
-    expect(await getConsent(hospital.port, g.evidence.leaf.id)).toMatchObject({ active: false, revokedAt: null });
+    expect(await isConsentActive(hospital.port, hospital.id, subject, insurer, 7)).toMatchObject({ active: false, status: 'expired' });
+    expect(await getConsent(hospital.port, hospital.id, subject, insurer)).toMatchObject({ status: 'expired', revokedAt: null });
   });
 
-  it('is revoked by the recording gateway only, once, and emits ConsentRevoked', async () => {
-    const g = await newGrant({ kinds: [4] });
+  it('is revoked by the recording gateway only, once, for every kind, and emits ConsentRevoked', async () => {
+    const g = await newGrant({ kinds: [4, 5] });
     await grantConsent(hospital.port, g);
-    const id = g.evidence.leaf.id;
-    expect(await refusalOf(revokeConsent(other.port, id))).toBe('CONSENT_UNAUTHORIZED');
-    expect(await revokeConsent(hospital.port, id)).toMatchObject({ revokedAt: now });
+    const which = { gateway: hospital.id, subject, grantee: insurer };
+    expect(await refusalOf(revokeConsent(other.port, which))).toBe('CONSENT_UNAUTHORIZED');
+    expect(await refusalOf(revokeConsent(other.port, { ...which, gateway: other.id }))).toBe('CONSENT_UNKNOWN');
+    expect(await revokeConsent(hospital.port, { ...which, evidenceId: 'aa'.repeat(16) })).toMatchObject({ revokedAt: now, revocationEvidenceId: 'aa'.repeat(16) });
     expect(net.fabric.events.at(-1)?.eventName).toBe('ConsentRevoked');
-    expect(await isConsentActive(hospital.port, subject, insurer, 4)).toEqual({ active: false });
-    expect(await refusalOf(revokeConsent(hospital.port, id))).toBe('CONSENT_REVOKED');
-    expect(await refusalOf(revokeConsent(hospital.port, 'ff'.repeat(16)))).toBe('CONSENT_UNKNOWN');
-    expect(await refusalOf(revokeConsent(hospital.port, 'ff'))).toBe('EVIDENCE_BAD_LENGTH');
-    expect(await getConsent(hospital.port, 'ff'.repeat(16))).toBeNull();
+    expect(await isConsentActive(hospital.port, hospital.id, subject, insurer, 4)).toMatchObject({ active: false, status: 'revoked' });
+    expect(await isConsentActive(hospital.port, hospital.id, subject, insurer, 5)).toMatchObject({ active: false, status: 'revoked' });
+    expect(await refusalOf(revokeConsent(hospital.port, which))).toBe('CONSENT_REVOKED');
+    expect(await refusalOf(revokeConsent(hospital.port, { ...which, grantee: 'ee'.repeat(32) }))).toBe('CONSENT_UNKNOWN');
+    expect(await refusalOf(revokeConsent(hospital.port, { ...which, evidenceId: 'ff' }))).toBe('EVIDENCE_BAD_LENGTH');
+    // A new grant after a revocation is a new consent.
+    await grantConsent(hospital.port, await newGrant({ kinds: [4] }));
+    expect(await isConsentActive(hospital.port, hospital.id, subject, insurer, 4)).toMatchObject({ active: true });
   });
 });

@@ -2,10 +2,10 @@ import { EVIDENCE_KINDS } from '@evidence/core';
 import { Context, Info } from '../fabric.js';
 import { hexArg, jsonArg, kindsArg, objectArg, uintArg, uintField } from '../ledger/args.js';
 import { evidenceItemArg, proveItem } from '../ledger/batches.js';
-import { activeConsents, consentIdKey, consentKey, getConsent, isActive, type ConsentRecord } from '../ledger/consents.js';
+import { consentEvidenceKey, consentKey, consentStatus, getConsent, type ConsentRecord } from '../ledger/consents.js';
 import { refuse } from '../ledger/errors.js';
 import { requireGatewayCaller } from '../ledger/registry.js';
-import { emit, now, result, writeJson } from '../ledger/state.js';
+import { emit, now, readJson, result, writeJson } from '../ledger/state.js';
 import { EvidenceContract } from './base.js';
 import { Evaluate, Submit } from './transaction.js';
 
@@ -23,7 +23,8 @@ export class ConsentContract extends EvidenceContract {
   /**
    * Records a grant: {gateway, grantee, kinds, expiresAt, evidence: {gateway, seq, leaf, inclusion}}.
    * The evidence leaf must be a `consent` leaf of this gateway, anchored and
-   * proven; its id becomes the grant id and its subject the grant's subject.
+   * proven, and not used by another grant; its subject is the patient. It
+   * replaces the patient's previous grant to this grantee at this gateway.
    */
   @Submit('grant')
   async GrantConsent(ctx: Context, grant: string): Promise<string> {
@@ -41,7 +42,8 @@ export class ConsentContract extends EvidenceContract {
     }
     const at = now(ctx);
     if (expiresAt <= at) refuse('CONSENT_EXPIRED', `grant.expiresAt ${expiresAt} is not after the transaction time ${at}`);
-    if (await getConsent(ctx, item.leaf.id)) refuse('CONSENT_DUPLICATE', `consent ${item.leaf.id} is already recorded`);
+    const used = await readJson<{ subject: string; grantee: string }>(ctx, consentEvidenceKey(ctx, gateway, item.leaf.id));
+    if (used) refuse('CONSENT_DUPLICATE', `consent leaf ${item.leaf.id} already backs a grant`);
 
     const record: ConsentRecord = {
       id: item.leaf.id,
@@ -53,40 +55,51 @@ export class ConsentContract extends EvidenceContract {
       grantedAt: at,
       evidence: { seq: item.seq, index: item.inclusion.index },
       revokedAt: null,
+      revocationEvidenceId: null,
       txId: ctx.stub.getTxID(),
     };
-    await writeJson(ctx, consentKey(ctx, record), record);
-    await writeJson(ctx, consentIdKey(ctx, record.id), { subject: record.subject, grantee });
-    emit(ctx, 'ConsentGranted', { id: record.id, subject: record.subject, grantee, kinds, expiresAt });
+    await writeJson(ctx, consentKey(ctx, gateway, record.subject, grantee), record);
+    await writeJson(ctx, consentEvidenceKey(ctx, gateway, record.id), { subject: record.subject, grantee });
+    emit(ctx, 'ConsentGranted', { id: record.id, gateway, subject: record.subject, grantee, kinds, expiresAt, seq: item.seq });
     return result(record);
   }
 
-  /** Revokes a grant; only the gateway that recorded it may, once. */
-  @Submit('id')
-  async RevokeConsent(ctx: Context, id: string): Promise<string> {
-    const record = await getConsent(ctx, hexArg(id, 16, 'id'));
-    if (!record) refuse('CONSENT_UNKNOWN', `consent ${id} is not recorded`);
-    await requireGatewayCaller(ctx, record.gateway, 'CONSENT_UNAUTHORIZED');
-    if (record.revokedAt !== null) refuse('CONSENT_REVOKED', `consent ${id} was revoked at ${record.revokedAt}`);
-    const next: ConsentRecord = { ...record, revokedAt: now(ctx) };
-    await writeJson(ctx, consentKey(ctx, next), next);
-    emit(ctx, 'ConsentRevoked', { id, subject: record.subject, grantee: record.grantee, revokedAt: next.revokedAt });
+  /**
+   * Revokes the patient's grant to `grantee` at `gateway`: {gateway, subject, grantee, evidenceId?}.
+   * Only that gateway may, once; effective at once, for every kind. `evidenceId`
+   * names the leaf recording the revocation, anchored with the gateway's next
+   * batch (waiting for it would leave the grant usable meanwhile).
+   */
+  @Submit('revocation')
+  async RevokeConsent(ctx: Context, revocation: string): Promise<string> {
+    const r = objectArg(jsonArg(revocation, 'revocation'), 'revocation', ['gateway', 'subject', 'grantee'], ['evidenceId']);
+    const gateway = hexArg(r.gateway, 32, 'revocation.gateway');
+    const subject = hexArg(r.subject, 32, 'revocation.subject');
+    const grantee = hexArg(r.grantee, 32, 'revocation.grantee');
+    const evidenceId = r.evidenceId === undefined ? null : hexArg(r.evidenceId, 16, 'revocation.evidenceId');
+    await requireGatewayCaller(ctx, gateway, 'CONSENT_UNAUTHORIZED');
+    const record = await getConsent(ctx, gateway, subject, grantee);
+    if (!record) refuse('CONSENT_UNKNOWN', 'no grant from this subject to this grantee is recorded at this gateway');
+    if (record.revokedAt !== null) refuse('CONSENT_REVOKED', `the grant was revoked at ${record.revokedAt}`);
+    const next: ConsentRecord = { ...record, revokedAt: now(ctx), revocationEvidenceId: evidenceId };
+    await writeJson(ctx, consentKey(ctx, gateway, subject, grantee), next);
+    emit(ctx, 'ConsentRevoked', { id: record.id, gateway, subject, grantee, revokedAt: next.revokedAt, evidenceId });
     return result(next);
   }
 
-  /** The grant with whether it is active now, or null. */
-  @Evaluate('id')
-  async GetConsent(ctx: Context, id: string): Promise<string> {
-    const record = await getConsent(ctx, hexArg(id, 16, 'id'));
-    return result(record ? { ...record, active: isActive(record, now(ctx)) } : null);
+  /** The grant from `subject` to `grantee` recorded at `gateway`, with its status now, or null. */
+  @Evaluate('gateway', 'subject', 'grantee')
+  async GetConsent(ctx: Context, gateway: string, subject: string, grantee: string): Promise<string> {
+    const record = await getConsent(ctx, hexArg(gateway, 32, 'gateway'), hexArg(subject, 32, 'subject'), hexArg(grantee, 32, 'grantee'));
+    return result(record ? { ...record, status: consentStatus(record, now(ctx)) } : null);
   }
 
-  /** Whether `subject` has an active grant to `grantee` covering evidence kind `kind` now. */
-  @Evaluate('subject', 'grantee', 'kind')
-  async IsConsentActive(ctx: Context, subject: string, grantee: string, kind: string): Promise<string> {
+  /** Whether that grant is active now and covers evidence kind `kind`. */
+  @Evaluate('gateway', 'subject', 'grantee', 'kind')
+  async IsConsentActive(ctx: Context, gateway: string, subject: string, grantee: string, kind: string): Promise<string> {
     const k = kindsArg([uintArg(kind, 'kind')], 'kind')[0]!;
-    const grants = await activeConsents(ctx, hexArg(subject, 32, 'subject'), hexArg(grantee, 32, 'grantee'), now(ctx));
-    const covering = grants.find((g) => g.kinds.includes(k));
-    return result(covering ? { active: true, id: covering.id, expiresAt: covering.expiresAt } : { active: false });
+    const record = await getConsent(ctx, hexArg(gateway, 32, 'gateway'), hexArg(subject, 32, 'subject'), hexArg(grantee, 32, 'grantee'));
+    const status = consentStatus(record, now(ctx));
+    return result({ active: status === 'active' && record!.kinds.includes(k), status, expiresAt: record?.expiresAt ?? null });
   }
 }

@@ -1,7 +1,11 @@
 import type { Context } from '../fabric.js';
-import { KEY, key, readJson, scan } from './state.js';
+import { KEY, key, readJson } from './state.js';
 
-/** A patient's grant to a grantee (an insurer's account), recorded by the patient's gateway. */
+/**
+ * A patient's grant to a grantee (an insurer's account), recorded by the
+ * patient's gateway. One per (gateway, subject, grantee): a new grant replaces
+ * the previous one, and a revocation ends it for every kind, as on EVM.
+ */
 export interface ConsentRecord {
   /** The id of the anchored `consent` leaf that records the grant. */
   id: string;
@@ -13,32 +17,29 @@ export interface ConsentRecord {
   grantedAt: number;
   evidence: { seq: number; index: number };
   revokedAt: number | null;
+  /** The id of the leaf recording the revocation, when the gateway gave it. */
+  revocationEvidenceId: string | null;
   txId: string;
 }
 
-export function consentKey(ctx: Context, c: Pick<ConsentRecord, 'subject' | 'grantee' | 'id'>): string {
-  return key(ctx, KEY.consent, [c.subject, c.grantee, c.id]);
+export type ConsentStatus = 'none' | 'active' | 'expired' | 'revoked';
+
+export function consentKey(ctx: Context, gateway: string, subject: string, grantee: string): string {
+  return key(ctx, KEY.consent, [gateway, subject, grantee]);
 }
 
-export function consentIdKey(ctx: Context, id: string): string {
-  return key(ctx, KEY.consentId, [id]);
+/** Marks a consent leaf as used by a grant, so that it backs one grant only. */
+export function consentEvidenceKey(ctx: Context, gateway: string, evidenceId: string): string {
+  return key(ctx, KEY.consentId, [gateway, evidenceId]);
 }
 
-export async function getConsent(ctx: Context, id: string): Promise<ConsentRecord | null> {
-  const ref = await readJson<{ subject: string; grantee: string }>(ctx, consentIdKey(ctx, id));
-  if (!ref) return null;
-  return readJson<ConsentRecord>(ctx, consentKey(ctx, { ...ref, id }));
+export async function getConsent(ctx: Context, gateway: string, subject: string, grantee: string): Promise<ConsentRecord | null> {
+  return readJson<ConsentRecord>(ctx, consentKey(ctx, gateway, subject, grantee));
 }
 
-export function isActive(c: ConsentRecord, at: number): boolean {
-  return c.revokedAt === null && at < c.expiresAt;
-}
-
-/** The grants from `subject` to `grantee` active at `at`. */
-export async function activeConsents(ctx: Context, subject: string, grantee: string, at: number): Promise<ConsentRecord[]> {
-  const out: ConsentRecord[] = [];
-  for await (const { value } of scan<ConsentRecord>(ctx, KEY.consent, [subject, grantee])) {
-    if (isActive(value, at)) out.push(value);
-  }
-  return out;
+export function consentStatus(c: ConsentRecord | null, at: number): ConsentStatus {
+  if (!c) return 'none';
+  if (c.revokedAt !== null) return 'revoked';
+  if (at >= c.expiresAt) return 'expired';
+  return 'active';
 }

@@ -1,9 +1,9 @@
-import type { ConsentRecord } from '../../ledger/consents.js';
+import type { ConsentRecord, ConsentStatus } from '../../ledger/consents.js';
 import { evaluateJson } from '../call.js';
 import { DOMAINS } from '../errors.js';
 import type { ChaincodePort } from '../port.js';
 
-/** A consent grant with whether it is active now, or null. */
-export function getConsent(port: ChaincodePort, id: string): Promise<(ConsentRecord & { active: boolean }) | null> {
-  return evaluateJson(port, DOMAINS.consent, 'consent:GetConsent', id);
+/** The grant from `subject` to `grantee` recorded at `gateway`, with its status now, or null. */
+export function getConsent(port: ChaincodePort, gateway: string, subject: string, grantee: string): Promise<(ConsentRecord & { status: ConsentStatus }) | null> {
+  return evaluateJson(port, DOMAINS.consent, 'consent:GetConsent', gateway, subject, grantee);
 }
