@@ -11,6 +11,7 @@ import { anchoringStates, banner } from './stack/banner.js';
 import { startStackChain, type StackChain } from './stack/chain.js';
 import { prepareGateway, spawnStackGateway, stopGateway, type StackGateway } from './stack/gateways.js';
 import { gatewayCode, HELP, parseOptions } from './stack/options.js';
+import { startStackRouting, type StackRouting } from './topologies/stack-routing.js';
 
 const say = (m: string) => console.log(m);
 
@@ -29,6 +30,7 @@ async function main(): Promise<void> {
   mkdirSync(options.dir, { recursive: true });
 
   let chain: StackChain | null = null;
+  let routing: StackRouting | null = null;
   const gateways: StackGateway[] = [];
   let stopping = false;
   const stop = async (code: number) => {
@@ -36,6 +38,7 @@ async function main(): Promise<void> {
     stopping = true;
     say('\nstopping / 正在停止 ...');
     await Promise.all(gateways.map(stopGateway));
+    await routing?.close();
     await chain?.close();
     process.exit(code);
   };
@@ -45,13 +48,20 @@ async function main(): Promise<void> {
   try {
     chain = await startStackChain(options.dir, options.chainPort, say);
     const { deployment } = chain;
+    // Routing nodes first: each gateway publishes its services to its node when it starts.
+    routing = await startStackRouting({
+      dir: options.dir,
+      gatewayCodes: Array.from({ length: options.gateways }, (_, i) => gatewayCode(i)),
+      chain: { rpcUrl: chain.chain.rpcUrl, contract: deployment.contracts.EvidenceAnchor, provider: chain.provider },
+      say,
+    });
     for (let i = 0; i < options.gateways; i++) {
       const g = await prepareGateway(options.dir, gatewayCode(i), i);
       const registration = await chain.ensureRegistered(g.id, g.publicKey, g.account);
       if (registration === 'registered') say(`gateway ${g.code} registered / 网关已登记`);
       if (registration === 'other-key') say(`WARNING: ${g.code} is registered with another SM2 key; it will refuse to anchor / 警告：链上登记的公钥不同，网关将拒绝锚定`);
       gateways.push(
-        await spawnStackGateway(g, { rpcUrl: chain.chain.rpcUrl, contract: deployment.contracts.EvidenceAnchor, fromBlock: deployment.block }, options.gatewayPort === 0 ? 0 : options.gatewayPort + i, say),
+        await spawnStackGateway(g, { rpcUrl: chain.chain.rpcUrl, contract: deployment.contracts.EvidenceAnchor, fromBlock: deployment.block }, options.gatewayPort === 0 ? 0 : options.gatewayPort + i, say, routing.env(g.code)),
       );
     }
     for (const g of gateways) void g.exited.then(() => !stopping && say(`gateway ${g.code} stopped unexpectedly / 网关意外退出`));
@@ -62,10 +72,12 @@ async function main(): Promise<void> {
       chainId: chain.chain.chainId,
       contracts: deployment.contracts,
       deploymentBlock: deployment.block,
-      gateways: gateways.map((g) => ({ code: g.code, id: g.id, url: g.url, docs: `${g.url}/docs`, token: g.token })),
+      nodes: routing.nodes,
+      gateways: gateways.map((g) => ({ code: g.code, id: g.id, url: g.url, docs: `${g.url}/docs`, token: g.token, services: routing!.services(g.code) })),
     };
     writeFileSync(stackFile, `${JSON.stringify(stack, null, 2)}\n`, { mode: 0o600 });
     say(banner(chain.chain.rpcUrl, deployment.contracts.EvidenceAnchor, gateways, await anchoringStates(gateways), stackFile));
+    say(routing.banner(gateways));
   } catch (e) {
     console.error(`npm start failed / 启动失败: ${(e as Error).message}`);
     await stop(1);

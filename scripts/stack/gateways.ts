@@ -43,6 +43,7 @@ export async function spawnStackGateway(
   chain: { rpcUrl: string; contract: string; fromBlock: number },
   port: number,
   say: (m: string) => void,
+  extraEnv: Record<string, string> = {},
 ): Promise<StackGateway> {
   const child = fork(join(ROOT, 'gateway/src/server.ts'), [], {
     cwd: ROOT,
@@ -62,6 +63,7 @@ export async function spawnStackGateway(
       ALLOW_BEARER: 'true',
       DEV_TOKEN: g.token,
       LOG_LEVEL: process.env.LOG_LEVEL ?? 'info',
+      ...extraEnv,
     },
   });
   for (const stream of [child.stdout!, child.stderr!]) {

@@ -7,7 +7,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { entityId, generateSm2KeyPair, toHex, type Sm2KeyPair } from '@evidence/core';
@@ -281,49 +281,59 @@ async function spawnNode(
   o: NetworkOptions,
 ): Promise<RunningNode> {
   const dataDir = join(root, 'nodes', code);
-  const configFile = join(dataDir, 'node.json');
-  await writeFile(
-    configFile,
-    JSON.stringify(
-      {
-        code,
-        host: '127.0.0.1',
-        port: 0,
-        dataDir,
-        directory: { file: directoryFile, operatorKey },
-        neighbours: neighbours.filter((n) => n.role !== 'parent').map((n) => ({ id: n.id, url: n.url, publicKey: n.publicKey, role: n.role })),
-        ...Object.fromEntries(
-          neighbours.filter((n) => n.role === 'parent').map((n) => ['parent', { id: n.id, url: n.url, publicKey: n.publicKey }]),
-        ),
-        limits: { ...o.limits, ...o.nodeLimits?.[code] },
-        timers: o.timers ?? {},
-      },
-      null,
-      2,
-    ),
-  );
+  const parent = neighbours.find((n) => n.role === 'parent');
+  const config = {
+    code,
+    host: '127.0.0.1',
+    port: 0,
+    dataDir,
+    directory: { file: directoryFile, operatorKey },
+    neighbours: neighbours.filter((n) => n.role !== 'parent').map((n) => ({ id: n.id, url: n.url, publicKey: n.publicKey, role: n.role })),
+    ...(parent ? { parent: { id: parent.id, url: parent.url, publicKey: parent.publicKey } } : {}),
+    limits: { ...o.limits, ...o.nodeLimits?.[code] },
+    timers: o.timers ?? {},
+  };
+  const { child, url, id } = await spawnNodeProcess(join(dataDir, 'node.json'), config);
+  return { code, id, url, keys, child };
+}
+
+/**
+ * Writes a node configuration file and starts `evidence-node` on it; resolves
+ * with the process once it printed its ready line. stderr passes through
+ * `log` (one line at a time) when given.
+ */
+export async function spawnNodeProcess(
+  configFile: string,
+  config: object & { code: string },
+  log?: (line: string) => void,
+): Promise<{ child: ChildProcess; url: string; id: string }> {
+  await mkdir(dirname(configFile), { recursive: true, mode: 0o700 });
+  await writeFile(configFile, JSON.stringify(config, null, 2));
   const child = spawn(process.execPath, ['--conditions=source', '--import', 'tsx', join(REPO, 'node/src/server.ts'), configFile], {
     cwd: REPO,
-    stdio: ['ignore', 'pipe', 'inherit'],
+    stdio: ['ignore', 'pipe', log ? 'pipe' : 'inherit'],
   });
+  if (log && child.stderr) createInterface({ input: child.stderr }).on('line', log);
   const ready = await new Promise<{ url: string; id: string }>((resolve, reject) => {
     const lines = createInterface({ input: child.stdout! });
-    const timer = setTimeout(() => reject(new Error(`node ${code} did not start in time`)), 60_000);
+    const timer = setTimeout(() => reject(new Error(`node ${config.code} did not start in time`)), 60_000);
     lines.on('line', (line) => {
       try {
-        const msg = JSON.parse(line) as { ready?: boolean; url?: string; id?: string };
+        const msg = JSON.parse(line) as { ready?: boolean; url?: string; id?: string; message?: string };
         if (msg.ready && msg.url && msg.id) {
           clearTimeout(timer);
           resolve({ url: msg.url, id: msg.id });
+        } else if (msg.ready === false) {
+          reject(new Error(`node ${config.code}: ${msg.message ?? 'failed'}`));
         }
       } catch {
-        // log lines
+        log?.(line);
       }
     });
     child.once('exit', (c) => {
       clearTimeout(timer);
-      reject(new Error(`node ${code} exited with ${c}`));
+      reject(new Error(`node ${config.code} exited with ${c}`));
     });
   });
-  return { code, id: ready.id, url: ready.url, keys, child };
+  return { child, ...ready };
 }

@@ -23,7 +23,7 @@ export interface RemoteCall {
 }
 
 export type RemoteOutcome =
-  | { ok: true; requestId: string; status: number; body?: unknown; trace: TraceDocument }
+  | { ok: true; requestId: string; status: number; body?: unknown; trace: TraceDocument; evidence: string }
   | { ok: false; requestId: string; status: number; error: ErrorBody };
 
 /**
@@ -77,7 +77,7 @@ export async function callRemote(ctx: RemoteContext, call: RemoteCall): Promise<
   const problem = await checkReturnedTrace(ctx, hops, hop0, call, response);
   if (problem) return refused(requestId, problem, ctx.signer.id);
 
-  await ctx.record([
+  const [recorded] = await ctx.record([
     hopTraceEvidence(
       {
         requestId,
@@ -94,7 +94,13 @@ export async function callRemote(ctx: RemoteContext, call: RemoteCall): Promise<
     ),
   ]);
   ctx.traces.put(requestId, hops);
-  const outcome: RemoteOutcome = { ok: true, requestId, status: response.status, trace: await traceDocument({ hops }, ctx.keyRing, ctx.codes) };
+  const outcome: RemoteOutcome = {
+    ok: true,
+    requestId,
+    status: response.status,
+    trace: await traceDocument({ hops }, ctx.keyRing, ctx.codes),
+    evidence: recorded!.id,
+  };
   if (response.body !== undefined) outcome.body = response.body;
   return outcome;
 }

@@ -67,7 +67,8 @@ const RemoteParams = Type.Object({
 /**
  * Remote calls between institutions through the routing network:
  *   ANY  /v1/remote/:institution/:service/*  for this institution's systems: route a call, answer
- *                                            { requestId, response: { status, body }, trace: { hops, nodes } }
+ *                                            { requestId, response: { status, body }, trace: { hops, nodes },
+ *                                              evidence: { "hop-trace": id } }
  *                                            with the remote status and the header x-evidence-request-id
  *   GET  /v1/traces/:requestId               a trace this gateway took part in, as { hops, nodes }
  *   POST /v1/deliver                         from the routing node: deliver to an internal service
@@ -106,7 +107,13 @@ export const remotePlugin: FastifyPluginAsync<RemoteOptions> = async (fastify, o
       const outcome = await callRemote(ctx, remoteCall(request.params.institution, request.params.service, request));
       void reply.code(outcome.status).header('x-evidence-request-id', outcome.requestId);
       if (!outcome.ok) return { ...outcome.error, requestId: outcome.requestId };
-      return { requestId: outcome.requestId, response: { status: outcome.status, body: outcome.body }, trace: outcome.trace };
+      return {
+        requestId: outcome.requestId,
+        response: { status: outcome.status, body: outcome.body },
+        trace: outcome.trace,
+        // The hop-trace evidence this gateway recorded: its proof is at /v1/evidence/:id/proof once anchored.
+        evidence: { 'hop-trace': outcome.evidence },
+      };
     });
   }
 
