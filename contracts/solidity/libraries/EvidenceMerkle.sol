@@ -47,49 +47,59 @@ library EvidenceMerkle {
 
     /// @dev RFC 9162 section 2.1.3.2, with HASH(0x01 || left || right) for
     /// interior nodes. Returns false on any malformed or wrong proof.
+    /// In the RFC's names: `index` serves as fn, `leaf` as r (both are copies
+    /// on the stack; reusing them keeps the loop's stack shallow and cheap).
     function verifyInclusion(bytes32 leaf, uint256 index, uint256 size, bytes32[] calldata path, bytes32 root)
         internal
         pure
         returns (bool ok)
     {
-        if (index >= size) return false;
         assembly ("memory-safe") {
-            let fn := index
-            let sn := sub(size, 1)
-            let r := leaf
-            // 65-byte node preimage 0x01 || left || right in scratch memory past
-            // the free pointer; the prefix byte is written once.
-            let ptr := mload(0x40)
-            mstore8(ptr, 0x01)
-            let left := add(ptr, 1)
-            let right := add(ptr, 33)
-            let p := path.offset
-            let end := add(p, shl(5, path.length))
-            // Stops at the end of the path, or early when sn reaches 0 (the
-            // path is longer than the tree is tall: checked after the loop).
-            for {} and(lt(p, end), gt(sn, 0)) { p := add(p, 0x20) } {
-                switch or(and(fn, 1), eq(fn, sn))
-                case 0 {
-                    mstore(left, r)
-                    mstore(right, calldataload(p))
-                }
-                default {
-                    mstore(left, calldataload(p))
-                    mstore(right, r)
-                    // On the right edge of an incomplete tree the node has no
-                    // sibling for some levels: climb them without hashing.
-                    if iszero(and(fn, 1)) {
-                        for {} iszero(or(and(fn, 1), iszero(fn))) {} {
-                            fn := shr(1, fn)
-                            sn := shr(1, sn)
+            if lt(index, size) {
+                let sn := sub(size, 1)
+                // The 65-byte node preimage 0x01 || left || right lives at
+                // 0x00-0x40: the scratch space plus the top byte of the free
+                // memory pointer, which is always zero and restored below.
+                // The prefix byte is written once.
+                mstore8(0x00, 0x01)
+                let p := path.offset
+                let end := add(p, shl(5, path.length))
+                // Stops at the end of the path, or early when sn reaches 0 (the
+                // path is longer than the tree is tall: checked after the loop).
+                for {} and(lt(p, end), gt(sn, 0)) { p := add(p, 0x20) } {
+                    switch and(index, 1)
+                    case 0 {
+                        switch eq(index, sn)
+                        case 0 {
+                            // a left child: r || sibling
+                            mstore(0x01, leaf)
+                            mstore(0x21, calldataload(p))
+                        }
+                        default {
+                            // the last node of its level and even: no sibling at
+                            // this level, so r rises unchanged until it is a
+                            // right child; p is its left sibling there: p || r,
+                            // and the levels climbed are skipped.
+                            mstore(0x01, calldataload(p))
+                            mstore(0x21, leaf)
+                            for {} iszero(or(and(index, 1), iszero(index))) {} {
+                                index := shr(1, index)
+                                sn := shr(1, sn)
+                            }
                         }
                     }
+                    default {
+                        // a right child: sibling || r
+                        mstore(0x01, calldataload(p))
+                        mstore(0x21, leaf)
+                    }
+                    leaf := keccak256(0x00, 0x41)
+                    index := shr(1, index)
+                    sn := shr(1, sn)
                 }
-                r := keccak256(ptr, 65)
-                fn := shr(1, fn)
-                sn := shr(1, sn)
+                mstore8(0x40, 0)
+                ok := and(eq(p, end), and(iszero(sn), eq(leaf, root)))
             }
-            ok := and(eq(p, end), and(iszero(sn), eq(r, root)))
         }
     }
 }
