@@ -161,7 +161,7 @@ function chainOf(gw: { id: string; privateKey: string; publicKey: string }, coun
   await chaincode.grantConsent(hospital.port, { gateway: hospital.id, grantee: insurerAccount, kinds: [5, 8], expiresAt: Date.now() + 86_400_000, evidence: consentBatch.item(0) });
   for (const items of [1, 4, 16]) {
     const runs = quick ? 10 : 40;
-    const batches = [];
+    const batches: Awaited<ReturnType<typeof net.anchorLeaves>>[] = [];
     for (let r = 0; r < runs + Math.min(20, runs); r++) {
       const leaves = Array.from({ length: items }, (_, i) => leaf(hospital.id, i === 0 ? 5 : 8, subject));
       batches.push(await net.anchorLeaves(hospital, leaves));
