@@ -13,12 +13,13 @@ import { readRoutes } from './routes/evidence/read.js';
 import { recordRoutes } from './routes/evidence/record.js';
 import { subscriptionRoutes } from './routes/subscriptions/subscriptions.js';
 import { systemRoutes } from './routes/system/system.js';
+import { verifyPageRoutes } from './routes/verify-page/verify-page.js';
 
 /** A route plugin of the gateway; the remote-call plugin (gateway/src/remote/) has the same shape. */
 export type GatewayPlugin = FastifyPluginAsync<{ ctx: GatewayContext }>;
 
 /** The gateway's own route plugins, in registration order. */
-export const ROUTE_PLUGINS: readonly GatewayPlugin[] = [systemRoutes, recordRoutes, readRoutes, batchRoutes, subscriptionRoutes];
+export const ROUTE_PLUGINS: readonly GatewayPlugin[] = [systemRoutes, recordRoutes, readRoutes, batchRoutes, subscriptionRoutes, verifyPageRoutes];
 
 export interface AppOptions {
   ctx: GatewayContext;

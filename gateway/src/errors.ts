@@ -25,7 +25,17 @@ export type GatewayErrorCode =
   | 'RATE_LIMITED'
   | 'SHUTTING_DOWN'
   | 'STORE_FAILED'
-  | 'INTERNAL';
+  | 'INTERNAL'
+  // Courts, regulators, insurers, pharmacists (routes/verify-page, audit, claims, credentials).
+  | 'VERIFIER_NOT_BUILT'
+  | 'CHAIN_NOT_CONFIGURED'
+  | 'EVIDENCE_WRONG_KIND'
+  | 'CONSENT_NOT_ACTIVE'
+  | 'INSURER_SIGNATURE_INVALID'
+  | 'CREDENTIAL_NOT_FOUND'
+  | 'CREDENTIAL_MISMATCH'
+  | 'CREDENTIAL_NOT_ACTIVE'
+  | 'SIGNING_TIME_SKEW';
 
 export type AnyErrorCode = GatewayErrorCode | CoreErrorCode;
 
@@ -68,6 +78,15 @@ const GATEWAY_STATUS: Record<GatewayErrorCode, number> = {
   SHUTTING_DOWN: 503,
   STORE_FAILED: 503,
   INTERNAL: 500,
+  VERIFIER_NOT_BUILT: 503,
+  CHAIN_NOT_CONFIGURED: 503,
+  EVIDENCE_WRONG_KIND: 400,
+  CONSENT_NOT_ACTIVE: 403,
+  INSURER_SIGNATURE_INVALID: 401,
+  CREDENTIAL_NOT_FOUND: 404,
+  CREDENTIAL_MISMATCH: 403,
+  CREDENTIAL_NOT_ACTIVE: 403,
+  SIGNING_TIME_SKEW: 400,
 };
 
 /** Core codes the gateway can surface; any other core code is a 500. */
@@ -101,6 +120,11 @@ const CORE_STATUS: Partial<Record<CoreErrorCode, number>> = {
   ANCHOR_BAD_SIGNATURE: 502,
   ANCHOR_REJECTED: 502,
   ANCHOR_UNAVAILABLE: 503,
+  // The registries refused a write (a revert names its custom error): a conflict with chain state.
+  CONSENT_REJECTED: 409,
+  CLAIM_REJECTED: 409,
+  CREDENTIAL_REJECTED: 409,
+  CHAIN_UNAVAILABLE: 503,
 };
 
 export function statusOf(code: AnyErrorCode): number {

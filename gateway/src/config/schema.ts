@@ -23,6 +23,9 @@ export const ConfigSchema = Type.Object({
   EVM_CONTRACT: Type.Optional(Type.String({ pattern: '^0x[0-9a-fA-F]{40}$' })),
   EVM_PRIVATE_KEY: Type.Optional(Type.String({ pattern: '^(0x)?[0-9a-fA-F]{64}$' })),
   EVM_FROM_BLOCK: Type.Integer({ minimum: 0, default: 0, description: 'Deployment block: where to look for BatchAnchored events' }),
+  // The registries beside the anchor: patients' grants to insurers, practitioners' credentials (written with EVM_PRIVATE_KEY).
+  EVM_CONSENT_REGISTRY: Type.Optional(Type.String({ pattern: '^0x[0-9a-fA-F]{40}$', description: 'ConsentRegistry address / 患者授权合约' })),
+  EVM_CREDENTIAL_REGISTRY: Type.Optional(Type.String({ pattern: '^0x[0-9a-fA-F]{40}$', description: 'CredentialRegistry address / 执业资格合约' })),
   // ANCHOR=fabric: the chaincode adapter reads FABRIC_PEER_ENDPOINT, FABRIC_MSP_ID, FABRIC_CERT_PATH,
   // FABRIC_KEY_PATH, FABRIC_TLS_CERT_PATH, FABRIC_CHANNEL, FABRIC_CHAINCODE... from the environment.
   FABRIC_PEER_ENDPOINT: Type.Optional(Type.String({ minLength: 1 })),
@@ -40,12 +43,15 @@ export const ConfigSchema = Type.Object({
   DEV_TOKEN: Type.Optional(Type.String({ minLength: 16 })),
   AUTH_WINDOW_MS: Type.Integer({ minimum: 1000, maximum: 3_600_000, default: 300_000 }),
 
+  VERIFIER_PAGE: Type.Optional(Type.String({ minLength: 1, description: 'The built verification page served at /verify (default gateway/web/dist/evidence-verifier.html) / 核验页面文件' })),
+
   BODY_LIMIT: Type.Integer({ minimum: 1024, default: 1_048_576 }),
   BULK_BODY_LIMIT: Type.Integer({ minimum: 1024, default: 33_554_432 }),
   BULK_MAX_ITEMS: Type.Integer({ minimum: 1, maximum: 100_000, default: 5000 }),
   RATE_LIMIT_MAX: Type.Integer({ minimum: 1, default: 120_000 }),
   RATE_LIMIT_WINDOW_MS: Type.Integer({ minimum: 1000, default: 60_000 }),
 
+  INTAKE_WORKERS: Type.Optional(Type.Integer({ minimum: 0, maximum: 16, description: 'Worker threads preparing large requests; default: cores - 1, at most 4 / 预处理线程数' })),
   WEBHOOK_TIMEOUT_MS: Type.Integer({ minimum: 100, default: 10_000 }),
   WEBHOOK_ATTEMPTS: Type.Integer({ minimum: 1, maximum: 100, default: 12 }),
   /** Test-only fault injection: the process SIGKILLs itself at this point. */
