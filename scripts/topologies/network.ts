@@ -304,7 +304,7 @@ async function spawnNode(
  */
 export async function spawnNodeProcess(
   configFile: string,
-  config: object & { code: string },
+  config: Record<string, unknown> & { code: string },
   log?: (line: string) => void,
 ): Promise<{ child: ChildProcess; url: string; id: string }> {
   await mkdir(dirname(configFile), { recursive: true, mode: 0o700 });
