@@ -121,7 +121,11 @@ export function createEvmAnchor(options: EvmAnchorOptions): EvmAnchor {
         const logs = await c.queryFilter(c.filters.BatchAnchored!(gw, seq), options.fromBlock ?? 0, 'latest');
         const log = logs.find((l) => 'args' in l && l.args[2] === root);
         if (!log || !('args' in log)) {
-          throw new EvidenceError('ANCHOR_UNAVAILABLE', `the node returned no BatchAnchored event for batch ${seq}`);
+          throw new EvidenceError(
+            'ANCHOR_UNAVAILABLE',
+            `batch ${seq} has a root on chain but the node returned no BatchAnchored event for it ` +
+              `(searched from block ${options.fromBlock ?? 0}: too late a fromBlock, or pruned logs)`,
+          );
         }
         return {
           gateway: from0x(gw),
