@@ -7,6 +7,7 @@
  *   GET  /emr/patients/:id                       -> { patient, allergies[], encounters }
  *   POST /rx/review        { prescription }      -> { prescription, decision }
  *   ANY  /echo/...                               -> { institution, method, path, body }
+ *   ANY  /echo/slow?ms=N                         -> the same, N ms later (timeouts)
  *
  * EMR answers name the patient in the internal header x-evidence-subject-id,
  * which the gateway uses as the subject of the record-access evidence.
@@ -35,7 +36,10 @@ export async function startSampleService(institution: string, host = '127.0.0.1'
       }
       const path = req.url ?? '/';
       received.push(body === undefined ? { method: req.method ?? 'GET', path } : { method: req.method ?? 'GET', path, body });
-      route(institution, req.method ?? 'GET', path, body, res);
+      const slow = /^\/echo\/slow\?ms=(\d+)/.exec(path);
+      const delay = slow ? Math.min(60_000, Number(slow[1])) : 0;
+      const timer = setTimeout(() => route(institution, req.method ?? 'GET', path, body, res), delay);
+      res.once('close', () => clearTimeout(timer));
     });
   });
   await new Promise<void>((resolve) => server.listen(port, host, resolve));

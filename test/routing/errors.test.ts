@@ -12,7 +12,8 @@ async function post(url: string, body: unknown): Promise<{ status: number; body:
 describe('coded refusals in a star', () => {
   let net: Network;
   beforeAll(async () => {
-    net = await testNetwork(await loadTopology('star'));
+    // Callers wait at most 1.5 s for a remote answer.
+    net = await testNetwork(await loadTopology('star'), { remoteLimits: { timeoutMs: 1500 } });
     await net.converged();
   });
   afterAll(async () => {
@@ -52,6 +53,15 @@ describe('coded refusals in a star', () => {
     res = await post(`${gw.url}/v1/deliver`, { ...chain, hops: [] });
     expect(res.status).toBe(400);
     expect(gw.service.received.length).toBe(before);
+  });
+
+  it('a service slower than the caller waits: every hop gives up within the budget, with a coded error', async () => {
+    const started = Date.now();
+    const res = await net.call('H330100001', 'H330100002', 'echo', '/slow?ms=5000', { body: {} });
+    expect(Date.now() - started).toBeLessThan(3000);
+    expect(res.status).toBe(502);
+    expect(res.body).toMatchObject({ code: 'REMOTE_SERVICE_UNAVAILABLE', by: net.gateways.get('H330100002')!.id });
+    expect(res.body.message).toMatch(/did not answer within \d+ ms/);
   });
 
   it('the caller\'s own mistakes: unsupported media type, bad institution syntax, no credentials', async () => {

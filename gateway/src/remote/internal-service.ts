@@ -22,7 +22,13 @@ export const SUBJECT_HEADER = 'x-evidence-subject-id';
  * JSON body. The answer is size-limited and time-limited; a failure is
  * REMOTE_SERVICE_UNAVAILABLE, never a crash.
  */
-export async function callInternalService(service: PublishedService, request: ForwardedRequest, maxBytes: number): Promise<ServiceAnswer> {
+export async function callInternalService(
+  service: PublishedService,
+  request: ForwardedRequest,
+  maxBytes: number,
+  budgetMs = service.timeoutMs,
+): Promise<ServiceAnswer> {
+  const timeoutMs = Math.max(1, Math.min(service.timeoutMs, budgetMs));
   const hasBody = request.body !== undefined && request.method !== 'GET' && request.method !== 'HEAD';
   let res: Response;
   try {
@@ -30,14 +36,14 @@ export async function callInternalService(service: PublishedService, request: Fo
       method: request.method,
       headers: hasBody ? { 'content-type': 'application/json' } : {},
       body: hasBody ? JSON.stringify(request.body) : undefined,
-      signal: AbortSignal.timeout(service.timeoutMs),
+      signal: AbortSignal.timeout(timeoutMs),
       redirect: 'manual',
     });
   } catch (e) {
     const timedOut = (e as Error).name === 'TimeoutError';
     throw new RoutingError(
       'REMOTE_SERVICE_UNAVAILABLE',
-      timedOut ? `service ${service.name} did not answer within ${service.timeoutMs} ms` : `service ${service.name} is unreachable`,
+      timedOut ? `service ${service.name} did not answer within ${timeoutMs} ms` : `service ${service.name} is unreachable`,
     );
   }
   const bytes = await readLimited(res, maxBytes, service.name);
