@@ -108,7 +108,7 @@ describe.skipIf(!haveChromium)('verification page in headless Chromium (skipped:
       await page.click('#check-online');
       await page.locator('#online-result[data-anchored]').waitFor();
       const anchored = (await page.getAttribute('#online-result', 'data-anchored')) ?? '';
-      await page.evaluate(() => document.getElementById('online-result')?.removeAttribute('data-anchored'));
+      await page.$eval('#online-result', (e) => e.removeAttribute('data-anchored'));
       return anchored;
     }
 
