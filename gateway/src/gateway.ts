@@ -12,6 +12,7 @@ import { NonceGuard } from './auth/nonce-guard.js';
 import { Batcher } from './batching/batcher.js';
 import type { GatewayConfig } from './config/schema.js';
 import type { GatewayContext } from './context.js';
+import { PreparePool } from './evidence/prepare-pool.js';
 import { EvidenceService } from './evidence/service.js';
 import { deliveryRetry, QUEUES, type DeliveryJob } from './jobs.js';
 import { loadOrCreateKeys, type GatewayKeys } from './keys.js';
@@ -75,7 +76,10 @@ export async function createGateway(config: GatewayConfig, overrides: GatewayOve
     );
     const log = { info: (m: string) => app.log.info(m), warn: (m: string) => app.log.warn(m), error: (m: string) => app.log.error(m) };
 
+    const pool = new PreparePool({ gatewayId, subjectKey: keys.subjectKey }, config.INTAKE_WORKERS);
+    closers.unshift(() => pool.close());
     const evidence = new EvidenceService({
+      pool,
       store,
       gatewayId,
       subjectKey: keys.subjectKey,
@@ -127,6 +131,7 @@ export async function createGateway(config: GatewayConfig, overrides: GatewayOve
       publicKey: keys.sm2.publicKey,
       alg,
       chain: anchor?.chain ?? null,
+      anchor,
       evidence,
       proofs,
       batches: store,

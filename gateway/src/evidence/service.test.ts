@@ -8,6 +8,7 @@ import { LevelStore } from '../adapters/level/level-store.js';
 import { isGatewayError } from '../errors.js';
 import type { PendingLeaf } from '../ports/store.js';
 import { EXAMPLE_PAYLOADS } from './kinds/examples.js';
+import { PreparePool } from './prepare-pool.js';
 import { EvidenceService, type RecordInput } from './service.js';
 
 let dir: string;
@@ -126,7 +127,7 @@ describe('EvidenceService', () => {
     expect(new Set(out.map((o) => o.id)).size).toBe(50);
     expect(store.stats.writes - before).toBe(1);
     const bad = [...items, input({ payload: {} })];
-    const r = await refusal(service.recordMany(bad, 'his', (i) => `body/items/${i}/`));
+    const r = await refusal(service.recordMany(bad, 'his', { prefix: 'body/items/', indexed: true }));
     expect(r).toMatchObject({ code: 'PAYLOAD_INVALID' });
     expect(r.message).toContain('body/items/50/payload');
     expect(await store.pending()).toHaveLength(50);
@@ -165,6 +166,28 @@ describe('EvidenceService', () => {
       expect(durable).toHaveLength(2);
       const r = await refusal(service.recordMany([input({ idempotencyKey: 'c' }), input({ idempotencyKey: 'c', occurredAt: 1 })], 'his'));
       expect(r.code).toBe('IDEMPOTENCY_CONFLICT');
+    });
+  });
+
+  describe('with intake worker threads', () => {
+    it('splits large requests across threads, in order, naming the first bad item wherever it was prepared', async () => {
+      const pool = new PreparePool({ gatewayId, subjectKey }, 2);
+      const pooled = new EvidenceService({ store, gatewayId, subjectKey, masterKey, onDurable: (l) => durable.push(...l), pool });
+      try {
+        const items = Array.from({ length: 300 }, (_, i) => input({ occurredAt: i, subject: { idNumber: `id-${i}` } }));
+        const out = await pooled.recordMany(items, 'his');
+        expect(out.map((o) => o.leaf.ts)).toEqual(items.map((_, i) => i));
+        expect(out[250]!.leaf.subject).toBe(toHex(subjectPseudonym(subjectKey, 'ID-250')));
+        const stored = (await store.getRecord(out[299]!.id))!;
+        expect((await pooled.openPayload(stored)).payload).toEqual(EXAMPLE_PAYLOADS.prescription);
+        expect(toHex(computeCommitment(EXAMPLE_PAYLOADS.prescription, stored.salt!))).toBe(out[299]!.leaf.commitment);
+        const bad = items.map((x, i) => (i === 250 || i === 280 ? input({ kind: 'x-ray' }) : x));
+        const r = await refusal(pooled.recordMany(bad, 'his', { prefix: 'body/items/', indexed: true }));
+        expect(r.message).toContain('body/items/250/kind');
+        expect((await store.pending()).length).toBe(300);
+      } finally {
+        await pool.close();
+      }
     });
   });
 });

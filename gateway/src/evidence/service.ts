@@ -1,37 +1,11 @@
-import { randomBytes } from 'node:crypto';
-import {
-  decodeLeaf,
-  encodeLeaf,
-  fromHex,
-  isKnownKind,
-  jcs,
-  kindCode,
-  kindName,
-  sm3,
-  sm4,
-  subjectPseudonym,
-  toHex,
-  uuidv7,
-  type EvidenceKindName,
-  type Leaf,
-} from '@evidence/core';
+import { decodeLeaf, fromHex, sm4, toHex, type EvidenceKindName, type Leaf } from '@evidence/core';
 import { GatewayError } from '../errors.js';
-import type { EvidenceRecord, EvidenceStore, NewRecord, PendingLeaf } from '../ports/store.js';
+import type { EvidenceRecord, EvidenceStore, PendingLeaf } from '../ports/store.js';
 import { KeyVault } from './key-vault.js';
-import { assertPayload } from './kinds/index.js';
+import { prepareMany, type Prepared, type RecordInput } from './prepare.js';
+import type { PreparePool, Where } from './prepare-pool.js';
 
-export type Subject = { idNumber: string } | { pseudonym: string };
-
-/** What a hospital system hands the gateway for one event. */
-export interface RecordInput {
-  kind: string;
-  subject: Subject;
-  payload: unknown;
-  /** When the event happened (ms); defaults to the moment the gateway receives it. */
-  occurredAt?: number;
-  /** Retrying with the same key returns the first record instead of recording twice. */
-  idempotencyKey?: string;
-}
+export type { RecordInput, Subject } from './prepare.js';
 
 export interface Recorded {
   id: string;
@@ -52,14 +26,8 @@ export interface EvidenceServiceDeps {
   now?: () => number;
   /** Called with the kind of each newly recorded event (metrics). */
   onRecorded?: (kind: EvidenceKindName, count: number) => void;
-}
-
-interface Prepared {
-  record: NewRecord;
-  dataKey: Uint8Array;
-  kind: EvidenceKindName;
-  leaf: Leaf;
-  idemDigest?: string;
+  /** Worker threads for large requests; without one everything is prepared on the main thread. */
+  pool?: PreparePool;
 }
 
 /**
@@ -83,16 +51,19 @@ export class EvidenceService {
 
   /** `where` prefixes field names in errors (the HTTP route passes "body/"). */
   async record(input: RecordInput, client: string, where = ''): Promise<Recorded> {
-    return (await this.recordMany([input], client, () => where))[0]!;
+    return (await this.recordMany([input], client, { prefix: where, indexed: false }))[0]!;
   }
 
   /**
    * Records several events with one durable write. Every item is validated
    * first: one bad item refuses the whole request, naming it, and stores nothing.
    */
-  async recordMany(inputs: RecordInput[], client: string, where = (i: number) => `items/${i}/`): Promise<Recorded[]> {
+  async recordMany(inputs: RecordInput[], client: string, where: Where = { prefix: 'items/', indexed: true }): Promise<Recorded[]> {
     const receivedAt = this.now();
-    const prepared = inputs.map((input, i) => this.prepare(input, client, receivedAt, where(i)));
+    const name = (i: number) => (where.indexed ? `${where.prefix}${i}/` : where.prefix);
+    const prepared = this.deps.pool
+      ? await this.deps.pool.prepare(inputs, client, receivedAt, where)
+      : prepareMany(inputs, { gatewayId: this.deps.gatewayId, subjectKey: this.deps.subjectKey }, client, receivedAt, name);
 
     // Repeats of a key inside this request: same content is one event, other content a conflict.
     const aliasOf = new Map<number, number>();
@@ -102,7 +73,7 @@ export class EvidenceService {
       const slot = slotOf(client, p);
       const first = firstBySlot.get(slot);
       if (first === undefined) return void firstBySlot.set(slot, i);
-      if (prepared[first]!.idemDigest !== p.idemDigest) throw conflict(p.record.idempotencyKey!, where(i));
+      if (prepared[first]!.idemDigest !== p.idemDigest) throw conflict(p.record.idempotencyKey!, name(i));
       aliasOf.set(i, first);
     });
 
@@ -112,7 +83,7 @@ export class EvidenceService {
     for (const [slot, i] of firstBySlot) {
       const holder = this.inflight.get(slot);
       if (holder) {
-        results[i] = holder.then((s) => duplicateOf(s, prepared[i]!, where(i)));
+        results[i] = holder.then((s) => duplicateOf(s, prepared[i]!, name(i)));
         continue;
       }
       const settle = deferred<Settled>();
@@ -130,7 +101,7 @@ export class EvidenceService {
         if (entry && record) {
           const settled: Settled = { recorded: { id: entry.id, leaf: decodeLeaf(record.leaf), status: 'pending', duplicate: true }, digest: entry.digest };
           c.settle.resolve(settled);
-          results[c.index] = duplicateOf(settled, p, where(c.index));
+          results[c.index] = duplicateOf(settled, p, name(c.index));
         } else {
           fresh.push(c.index);
         }
@@ -175,69 +146,6 @@ export class EvidenceService {
 
   leafOf(record: EvidenceRecord): Leaf {
     return decodeLeaf(record.leaf);
-  }
-
-  private prepare(input: RecordInput, client: string, receivedAt: number, where: string): Prepared {
-    const kind = this.kindOf(input.kind, where);
-    assertPayload(kind, input.payload, `${where}payload`);
-    const subject = this.subjectOf(input.subject, where);
-    const ts = input.occurredAt ?? receivedAt;
-    if (!Number.isSafeInteger(ts) || ts < 0) throw new GatewayError('VALIDATION_FAILED', `${where}occurredAt must be a non-negative integer (ms)`);
-
-    const payloadBytes = jcs(input.payload);
-    const salt = randomBytes(32);
-    const idBytes = uuidv7(receivedAt);
-    const id = toHex(idBytes);
-    const leaf: Leaf = {
-      v: 1,
-      kind: kindCode(kind),
-      id,
-      gateway: this.deps.gatewayId,
-      subject: toHex(subject),
-      ts,
-      // commitment = SM3(salt || JCS(payload)), spec section 4
-      commitment: toHex(sm3(salt, payloadBytes)),
-    };
-    const dataKey = sm4.generateKey();
-    const record: NewRecord = {
-      id,
-      leaf: encodeLeaf(leaf),
-      // The record id is bound as associated data: a ciphertext moved to another record fails to open.
-      sealedPayload: sm4.seal(payloadBytes, dataKey, idBytes),
-      keyRef: null, // assigned by the key vault when written
-      salt,
-      client,
-      receivedAt,
-    };
-    const prepared: Prepared = { record, dataKey, kind, leaf };
-    if (input.idempotencyKey !== undefined) {
-      record.idempotencyKey = input.idempotencyKey;
-      // What makes two requests "the same": kind, subject, payload and stated time.
-      prepared.idemDigest = toHex(sm3(jcs({ kind, subject: leaf.subject, payload: input.payload, occurredAt: input.occurredAt ?? null })));
-      record.idempotencyDigest = prepared.idemDigest;
-    }
-    return prepared;
-  }
-
-  private kindOf(kind: unknown, where: string): EvidenceKindName {
-    if (typeof kind === 'number' && isKnownKind(kind)) return kindName(kind);
-    if (typeof kind === 'string') {
-      try {
-        return kindName(kindCode(kind));
-      } catch {
-        // fall through to the error naming the field
-      }
-    }
-    throw new GatewayError('VALIDATION_FAILED', `${where}kind: unknown evidence kind ${JSON.stringify(kind)}`);
-  }
-
-  private subjectOf(subject: Subject, where: string): Uint8Array {
-    if ('pseudonym' in subject) return fromHex(subject.pseudonym, 32, `${where}subject.pseudonym`);
-    if (typeof subject.idNumber !== 'string' || subject.idNumber.length === 0) {
-      throw new GatewayError('VALIDATION_FAILED', `${where}subject.idNumber must be a non-empty string`);
-    }
-    // Normalised so "11010519491231002x" and "...002X" name the same patient.
-    return subjectPseudonym(this.deps.subjectKey, subject.idNumber.trim().toUpperCase());
   }
 }
 

@@ -46,7 +46,7 @@ export const recordRoutes: FastifyPluginAsync<{ ctx: GatewayContext }> = async (
       },
     },
     async (req, reply) => {
-      const items = await ctx.evidence.recordMany(req.body.items as RecordInput[], req.client!.id, (i) => `body/items/${i}/`);
+      const items = await ctx.evidence.recordMany(req.body.items as RecordInput[], req.client!.id, { prefix: 'body/items/', indexed: true });
       return reply.status(202).send({ count: items.length, items });
     },
   );

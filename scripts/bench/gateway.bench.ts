@@ -1,0 +1,211 @@
+/**
+ * Gateway benchmarks (issue: gateway), autocannon on loopback, each figure
+ * next to a baseline measured in the same run:
+ *   single-event intake (req/s, p99 at 64 connections)  vs a bare Fastify route answering 202
+ *   bulk intake (events/s durably written)              vs the bare route parsing the same bulk body
+ *   ack-to-anchored p50/p99 on a local chain (proof pushed to a subscriber)  vs the 1 s batch window and one anchor transaction
+ * Servers run in child processes, autocannon here.
+ *   npm run bench -- gateway
+ *   BENCH_SECONDS=5 npm run bench -- gateway     shorter runs
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import autocannon from 'autocannon';
+import { EVIDENCE_KINDS, encodeLeaf, entityId, headerHash, MerkleTree, signHeader, toHex, type BatchHeader, type EvidenceKindName } from '@evidence/core';
+import { createEvmAnchor, deployAll, localAccounts, registerGateway, startLocalChain } from '@evidence/contracts';
+import { EXAMPLE_PAYLOADS, loadOrCreateKeys } from '@evidence/gateway';
+import { JsonRpcProvider, Wallet } from 'ethers';
+import { forkServer, type Child } from './gateway/children.js';
+
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
+const TOKEN = 'bench-token-with-every-role-000';
+const rows: Record<string, string>[] = [];
+const fmt = (n: number, d = 0) => n.toLocaleString('en-US', { maximumFractionDigits: d, minimumFractionDigits: d });
+const KINDS = Object.keys(EVIDENCE_KINDS) as EvidenceKindName[];
+
+function event(i: number) {
+  const kind = KINDS[i % KINDS.length]!;
+  const base = EXAMPLE_PAYLOADS[kind] as Record<string, unknown>;
+  const payload = kind === 'hop-trace' || kind === 'record-access' ? base : { ...base, ext: { n: i } };
+  return { kind, subject: { idNumber: `1101051949123100${String(i % 100).padStart(2, '0')}` }, payload };
+}
+
+const single = JSON.stringify({ kind: 'prescription', subject: { idNumber: '110105194912310021' }, payload: EXAMPLE_PAYLOADS.prescription });
+const bulk = (n: number) => JSON.stringify({ items: Array.from({ length: n }, (_, i) => event(i)) });
+
+async function load(url: string, body: string, connections: number, seconds: number) {
+  const r = await autocannon({
+    url,
+    method: 'POST',
+    body,
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${TOKEN}` },
+    connections,
+    duration: seconds,
+  });
+  if (r.non2xx > 0 || r.errors > 0) throw new Error(`${url}: ${r.non2xx} non-2xx, ${r.errors} errors`);
+  return { rps: r.requests.average, p50: r.latency.p50, p99: r.latency.p99 };
+}
+
+function gatewayEnv(dir: string, extra: Record<string, string> = {}): Record<string, string> {
+  return {
+    GATEWAY_CODE: 'HBENCH0001',
+    DATA_DIR: dir,
+    HOST: '127.0.0.1',
+    PORT: '0',
+    ALLOW_BEARER: 'true',
+    DEV_TOKEN: TOKEN,
+    LOG_LEVEL: 'warn',
+    RATE_LIMIT_MAX: '100000000',
+    ANCHOR: 'none',
+    ...extra,
+  };
+}
+
+async function intake(): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), 'gw-bench-'));
+  const bare = await forkServer('scripts/bench/gateway/bare-server.ts');
+  const gw = await forkServer('gateway/src/server.ts', gatewayEnv(dir));
+  try {
+    // Warm both up (JIT, LevelDB files), then alternate so background load hits both alike.
+    await load(`${bare.url}/v1/evidence`, single, 64, 3);
+    await load(`${gw.url}/v1/evidence`, single, 64, 3);
+    const half = Math.max(2, Math.round(SECONDS / 2));
+    const b1 = await load(`${bare.url}/v1/evidence`, single, 64, half);
+    const g1 = await load(`${gw.url}/v1/evidence`, single, 64, half);
+    const b2 = await load(`${bare.url}/v1/evidence`, single, 64, half);
+    const g2 = await load(`${gw.url}/v1/evidence`, single, 64, half);
+    const b = { rps: (b1.rps + b2.rps) / 2, p99: Math.max(b1.p99, b2.p99) };
+    const g = { rps: (g1.rps + g2.rps) / 2, p99: Math.max(g1.p99, g2.p99), p50: Math.max(g1.p50, g2.p50) };
+    rows.push({
+      figure: 'single-event intake, 64 conn.',
+      gateway: `${fmt(g.rps)} req/s`,
+      baseline: `bare Fastify 202: ${fmt(b.rps)} req/s`,
+      ratio: `${((100 * g.rps) / b.rps).toFixed(0)} %`,
+      target: '≥ 50 %',
+    });
+    rows.push({
+      figure: 'single-event intake p99 latency',
+      gateway: `${fmt(g.p99)} ms (p50 ${fmt(g.p50)} ms)`,
+      baseline: `bare Fastify 202: ${fmt(b.p99)} ms`,
+      ratio: `${(g.p99 / Math.max(1, b.p99)).toFixed(1)}×`,
+      target: '≤ 25 ms',
+    });
+
+    const body = bulk(1000);
+    await load(`${gw.url}/v1/evidence/batch`, body, 4, 2);
+    const bb = await load(`${bare.url}/v1/evidence/batch`, body, 4, SECONDS);
+    const gb = await load(`${gw.url}/v1/evidence/batch`, body, 4, SECONDS);
+    rows.push({
+      figure: 'bulk intake, 1000 events/request, 4 conn.',
+      gateway: `${fmt(gb.rps * 1000)} events/s durably written (p99 ${fmt(gb.p99)} ms)`,
+      baseline: `bare Fastify parsing the same body: ${fmt(bb.rps * 1000)} events/s`,
+      ratio: `${((100 * gb.rps) / bb.rps).toFixed(0)} %`,
+      target: '≥ 30 000 events/s',
+    });
+  } finally {
+    await gw.stop();
+    await bare.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+async function ackToAnchored(): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), 'gw-bench-chain-'));
+  const chain = await startLocalChain({ port: 0 });
+  const provider = new JsonRpcProvider(chain.rpcUrl, chain.chainId, { staticNetwork: true });
+  const [governor, account, probeAccount] = localAccounts();
+  const deployment = await deployAll({ signer: new Wallet(governor!.privateKey, provider) });
+  const address = deployment.contracts.EvidenceAnchor;
+  const keys = await loadOrCreateKeys(dir);
+  const gatewayId = toHex(entityId('HBENCH0001'));
+  await registerGateway({ signer: new Wallet(governor!.privateKey, provider), address }, { gateway: gatewayId, account: account!.address, publicKey: keys.sm2.publicKey });
+
+  // Baseline: one anchor transaction on the same chain, from another registered gateway.
+  const probeKeys = await loadOrCreateKeys(join(dir, 'probe'));
+  const probeId = toHex(entityId('HBENCHPROBE'));
+  await registerGateway({ signer: new Wallet(governor!.privateKey, provider), address }, { gateway: probeId, account: probeAccount!.address, publicKey: probeKeys.sm2.publicKey });
+  const probe = createEvmAnchor({ provider, address, privateKey: probeAccount!.privateKey });
+  const txTimes: number[] = [];
+  let prev = '00'.repeat(32);
+  for (let seq = 0; seq < 10; seq++) {
+    const leaf = encodeLeaf({ v: 1, kind: 1, id: seq.toString(16).padStart(32, '0'), gateway: probeId, subject: 'ab'.repeat(32), ts: seq, commitment: 'cd'.repeat(32) });
+    const header: BatchHeader = { v: 1, gateway: probeId, seq, alg: 'keccak256', size: 1, root: toHex(MerkleTree.fromLeaves('keccak256', [leaf]).root), prev, closedAt: Date.now() };
+    const signature = signHeader(header, probeKeys.sm2.privateKey, probeKeys.sm2.publicKey);
+    const t = performance.now();
+    await probe.anchor(header, signature);
+    txTimes.push(performance.now() - t);
+    prev = toHex(headerHash(header));
+  }
+  txTimes.sort((a, b) => a - b);
+
+  // Subscriber: the time a proof arrives is the time its event is known anchored.
+  const anchoredAt = new Map<string, number>();
+  const hook = createServer((req, res) => {
+    let text = '';
+    req.on('data', (d: Buffer) => (text += d.toString()));
+    req.on('end', () => {
+      const now = performance.now();
+      for (const b of (JSON.parse(text) as { bundles: { leaf: { id: string } }[] }).bundles) anchoredAt.set(b.leaf.id, now);
+      res.writeHead(204).end();
+    });
+  });
+  await new Promise<void>((r) => hook.listen(0, '127.0.0.1', r));
+  const hookUrl = `http://127.0.0.1:${(hook.address() as { port: number }).port}/hook`;
+
+  let gw: Child | null = null;
+  try {
+    gw = await forkServer(
+      'gateway/src/server.ts',
+      gatewayEnv(dir, { ANCHOR: 'evm', EVM_RPC_URL: chain.rpcUrl, EVM_CONTRACT: address, EVM_PRIVATE_KEY: account!.privateKey, EVM_FROM_BLOCK: String(deployment.block) }),
+    );
+    const headers = { 'content-type': 'application/json', authorization: `Bearer ${TOKEN}` };
+    await fetch(`${gw.url}/v1/subscriptions`, { method: 'POST', headers, body: JSON.stringify({ url: hookUrl }) });
+    // A steady feed: 20 events every 20 ms (1 000 events/s) for the run, acknowledged times noted.
+    const ackedAt = new Map<string, number>();
+    const end = performance.now() + SECONDS * 1000;
+    let i = 0;
+    const inflight: Promise<void>[] = [];
+    while (performance.now() < end) {
+      const body = JSON.stringify({ items: Array.from({ length: 20 }, () => event(i++)) });
+      inflight.push(
+        fetch(`${gw.url}/v1/evidence/batch`, { method: 'POST', headers, body }).then(async (r) => {
+          const now = performance.now();
+          for (const x of ((await r.json()) as { items: { id: string }[] }).items) ackedAt.set(x.id, now);
+        }),
+      );
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    await Promise.all(inflight);
+    const deadline = performance.now() + 60_000;
+    while (anchoredAt.size < ackedAt.size && performance.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+    const lags = [...ackedAt].map(([id, t]) => (anchoredAt.get(id) ?? Infinity) - t).sort((a, b) => a - b);
+    const pct = (p: number) => lags[Math.min(lags.length - 1, Math.floor((p / 100) * lags.length))]!;
+    rows.push({
+      figure: `ack-to-anchored p50 (${fmt(ackedAt.size)} events at 1 000/s)`,
+      gateway: `${fmt(pct(50) / 1000, 2)} s`,
+      baseline: `batch window 1.00 s; one anchor tx ${fmt(txTimes[5]!, 0)} ms`,
+      ratio: `${(pct(50) / 1000).toFixed(2)}× window`,
+      target: '≤ 1.5 s',
+    });
+    rows.push({
+      figure: 'ack-to-anchored p99',
+      gateway: `${fmt(pct(99) / 1000, 2)} s`,
+      baseline: 'batch window 1.00 s',
+      ratio: `${(pct(99) / 1000).toFixed(2)}× window`,
+      target: '-',
+    });
+  } finally {
+    await gw?.stop();
+    await new Promise((r) => hook.close(r));
+    probe.close();
+    provider.destroy();
+    await chain.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+await intake();
+await ackToAnchored();
+console.table(rows);

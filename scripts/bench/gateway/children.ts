@@ -1,0 +1,35 @@
+import { fork, type ChildProcess } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+
+const ROOT = fileURLToPath(new URL('../../..', import.meta.url));
+
+export interface Child {
+  url: string;
+  child: ChildProcess;
+  stop(): Promise<void>;
+}
+
+/** Forks a TypeScript entry (run from sources, as npm start does) and waits for its 'listening' message. */
+export async function forkServer(entry: string, env: Record<string, string> = {}): Promise<Child> {
+  let err = '';
+  const child = fork(`${ROOT}/${entry}`, [], {
+    cwd: ROOT,
+    env: { ...process.env, NODE_OPTIONS: '', ...env },
+    execArgv: ['--conditions=source', '--import', 'tsx'],
+    stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
+  });
+  child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
+  const exited = new Promise<void>((r) => child.once('exit', () => r()));
+  const url = await new Promise<string>((resolve, reject) => {
+    child.on('message', (m: { type?: string; url?: string }) => m.type === 'listening' && m.url && resolve(m.url));
+    void exited.then(() => reject(new Error(`${entry} exited:\n${err}`)));
+  });
+  return {
+    url,
+    child,
+    async stop() {
+      if (child.exitCode === null) child.kill('SIGTERM');
+      await exited;
+    },
+  };
+}
