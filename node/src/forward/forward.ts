@@ -36,7 +36,7 @@ export interface ForwardResult {
 }
 
 /** Time left for the answer to travel back through this hop. */
-const RETURN_MARGIN_MS = 25;
+const RETURN_MARGIN_MS = 50;
 
 /**
  * Signs this node's forward hop towards the first target and sends the
