@@ -23,3 +23,4 @@ export { parseBundle } from './bundle/parse.js';
 export { verifyBundle } from './bundle/verify.js';
 export { checkAnchor, type AnchorCheck } from './bundle/online.js';
 export type { Anchor, AnchoredBatch } from './ports/anchor.js';
+export * from './audit/index.js';

@@ -1,4 +1,4 @@
-import type { HashAlg } from '@evidence/core';
+import type { Anchor, HashAlg } from '@evidence/core';
 import type { AnchoringService } from './anchoring/anchoring.js';
 import type { ClientRegistry } from './auth/clients.js';
 import type { NonceGuard } from './auth/nonce-guard.js';
@@ -18,6 +18,8 @@ export interface GatewayContext {
   publicKey: string;
   alg: HashAlg;
   chain: 'evm' | 'fabric' | null;
+  /** The anchor batches go to, for reading the chain (audit); null when ANCHOR=none. */
+  anchor: Anchor | null;
   evidence: EvidenceService;
   proofs: ProofService;
   batches: BatchStore;

@@ -8,6 +8,12 @@ export const HELP = `evidence — 互联网医院存证证明工具 / evidence p
   evidence verify-trace FILE [--json]
       验证跨机构请求的逐跳签名轨迹。FILE 为 { "hops": [...], "nodes": [{ "id", "publicKey" }] }。
       Verify a signed hop trace; FILE holds { "hops": [...], "nodes": [...] }.
+  evidence audit --gateway ID --rpc URL [--contract ADDRESS] [--gateway-url URL --token T] [--json]
+      监管审计：遍历该网关在链上锚定的全部批次，核对 seq/prev 链与每个批次头签名（按各 seq 登记的公钥），
+      并与网关提供的批次头比对，报告缺号、分叉、无效签名（含已轮换密钥）与未锚定批次。ID 为 64 位十六进制或机构代码。
+      A regulator's audit of a gateway's whole history: every anchored batch, the seq/prev chain, every
+      header signature against the key registered for its seq, compared with the gateway's own headers;
+      reports gaps, forks, bad signatures (incl. rotated-out keys) and batches never anchored.
   evidence keygen
       生成 SM2 密钥对（JSON）。Generate an SM2 key pair (JSON).
   evidence id CODE

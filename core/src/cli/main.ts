@@ -11,6 +11,7 @@ const io: CliIo = {
   },
   stdout: (line) => process.stdout.write(line + '\n'),
   stderr: (line) => process.stderr.write(line + '\n'),
+  ...(process.stderr.isTTY ? { progress: (line: string) => process.stderr.write(`\r\x1b[2K${line}`) } : {}),
 };
 
 process.exitCode = await runCli(process.argv.slice(2), io);

@@ -1,5 +1,6 @@
 import { isEvidenceError } from '../errors.js';
 import { UsageError } from './args.js';
+import { auditCommand } from './audit.js';
 import { HELP } from './help.js';
 import type { CliIo } from './io.js';
 import { hashCommand, idCommand, keygenCommand } from './tools.js';
@@ -14,6 +15,7 @@ const COMMANDS: Record<string, Command> = {
   keygen: keygenCommand,
   id: idCommand,
   hash: hashCommand,
+  audit: auditCommand,
 };
 
 /** Runs the CLI and returns its exit code: 0 valid, 1 invalid, 2 usage or read error. */
