@@ -9,29 +9,30 @@
  *
  *   npm run bench -- routing
  *   BENCH_QUICK=1 npm run bench -- routing     shorter runs
+ *   ROUTING_BENCH=paths|table npm run bench -- routing   one half only
  */
-import { mkdtemp, rm } from 'node:fs/promises';
+import type { ChildProcess } from 'node:child_process';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { entityId, generateSm2KeyPair, prepareSm2PublicKey, sm2Sign, sm2Verify, toHex } from '@evidence/core';
 import {
-  buildNodeServer,
+  directoryEntry,
   HttpClient,
-  neighbour,
-  nodeSettings,
+  loadOrCreateKey,
   RouteTable,
-  RoutingNode,
   SIGNATURE_HEADER,
   SIGNER_HEADER,
   signBody,
-  staticKeySource,
+  signDirectory,
   type Publish,
 } from '@evidence/node';
-import type { FastifyInstance } from 'fastify';
-import { startNetwork } from '../topologies/network.js';
+import { spawnNodeProcess, startNetwork } from '../topologies/network.js';
 import type { Topology } from '../topologies/topology.js';
 
 const quick = process.env.BENCH_QUICK === '1';
+const only = process.env.ROUTING_BENCH;
 const fmt = (n: number, digits = 0) => n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
 const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
 
@@ -124,7 +125,7 @@ async function measurePath(n: number, unsigned: boolean): Promise<PathResult> {
 
 const pathRows: Record<string, string>[] = [];
 const perHop: { n: number; added: number; ratio: number }[] = [];
-for (const n of [1, 2, 4]) {
+for (const n of only === 'table' ? [] : [1, 2, 4]) {
   const signed = await measurePath(n, false);
   const plain = await measurePath(n, true);
   // Signed hops of one request: origin, one forward per node, deliver, response.
@@ -147,9 +148,14 @@ for (const n of [1, 2, 4]) {
     'signing-only bound req/s': `${fmt(signOnlyRps)} (${((signed.rps / signOnlyRps) * 100).toFixed(0)} %)`,
   });
 }
-console.log('\nThrough routing nodes (one process, loopback; a request crosses origin gateway, n nodes, destination gateway):');
-console.table(pathRows);
+if (pathRows.length > 0) {
+  console.log('\nThrough routing nodes (one process, loopback; a request crosses origin gateway, n nodes, destination gateway):');
+  console.table(pathRows);
+}
 
+if (only !== 'paths') await tableBenchmark();
+
+async function tableBenchmark(): Promise<void> {
 // ---------------------------------------------------------------------------
 // 2. The route table at 100 000 published services.
 // ---------------------------------------------------------------------------
@@ -185,48 +191,66 @@ const lookupByInstitution = lookupNs((d) => table.lookup(`${d.slice(0, d.indexOf
 const mapLookup = lookupNs((d) => plainMap.get(d));
 const candidates = lookupNs((d) => table.candidates(d).length);
 
-// Withdrawal across a mesh of four nodes (ring with a chord), signed updates over HTTP.
+// Withdrawal across a mesh of four nodes (ring with a chord), each node its own
+// process (as deployed: one device each), signed updates over HTTP.
 async function meshWithdrawal(): Promise<{ announceMs: number; withdrawMs: number; oneMs: number }> {
+  const dir = await mkdtemp(join(tmpdir(), 'bench-mesh-'));
   const codes = ['RN-T0', 'RN-T1', 'RN-T2', 'RN-T3'];
-  const keys = codes.map(() => generateSm2KeyPair());
-  // Two institutions on RN-T0: one publishing 100 000 services, one publishing a single service (the baseline).
+  const keys = await Promise.all(codes.map((c) => loadOrCreateKey(join(dir, c))));
+  // Two institutions on RN-T0: one publishing 100 000 services, one a single service (the baseline).
   const big = { code: 'H339999999', keys: generateSm2KeyPair(), seq: 0 };
   const small = { code: 'H338888888', keys: generateSm2KeyPair(), seq: 0 };
-  const registry = staticKeySource([
-    ...codes.map((c, i) => ({ id: toHex(entityId(c)), publicKey: keys[i]!.publicKey })),
-    ...[big, small].map((g) => ({ id: toHex(entityId(g.code)), publicKey: g.keys.publicKey })),
-  ]);
-  const running: { node: RoutingNode; app: FastifyInstance; url: string }[] = [];
-  for (let i = 0; i < 4; i++) {
-    const settings = nodeSettings({ code: codes[i]!, timers: { keepaliveMs: 2000, holdMs: 60_000 } });
-    const node = new RoutingNode({ settings, signer: { id: settings.id, ...keys[i]! }, keys: registry });
-    const app = await buildNodeServer(node, { logger: false });
-    running.push({ node, app, url: await app.listen({ host: '127.0.0.1', port: 0 }) });
-  }
+  const operator = generateSm2KeyPair();
+  const directoryFile = join(dir, 'directory.json');
+  const entries = [...codes.map((c, i) => directoryEntry(c, keys[i]!.publicKey, 'node')), ...[big, small].map((g) => directoryEntry(g.code, g.keys.publicKey, 'gateway'))];
+  await writeFile(directoryFile, JSON.stringify(signDirectory({ format: 'evidence-directory/1', network: 'bench', version: 1, issuedAt: Date.now(), entries }, operator.privateKey, operator.publicKey)));
+  const ports = await freePorts(4);
+  const url = (i: number) => `http://127.0.0.1:${ports[i]}`;
   const links = [[0, 1], [1, 2], [2, 3], [3, 0], [0, 2]];
-  for (let i = 0; i < 4; i++) {
-    const nbs = links.filter((l) => l.includes(i)).map((l) => (l[0] === i ? l[1]! : l[0]!));
-    running[i]!.node.setNeighbours(nbs.map((j) => neighbour({ code: codes[j]!, url: running[j]!.url }, 'peer')));
-    running[i]!.node.start();
-  }
+  const children: ChildProcess[] = [];
   const client = new HttpClient();
-  const publish = async (gw: typeof big, services: string[]) => {
-    const gateway = toHex(entityId(gw.code));
-    const message: Publish = { v: 1, gateway, code: gw.code, node: running[0]!.node.id, url: 'http://127.0.0.1:9', session: 1, seq: ++gw.seq, ts: Date.now(), ttlMs: 3_600_000, services };
-    const body = Buffer.from(JSON.stringify(message));
-    const answer = await client.post(`${running[0]!.url}/v1/publish`, body, {
-      timeoutMs: 60_000,
-      maxResponseBytes: 1 << 16,
-      headers: { [SIGNER_HEADER]: gateway, [SIGNATURE_HEADER]: signBody(body, gw.keys.privateKey, gw.keys.publicKey) },
-    });
-    if (answer.status !== 200) throw new Error(answer.body.toString());
-  };
-  const everywhere = async (size: number) => {
-    while (!running.every((r) => r.node.table.size === size)) await new Promise((r) => setTimeout(r, 1));
-  };
-  const services = Array.from({ length: SERVICES }, (_, i) => `svc-${i}`);
   try {
-    // Warm-up: sessions up, code paths compiled.
+    const started = await Promise.all(
+      codes.map((code, i) =>
+        spawnNodeProcess(join(dir, code, 'node.json'), {
+          code,
+          host: '127.0.0.1',
+          port: ports[i],
+          dataDir: join(dir, code),
+          directory: { file: directoryFile, operatorKey: operator.publicKey },
+          neighbours: links.filter((l) => l.includes(i)).map((l) => ({ code: codes[l[0] === i ? l[1]! : l[0]!], url: url(l[0] === i ? l[1]! : l[0]!) })),
+          limits: { peerBodyBytes: 256 << 20 },
+          timers: { keepaliveMs: 2000, holdMs: 60_000 },
+        }),
+      ),
+    );
+    children.push(...started.map((s) => s.child));
+    const publish = async (gw: typeof big, services: string[]) => {
+      const gateway = toHex(entityId(gw.code));
+      const message: Publish = { v: 1, gateway, code: gw.code, node: toHex(entityId(codes[0]!)), url: 'http://127.0.0.1:9', session: 1, seq: ++gw.seq, ts: Date.now(), ttlMs: 3_600_000, services };
+      const body = Buffer.from(JSON.stringify(message));
+      const answer = await client.post(`${url(0)}/v1/publish`, body, {
+        timeoutMs: 60_000,
+        maxResponseBytes: 1 << 16,
+        headers: { [SIGNER_HEADER]: gateway, [SIGNATURE_HEADER]: signBody(body, gw.keys.privateKey, gw.keys.publicKey) },
+      });
+      if (answer.status !== 200) throw new Error(answer.body.toString());
+    };
+    const sizes = async () => Promise.all(codes.map(async (_, i) => ((await (await fetch(`${url(i)}/healthz`)).json()) as { routes: number }).routes));
+    const everywhere = async (size: number) => {
+      while (!(await sizes()).every((n) => n === size)) await new Promise((r) => setTimeout(r, 2));
+    };
+    const quiet = async () => {
+      // Until updates stop (path exploration after a change ends), so the next figure starts clean.
+      let last = '';
+      for (;;) {
+        const m = (await Promise.all(codes.map(async (_, i) => (await fetch(`${url(i)}/metrics`)).text()))).map((t) => /evidence_node_peer_messages_total\{[^}]*kind="update",outcome="ok"[^}]*\} (\d+)/.exec(t)?.[1]).join(',');
+        if (m === last) return;
+        last = m;
+        await new Promise((r) => setTimeout(r, 500));
+      }
+    };
+    const services = Array.from({ length: SERVICES }, (_, i) => `svc-${i}`);
     for (let i = 0; i < 3; i++) {
       await publish(small, ['warm']);
       await everywhere(1);
@@ -237,12 +261,15 @@ async function meshWithdrawal(): Promise<{ announceMs: number; withdrawMs: numbe
     await publish(big, services);
     await everywhere(SERVICES);
     const announceMs = performance.now() - start;
+    await quiet();
     await publish(small, ['one']);
     await everywhere(SERVICES + 1);
+    await quiet();
     start = performance.now();
     await publish(small, []);
     await everywhere(SERVICES);
     const oneMs = performance.now() - start;
+    await quiet();
     start = performance.now();
     await publish(big, []);
     await everywhere(0);
@@ -250,8 +277,22 @@ async function meshWithdrawal(): Promise<{ announceMs: number; withdrawMs: numbe
     return { announceMs, withdrawMs, oneMs };
   } finally {
     client.close();
-    for (const r of running) await r.app.close();
+    for (const c of children) c.kill('SIGKILL');
+    await rm(dir, { recursive: true, force: true });
   }
+}
+
+/** Ports free right now on 127.0.0.1 (the mesh's nodes must know each other's addresses before they start). */
+async function freePorts(n: number): Promise<number[]> {
+  const servers = await Promise.all(
+    Array.from({ length: n }, () => new Promise<import('node:net').Server>((resolve) => {
+      const server = createServer();
+      server.listen(0, '127.0.0.1', () => resolve(server));
+    })),
+  );
+  const ports = servers.map((s) => (s.address() as import('node:net').AddressInfo).port);
+  await Promise.all(servers.map((s) => new Promise((r) => s.close(r))));
+  return ports;
 }
 const mesh = await meshWithdrawal();
 
@@ -264,6 +305,8 @@ console.table([
   { figure: 'announce 100 000 across the mesh', value: `${fmt(mesh.announceMs, 0)} ms`, baseline: `1 service withdrawn ${fmt(mesh.oneMs, 1)} ms`, ratio: `${(mesh.announceMs / mesh.oneMs).toFixed(0)}×`, target: '—' },
   { figure: 'withdraw 100 000 across the mesh', value: `${fmt(mesh.withdrawMs, 0)} ms`, baseline: `1 service withdrawn ${fmt(mesh.oneMs, 1)} ms`, ratio: `${(mesh.withdrawMs / mesh.oneMs).toFixed(0)}×`, target: '—' },
 ]);
+
+}
 
 console.log('\nTargets:');
 for (const h of perHop) {
