@@ -1,4 +1,5 @@
 import { prepareSm2PublicKey, type KeyLookup, type Sm2PreparedKey } from '@evidence/core';
+import { prepareFastKey } from './fast-key.js';
 
 /**
  * Where the registered public key of a node or gateway id comes from: the
@@ -32,19 +33,29 @@ interface CachedKey {
   publicKey: string;
   prepared: Sm2PreparedKey;
   until: number;
+  uses: number;
+  /** Holds one of the fast slots (its window-8 table is built or being built). */
+  slot: boolean;
 }
 
+/** Uses after which a key is worth a window-8 table. */
+const HOT_USES = 16;
+
 /**
- * Caches prepared keys (about 3× faster to verify with) in front of a key
- * source, so the forwarding path costs one map lookup per hop. Entries expire
- * after `ttlMs` so a key rotated in the registry is picked up.
+ * Caches prepared keys (several times faster to verify with) in front of a
+ * key source, so the forwarding path costs one map lookup per hop. Entries
+ * expire after `ttlMs` so a key rotated in the registry is picked up. The
+ * `fastSlots` keys used most get a larger precomputed table, built between
+ * requests rather than on the path of one.
  */
 export class KeyRing {
   private readonly cache = new Map<string, CachedKey>();
+  private fastKeys = 0;
 
   constructor(
     readonly source: KeySource,
     private readonly ttlMs = 60_000,
+    private readonly fastSlots = 64,
   ) {}
 
   async publicKey(id: string): Promise<string | undefined> {
@@ -56,7 +67,15 @@ export class KeyRing {
     const resolved = new Map<string, Sm2PreparedKey>();
     for (const id of new Set(ids)) {
       const entry = await this.entry(id);
-      if (entry) resolved.set(id, entry.prepared);
+      if (!entry) continue;
+      resolved.set(id, entry.prepared);
+      if (++entry.uses >= HOT_USES && !entry.slot && this.fastKeys < this.fastSlots) {
+        this.fastKeys++;
+        entry.slot = true;
+        setImmediate(() => {
+          entry.prepared = prepareFastKey(entry.publicKey);
+        });
+      }
     }
     return (id) => resolved.get(id);
   }
@@ -80,7 +99,8 @@ export class KeyRing {
     } catch {
       return undefined; // a registry holding a non-key is treated as not registered
     }
-    const entry = { publicKey, prepared, until: now + this.ttlMs };
+    if (hit?.slot) this.fastKeys--; // a rotated key gives its slot back
+    const entry: CachedKey = { publicKey, prepared, until: now + this.ttlMs, uses: 0, slot: false };
     this.cache.set(id, entry);
     return entry;
   }
