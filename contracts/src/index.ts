@@ -25,6 +25,7 @@ export { suspendCredential } from './actions/suspend-credential.js';
 export { reinstateCredential } from './actions/reinstate-credential.js';
 export { revokeCredential } from './actions/revoke-credential.js';
 export { credentialStatus, type CredentialState } from './actions/credential-status.js';
+export { credentialOf, type CredentialRecord } from './actions/credential-of.js';
 export { CREDENTIAL_ROLES, type CredentialRole } from './actions/credential-roles.js';
 export { kindsMask, kindsOf } from './actions/kinds-mask.js';
 
@@ -34,3 +35,5 @@ export { loadDeployment, parseDeployment, saveDeployment, type Deployment } from
 export { startLocalChain, type LocalChain, type LocalChainOptions } from './local-chain/start-local-chain.js';
 export { createInProcessChain, type InProcessChain } from './local-chain/in-process.js';
 export { localAccounts, LOCAL_CHAIN_ID, LOCAL_CHAIN_MNEMONIC, type LocalAccount } from './local-chain/accounts.js';
+
+export * from './insurer/index.js';

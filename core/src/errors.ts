@@ -36,7 +36,9 @@ export type ErrorCode =
   | 'CLAIM_REJECTED'
   | 'CREDENTIAL_REJECTED'
   | 'CHAIN_UNAVAILABLE'
-  | 'DEPLOYMENT_INVALID';
+  | 'DEPLOYMENT_INVALID'
+  // An insurer's claim package (evidence-claim/1) that is malformed or does not hold together.
+  | 'CLAIM_PACKAGE_INVALID';
 
 export class EvidenceError extends Error {
   readonly code: ErrorCode;

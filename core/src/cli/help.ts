@@ -14,6 +14,11 @@ export const HELP = `evidence — 互联网医院存证证明工具 / evidence p
       A regulator's audit of a gateway's whole history: every anchored batch, the seq/prev chain, every
       header signature against the key registered for its seq, compared with the gateway's own headers;
       reports gaps, forks, bad signatures (incl. rotated-out keys) and batches never anchored.
+  evidence claim submit PACKAGE --rpc URL --key KEY [--contract ADDRESS | --deployment FILE] [--json]
+      保险理赔：离线核验网关给出的理赔材料包（evidence-claim/1），再以保险公司账户提交到 ClaimVerifier 并输出链上结论。
+      KEY 也可由环境变量 EVIDENCE_INSURER_KEY 给出；ADDRESS 为 ClaimVerifier 地址。
+      Insurers: check a gateway's claim package offline, submit it to ClaimVerifier from the insurer's
+      account (KEY, or EVIDENCE_INSURER_KEY) and print the chain's verdict.
   evidence keygen
       生成 SM2 密钥对（JSON）。Generate an SM2 key pair (JSON).
   evidence id CODE
@@ -23,6 +28,7 @@ export const HELP = `evidence — 互联网医院存证证明工具 / evidence p
 
 退出码 Exit codes:
   0 全部有效 all valid · 1 存在无效 some invalid · 2 用法错误或文件不可读 usage error or unreadable file
+  （audit：1 = 发现问题 findings；claim：1 = 材料无效或被拒 invalid or rejected；2 另含网络或链不可达 also unreachable）
 
 规范 Specification: evidence proof format v1 (evidence-proof/1).
 `;

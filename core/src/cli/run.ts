@@ -1,6 +1,7 @@
 import { isEvidenceError } from '../errors.js';
 import { UsageError } from './args.js';
 import { auditCommand } from './audit.js';
+import { claimCommand } from './claim.js';
 import { HELP } from './help.js';
 import type { CliIo } from './io.js';
 import { hashCommand, idCommand, keygenCommand } from './tools.js';
@@ -16,6 +17,7 @@ const COMMANDS: Record<string, Command> = {
   id: idCommand,
   hash: hashCommand,
   audit: auditCommand,
+  claim: claimCommand,
 };
 
 /** Runs the CLI and returns its exit code: 0 valid, 1 invalid, 2 usage or read error. */
