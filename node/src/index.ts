@@ -5,6 +5,7 @@ export * from './config.js';
 export * from './directory/directory.js';
 export { DirectoryFile } from './directory/directory-file.js';
 export * from './keys/key-source.js';
+export { prepareFastKey } from './keys/fast-key.js';
 export { loadOrCreateKey, KEY_FILE } from './keys/key-file.js';
 export { openKeySource } from './keys/open.js';
 export * from './routing/destination.js';

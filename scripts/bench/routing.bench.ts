@@ -20,6 +20,7 @@ import { entityId, generateSm2KeyPair, prepareSm2PublicKey, sm2Sign, sm2Verify, 
 import {
   directoryEntry,
   HttpClient,
+  prepareFastKey,
   loadOrCreateKey,
   RouteTable,
   SIGNATURE_HEADER,
@@ -52,12 +53,18 @@ function rate(fn: () => void, ms: number): number {
 const kp = generateSm2KeyPair();
 const hopBytes = new Uint8Array(156).fill(7);
 const signRate = rate(() => sm2Sign(hopBytes, kp.privateKey, kp.publicKey), quick ? 1000 : 3000);
-const prepared = prepareSm2PublicKey(kp.publicKey);
 const sig = sm2Sign(hopBytes, kp.privateKey, kp.publicKey);
-const verifyRate = rate(() => sm2Verify(hopBytes, sig, prepared), quick ? 1000 : 3000);
+const corePrepared = prepareSm2PublicKey(kp.publicKey);
+const coreVerifyRate = rate(() => sm2Verify(hopBytes, sig, corePrepared), quick ? 1000 : 3000);
+// Devices verify hot keys with window-8 tables (KeyRing): the bound below uses that rate.
+const fast = prepareFastKey(kp.publicKey);
+const verifyRate = rate(() => sm2Verify(hopBytes, sig, fast), quick ? 1000 : 3000);
 const tSign = 1000 / signRate;
 const tVerify = 1000 / verifyRate;
-console.log(`SM2 on this machine: ${fmt(signRate)} signatures/s (${tSign.toFixed(2)} ms), ${fmt(verifyRate)} verifications/s with a prepared key (${tVerify.toFixed(2)} ms)`);
+console.log(
+  `SM2 on this machine: ${fmt(signRate)} signatures/s (${tSign.toFixed(2)} ms); verifications/s ${fmt(verifyRate)} with a hot key ` +
+    `(${tVerify.toFixed(2)} ms), ${fmt(coreVerifyRate)} with a core prepared key (${(1000 / coreVerifyRate).toFixed(2)} ms)`,
+);
 
 // ---------------------------------------------------------------------------
 // 1. Through 1, 2 and 4 routing nodes.
