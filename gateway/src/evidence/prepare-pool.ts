@@ -12,8 +12,8 @@ export interface Where {
   indexed: boolean;
 }
 
-export interface PrepareRequest {
-  seq: number;
+/** One request's items (or a slice of them) to prepare. */
+export interface PrepareJob {
   inputs: RecordInput[];
   client: string;
   receivedAt: number;
@@ -21,24 +21,45 @@ export interface PrepareRequest {
   offset: number;
 }
 
-export type PrepareReply =
-  | { seq: number; ok: true; prepared: Prepared[] }
-  | { seq: number; ok: false; code: string; message: string; gateway: boolean };
+export interface PrepareMessage {
+  seq: number;
+  jobs: PrepareJob[];
+}
 
-/** Below this many items a request is prepared on the main thread: messaging would cost more than it saves. */
+export type PrepareResult = { ok: true; prepared: Prepared[] } | { ok: false; code: string; message: string; gateway: boolean };
+
+export interface PrepareReply {
+  seq: number;
+  results: PrepareResult[];
+}
+
+/** From this many items a request is split between the main thread and the workers. */
 const PARALLEL_FROM = 64;
+/** Small requests arriving in one event-loop turn go to a worker together once there are this many items. */
+const COALESCE_FROM = 8;
+/** A worker with this many items outstanding is busy: small requests stay on the main thread. */
+const BUSY_AT = 512;
+
+interface Small {
+  job: PrepareJob;
+  resolve: (p: Prepared[]) => void;
+  reject: (e: unknown) => void;
+}
 
 /**
  * Intake preparation is CPU work (SM3, SM4, JCS, schema checks). Large
  * requests are split between the main thread and worker threads so a bulk
  * feed uses every core; results come back in request order, and the first bad
- * item (lowest index) is the one reported, as on a single thread.
+ * item (lowest index) is the one reported, as on a single thread. Small
+ * requests arriving together are handed to an idle worker as one message, so
+ * the main thread is left with HTTP and writing.
  */
 export class PreparePool {
   private readonly workers: Worker[] = [];
-  private readonly pending = new Map<number, { resolve: (p: Prepared[]) => void; reject: (e: unknown) => void; worker: Worker }>();
+  private readonly pending = new Map<number, { settle: (r: PrepareResult[]) => void; fail: (e: unknown) => void; worker: Worker; items: number }>();
+  private readonly outstanding = new Map<Worker, number>();
+  private small: Small[] = [];
   private seq = 0;
-  private next = 0;
 
   constructor(
     private readonly ctx: PrepareContext,
@@ -60,14 +81,21 @@ export class PreparePool {
 
   async prepare(inputs: RecordInput[], client: string, receivedAt: number, where: Where): Promise<Prepared[]> {
     const name = (i: number) => (where.indexed ? `${where.prefix}${i}/` : where.prefix);
-    if (this.workers.length === 0 || inputs.length < PARALLEL_FROM) return prepareMany(inputs, this.ctx, client, receivedAt, name);
+    if (this.workers.length === 0) return prepareMany(inputs, this.ctx, client, receivedAt, name);
+    if (inputs.length < PARALLEL_FROM) {
+      // Many small concurrent requests: gathered for one turn, then one message to a worker.
+      return new Promise<Prepared[]>((resolve, reject) => {
+        this.small.push({ job: { inputs, client, receivedAt, where, offset: 0 }, resolve, reject });
+        if (this.small.length === 1) setImmediate(() => this.flushSmall());
+      });
+    }
     const parts = this.workers.length + 1;
     const size = Math.ceil(inputs.length / parts);
     const remote: Promise<Prepared[]>[] = [];
     for (let p = 1; p < parts; p++) {
       const offset = p * size;
       if (offset >= inputs.length) break;
-      remote.push(this.send({ seq: 0, inputs: inputs.slice(offset, offset + size), client, receivedAt, where, offset }));
+      remote.push(this.send([{ inputs: inputs.slice(offset, offset + size), client, receivedAt, where, offset }]).then((r) => unwrap(r[0]!)));
     }
     // The main thread prepares the first part meanwhile.
     let local: Prepared[] | null = null;
@@ -92,12 +120,42 @@ export class PreparePool {
     await Promise.all(workers.map((w) => w.terminate()));
   }
 
-  private send(req: PrepareRequest): Promise<Prepared[]> {
-    const worker = this.workers[this.next++ % this.workers.length]!;
+  private flushSmall(): void {
+    const group = this.small;
+    this.small = [];
+    const items = group.reduce((n, s) => n + s.job.inputs.length, 0);
+    const worker = this.idlest();
+    if (items < COALESCE_FROM || !worker || (this.outstanding.get(worker) ?? 0) >= BUSY_AT) {
+      for (const s of group) {
+        const name = (i: number) => (s.job.where.indexed ? `${s.job.where.prefix}${i}/` : s.job.where.prefix);
+        try {
+          s.resolve(prepareMany(s.job.inputs, this.ctx, s.job.client, s.job.receivedAt, name));
+        } catch (e) {
+          s.reject(e);
+        }
+      }
+      return;
+    }
+    this.send(group.map((s) => s.job), worker).then(
+      (results) => results.forEach((r, i) => (r.ok ? group[i]!.resolve(r.prepared) : group[i]!.reject(unwrapError(r)))),
+      (e: unknown) => group.forEach((s) => s.reject(e)),
+    );
+  }
+
+  private idlest(): Worker | undefined {
+    let best: Worker | undefined;
+    for (const w of this.workers) if (!best || (this.outstanding.get(w) ?? 0) < (this.outstanding.get(best) ?? 0)) best = w;
+    return best;
+  }
+
+  private send(jobs: PrepareJob[], worker = this.idlest()!): Promise<PrepareResult[]> {
     const seq = ++this.seq;
-    return new Promise<Prepared[]>((resolve, reject) => {
-      this.pending.set(seq, { resolve, reject, worker });
-      worker.postMessage({ ...req, seq });
+    const items = jobs.reduce((n, j) => n + j.inputs.length, 0);
+    this.outstanding.set(worker, (this.outstanding.get(worker) ?? 0) + items);
+    return new Promise<PrepareResult[]>((settle, fail) => {
+      this.pending.set(seq, { settle, fail, worker, items });
+      const message: PrepareMessage = { seq, jobs };
+      worker.postMessage(message);
     });
   }
 
@@ -105,8 +163,8 @@ export class PreparePool {
     const p = this.pending.get(r.seq);
     if (!p) return;
     this.pending.delete(r.seq);
-    if (r.ok) p.resolve(r.prepared);
-    else p.reject(r.gateway ? new GatewayError(r.code as GatewayErrorCode, r.message) : new EvidenceError(r.code as ErrorCode, r.message));
+    this.outstanding.set(p.worker, (this.outstanding.get(p.worker) ?? 0) - p.items);
+    p.settle(r.results);
   }
 
   private fail(worker: Worker, e: Error): void {
@@ -115,9 +173,18 @@ export class PreparePool {
     for (const [seq, p] of this.pending) {
       if (p.worker !== worker) continue;
       this.pending.delete(seq);
-      p.reject(new GatewayError('INTERNAL', `intake worker failed: ${e.message}`));
+      p.fail(new GatewayError('INTERNAL', `intake worker failed: ${e.message}`));
     }
   }
+}
+
+function unwrap(r: PrepareResult): Prepared[] {
+  if (r.ok) return r.prepared;
+  throw unwrapError(r);
+}
+
+function unwrapError(r: Extract<PrepareResult, { ok: false }>): Error {
+  return r.gateway ? new GatewayError(r.code as GatewayErrorCode, r.message) : new EvidenceError(r.code as ErrorCode, r.message);
 }
 
 /**

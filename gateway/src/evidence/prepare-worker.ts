@@ -1,25 +1,27 @@
 /**
- * An intake worker thread: prepares chunks of large requests (validation,
- * pseudonyms, commitments, SM4 sealing) in parallel with the main thread.
- * It holds the subject key, never the master key: sealing key blocks and
- * writing stay on the main thread.
+ * An intake worker thread: prepares events (validation, pseudonyms,
+ * commitments, SM4 sealing) off the main thread. It holds the subject key,
+ * never the master key: sealing key blocks and writing stay on the main thread.
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { isEvidenceError } from '@evidence/core';
 import { isGatewayError } from '../errors.js';
 import { prepareMany } from './prepare.js';
-import type { PrepareRequest, PrepareReply } from './prepare-pool.js';
+import type { PrepareJob, PrepareMessage, PrepareReply, PrepareResult } from './prepare-pool.js';
 
 const ctx = { gatewayId: workerData.gatewayId as string, subjectKey: new Uint8Array(workerData.subjectKey as Uint8Array) };
 
-parentPort!.on('message', (m: PrepareRequest) => {
-  let reply: PrepareReply;
+function run(job: PrepareJob): PrepareResult {
   try {
-    const prepared = prepareMany(m.inputs, ctx, m.client, m.receivedAt, (i) => (m.where.indexed ? `${m.where.prefix}${m.offset + i}/` : m.where.prefix));
-    reply = { seq: m.seq, ok: true, prepared };
+    const name = (i: number) => (job.where.indexed ? `${job.where.prefix}${job.offset + i}/` : job.where.prefix);
+    return { ok: true, prepared: prepareMany(job.inputs, ctx, job.client, job.receivedAt, name) };
   } catch (e) {
     const coded = isGatewayError(e) || isEvidenceError(e);
-    reply = { seq: m.seq, ok: false, code: coded ? e.code : 'INTERNAL', message: (e as Error).message, gateway: !coded || isGatewayError(e) };
+    return { ok: false, code: coded ? e.code : 'INTERNAL', message: (e as Error).message, gateway: !coded || isGatewayError(e) };
   }
+}
+
+parentPort!.on('message', (m: PrepareMessage) => {
+  const reply: PrepareReply = { seq: m.seq, results: m.jobs.map(run) };
   parentPort!.postMessage(reply);
 });

@@ -189,5 +189,24 @@ describe('EvidenceService', () => {
         await pool.close();
       }
     });
+
+    it('hands concurrent small requests to a worker together, each failing or succeeding on its own', async () => {
+      const pool = new PreparePool({ gatewayId, subjectKey }, 1);
+      const pooled = new EvidenceService({ store, gatewayId, subjectKey, masterKey, onDurable: (l) => durable.push(...l), pool });
+      try {
+        const results = await Promise.allSettled(
+          Array.from({ length: 40 }, (_, i) => pooled.record(i === 17 ? input({ payload: {} }) : input({ occurredAt: i }), 'his', 'body/')),
+        );
+        expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(39);
+        const failed = results[17] as PromiseRejectedResult;
+        expect(failed.reason).toMatchObject({ code: 'PAYLOAD_INVALID' });
+        expect((failed.reason as Error).message).toContain('body/payload');
+        const ok = (results[3] as PromiseFulfilledResult<{ id: string; leaf: { ts: number } }>).value;
+        expect(ok.leaf.ts).toBe(3);
+        expect((await pooled.openPayload((await store.getRecord(ok.id))!)).payload).toEqual(EXAMPLE_PAYLOADS.prescription);
+      } finally {
+        await pool.close();
+      }
+    });
   });
 });
