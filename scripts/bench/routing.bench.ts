@@ -9,18 +9,29 @@
  *
  *   npm run bench -- routing
  *   BENCH_QUICK=1 npm run bench -- routing     shorter runs
- *   ROUTING_BENCH=paths|table npm run bench -- routing   one half only
+ *   ROUTING_BENCH=paths|node|table npm run bench -- routing   one part only
  */
 import type { ChildProcess } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { entityId, generateSm2KeyPair, prepareSm2PublicKey, sm2Sign, sm2Verify, toHex } from '@evidence/core';
+import http from 'node:http';
+import { entityId, generateSm2KeyPair, HOP_TYPE, hopHash, prepareSm2PublicKey, requestDigest, sm2Sign, sm2Verify, toHex, uuidv7 } from '@evidence/core';
 import {
+  appendHop,
+  buildNodeServer,
   directoryEntry,
   HttpClient,
+  nodeSettings,
+  originHop,
   prepareFastKey,
+  RoutingNode,
+  SM2_HOPS,
+  staticKeySource,
+  UNSIGNED_HOPS_FOR_BENCHMARKS,
+  ZERO_ID,
+  type ForwardRequest,
   loadOrCreateKey,
   RouteTable,
   SIGNATURE_HEADER,
@@ -61,6 +72,17 @@ const fast = prepareFastKey(kp.publicKey);
 const verifyRate = rate(() => sm2Verify(hopBytes, sig, fast), quick ? 1000 : 3000);
 const tSign = 1000 / signRate;
 const tVerify = 1000 / verifyRate;
+
+/**
+ * SM2 costs (ms) measured again right before a throughput run: the machine
+ * may be shared, and a bound from another moment would not be comparable.
+ */
+function sm2CostsNow(): { sign: number; verify: number } {
+  return {
+    sign: 1000 / rate(() => sm2Sign(hopBytes, kp.privateKey, kp.publicKey), quick ? 300 : 800),
+    verify: 1000 / rate(() => sm2Verify(hopBytes, sig, fast), quick ? 300 : 800),
+  };
+}
 console.log(
   `SM2 on this machine: ${fmt(signRate)} signatures/s (${tSign.toFixed(2)} ms); verifications/s ${fmt(verifyRate)} with a hot key ` +
     `(${tVerify.toFixed(2)} ms), ${fmt(coreVerifyRate)} with a core prepared key (${(1000 / coreVerifyRate).toFixed(2)} ms)`,
@@ -86,6 +108,8 @@ interface PathResult {
   p50: number;
   p99: number;
   rps: number;
+  /** SM2 costs measured just before the throughput run. */
+  costs: { sign: number; verify: number };
 }
 
 async function measurePath(n: number, unsigned: boolean): Promise<PathResult> {
@@ -109,6 +133,7 @@ async function measurePath(n: number, unsigned: boolean): Promise<PathResult> {
     const samples: number[] = [];
     for (let i = 0; i < (quick ? 60 : 200); i++) samples.push(await once());
     samples.sort((a, b) => a - b);
+    const costs = sm2CostsNow();
     // Throughput: 16 callers for a fixed time.
     const seconds = quick ? 3 : 6;
     const until = performance.now() + seconds * 1000;
@@ -122,7 +147,7 @@ async function measurePath(n: number, unsigned: boolean): Promise<PathResult> {
         }
       }),
     );
-    return { p50: percentile(samples, 50), p99: percentile(samples, 99), rps: (done / (performance.now() - started)) * 1000 };
+    return { p50: percentile(samples, 50), p99: percentile(samples, 99), rps: (done / (performance.now() - started)) * 1000, costs };
   } finally {
     client.close();
     await net.stop();
@@ -132,15 +157,15 @@ async function measurePath(n: number, unsigned: boolean): Promise<PathResult> {
 
 const pathRows: Record<string, string>[] = [];
 const perHop: { n: number; added: number; ratio: number }[] = [];
-for (const n of only === 'table' ? [] : [1, 2, 4]) {
+for (const n of only === 'table' || only === 'node' ? [] : [1, 2, 4]) {
   const signed = await measurePath(n, false);
   const plain = await measurePath(n, true);
   // Signed hops of one request: origin, one forward per node, deliver, response.
   const signs = n + 3;
   // Verifications: node k checks k signatures, the destination n + 1, the origin the whole trace.
   const verifies = (n * (n + 1)) / 2 + (n + 1) + (n + 3);
-  const sm2BoundRps = 1000 / (signs * tSign + verifies * tVerify);
-  const signOnlyRps = signRate / signs;
+  const sm2BoundRps = 1000 / (signs * signed.costs.sign + verifies * signed.costs.verify);
+  const signOnlyRps = 1000 / signed.costs.sign / signs;
   const added = (signed.p50 - plain.p50) / signs;
   perHop.push({ n, added, ratio: signed.rps / sm2BoundRps });
   pathRows.push({
@@ -153,6 +178,7 @@ for (const n of only === 'table' ? [] : [1, 2, 4]) {
     'SM2 bound req/s': `${fmt(sm2BoundRps)} (${signs} sign + ${verifies} verify)`,
     'signed / SM2 bound': `${((signed.rps / sm2BoundRps) * 100).toFixed(0)} %`,
     'signing-only bound req/s': `${fmt(signOnlyRps)} (${((signed.rps / signOnlyRps) * 100).toFixed(0)} %)`,
+    'SM2 just before': `${fmt(1000 / signed.costs.sign)} sig/s, ${fmt(1000 / signed.costs.verify)} verify/s`,
   });
 }
 if (pathRows.length > 0) {
@@ -160,7 +186,113 @@ if (pathRows.length > 0) {
   console.table(pathRows);
 }
 
-if (only !== 'paths') await tableBenchmark();
+// ---------------------------------------------------------------------------
+// 1b. One routing node alone: what it adds, against what SM2 allows it.
+// ---------------------------------------------------------------------------
+interface NodeAlone {
+  p50: number;
+  rps: number;
+  costs: { sign: number; verify: number };
+}
+
+/**
+ * A routing node between a load generator and a sink gateway, all in this
+ * process: the node verifies a chain of `depth` hops, signs its own and
+ * forwards; the sink answers with a (structurally valid) trace at once. One
+ * request costs the node `depth` verifications and one signature.
+ */
+async function nodeAlone(depth: number, unsigned: boolean): Promise<NodeAlone> {
+  const crypto = unsigned ? UNSIGNED_HOPS_FOR_BENCHMARKS : SM2_HOPS;
+  const party = (code: string) => ({ code, id: toHex(entityId(code)), ...generateSm2KeyPair() });
+  const origin = party('H330100001');
+  const before = Array.from({ length: depth - 1 }, (_, i) => party(`RN-P${i + 1}`));
+  const self = party('RN-X');
+  const sink = party('H330200001');
+  const keys = staticKeySource([origin, ...before, self, sink]);
+  const node = new RoutingNode({ settings: nodeSettings({ code: self.code, timers: { keepaliveMs: 60_000, holdMs: 600_000 } }), signer: self, keys, crypto });
+  const app = await buildNodeServer(node, { logger: false });
+  const nodeUrl = await app.listen({ host: '127.0.0.1', port: 0 });
+  const sinkServer = http.createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      const msg = JSON.parse(Buffer.concat(chunks).toString()) as ForwardRequest;
+      const n = msg.hops.length;
+      const fake = (type: number, index: number) => ({ ...msg.hops[n - 1]!, type, index, node: sink.id, next: ZERO_ID, prev: 'ab'.repeat(32) });
+      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ response: { status: 200, body: { ok: true } }, hops: [...msg.hops, fake(3, n), fake(4, n + 1)] }));
+    });
+  });
+  await new Promise<void>((r) => sinkServer.listen(0, '127.0.0.1', r));
+  const sinkUrl = `http://127.0.0.1:${(sinkServer.address() as import('node:net').AddressInfo).port}`;
+  const client = new HttpClient();
+  try {
+    const pub: Publish = { v: 1, gateway: sink.id, code: sink.code, node: self.id, url: sinkUrl, session: 1, seq: 1, ts: Date.now(), ttlMs: 3_600_000, services: ['echo'] };
+    const pubBody = Buffer.from(JSON.stringify(pub));
+    await client.post(`${nodeUrl}/v1/publish`, pubBody, { timeoutMs: 10_000, maxResponseBytes: 1 << 16, headers: { [SIGNER_HEADER]: sink.id, [SIGNATURE_HEADER]: signBody(pubBody, sink.privateKey, sink.publicKey) } });
+    // The chain as it reaches the node: origin, then depth - 1 forwards, signed once and replayed (nodes do not deduplicate).
+    const request = { method: 'POST', path: '/query', body: { patient: 'p-001', scope: ['Observation', 'Condition'] } };
+    const digest = toHex(requestDigest(request.method, request.path, request.body));
+    const signers = [origin, ...before];
+    const hops = [originHop(origin, toHex(uuidv7()), (before[0] ?? self).id, digest, Date.now(), crypto)];
+    for (let i = 1; i < signers.length; i++) hops.push(appendHop(signers[i]!, hops, toHex(hopHash(hops[i - 1]!)), HOP_TYPE.forward, (before[i] ?? self).id, digest, Date.now(), crypto));
+    const body = JSON.stringify({ destination: { institution: sink.code, service: 'echo' }, request, hops });
+    const once = async () => {
+      const start = performance.now();
+      const answer = await client.post(`${nodeUrl}/v1/forward`, body, { timeoutMs: 30_000, maxResponseBytes: 1 << 20 });
+      if (answer.status !== 200) throw new Error(`${answer.status} ${answer.body.toString()}`);
+      return performance.now() - start;
+    };
+    for (let i = 0; i < 50; i++) await once();
+    await new Promise((r) => setTimeout(r, 200)); // hot keys get their tables
+    const samples: number[] = [];
+    for (let i = 0; i < (quick ? 100 : 300); i++) samples.push(await once());
+    samples.sort((a, b) => a - b);
+    const costs = sm2CostsNow();
+    const until = performance.now() + (quick ? 2000 : 4000);
+    let done = 0;
+    const started = performance.now();
+    await Promise.all(
+      Array.from({ length: 16 }, async () => {
+        while (performance.now() < until) {
+          await once();
+          done++;
+        }
+      }),
+    );
+    return { p50: percentile(samples, 50), rps: (done / (performance.now() - started)) * 1000, costs };
+  } finally {
+    client.close();
+    await app.close();
+    sinkServer.closeAllConnections();
+    await new Promise((r) => sinkServer.close(r));
+  }
+}
+
+const aloneRows: Record<string, string>[] = [];
+const aloneRatios: { depth: number; ratio: number; added: number }[] = [];
+for (const depth of only === 'table' || only === 'paths' ? [] : [1, 3]) {
+  const signed = await nodeAlone(depth, false);
+  const plain = await nodeAlone(depth, true);
+  const bound = 1000 / (signed.costs.sign + depth * signed.costs.verify);
+  aloneRatios.push({ depth, ratio: signed.rps / bound, added: signed.p50 - plain.p50 });
+  aloneRows.push({
+    'chain received': `${depth} hop${depth > 1 ? 's' : ''}`,
+    'signed p50': `${signed.p50.toFixed(2)} ms`,
+    'unsigned p50 (baseline)': `${plain.p50.toFixed(2)} ms`,
+    'added by its signed hop': `${(signed.p50 - plain.p50).toFixed(2)} ms`,
+    'signed req/s': fmt(signed.rps),
+    'unsigned req/s (baseline)': fmt(plain.rps),
+    'SM2 bound req/s': `${fmt(bound)} (1 sign + ${depth} verify)`,
+    'signed / SM2 bound': `${((signed.rps / bound) * 100).toFixed(0)} %`,
+    'SM2 just before': `${fmt(1000 / signed.costs.sign)} sig/s, ${fmt(1000 / signed.costs.verify)} verify/s`,
+  });
+}
+if (aloneRows.length > 0) {
+  console.log('\nOne routing node alone (load generator and sink in the same process):');
+  console.table(aloneRows);
+}
+
+if (only !== 'paths' && only !== 'node') await tableBenchmark();
 
 async function tableBenchmark(): Promise<void> {
 // ---------------------------------------------------------------------------
@@ -316,6 +448,12 @@ console.table([
 }
 
 console.log('\nTargets:');
+for (const a of aloneRatios) {
+  console.log(
+    `  one node, chain of ${a.depth}: its signed hop adds ${a.added.toFixed(2)} ms at p50 (target <= 3 ms: ${a.added <= 3 ? 'met' : 'NOT met'}); ` +
+      `signed throughput ${(a.ratio * 100).toFixed(0)} % of the SM2 bound (target >= 70 %: ${a.ratio >= 0.7 ? 'met' : 'NOT met'})`,
+  );
+}
 for (const h of perHop) {
   console.log(
     `  ${h.n} node(s): added latency per signed hop p50 ${h.added.toFixed(2)} ms (target <= 3 ms: ${h.added <= 3 ? 'met' : 'NOT met'}); ` +
