@@ -8,6 +8,7 @@ import type { EvidenceService } from './evidence/service.js';
 import type { GatewayMetrics } from './metrics/metrics.js';
 import type { BatchStore } from './ports/store.js';
 import type { ProofService } from './proofs/proof-service.js';
+import type { ServiceHandler } from './remote/service-handler.js';
 import type { SubscriptionService } from './subscriptions/subscription-service.js';
 
 /** Everything the HTTP layer needs, built once by createGateway and handed to each route plugin. */
@@ -30,4 +31,6 @@ export interface GatewayContext {
   clients: ClientRegistry;
   nonces: NonceGuard;
   queueKind: string;
+  /** Published remote services the gateway answers itself (filled by route plugins, read by the remote-call plugin). */
+  serviceHandlers: Map<string, ServiceHandler>;
 }

@@ -142,6 +142,7 @@ export async function createGateway(config: GatewayConfig, overrides: GatewayOve
       clients,
       nonces,
       queueKind: queue.kind,
+      serviceHandlers: new Map(),
     };
     const plugins = [...(overrides.plugins ?? [])];
     if (config.REMOTE_CONFIG) {

@@ -11,7 +11,7 @@ import { dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { entityId, generateSm2KeyPair, toHex, type Sm2KeyPair } from '@evidence/core';
-import { createGateway, loadConfig, loadOrCreateKeys, remoteRoutes, remoteSettings, type Gateway, type RemoteHandle } from '@evidence/gateway';
+import { createGateway, loadConfig, loadOrCreateKeys, remoteRoutes, remoteSettings, type Gateway, type GatewayConfig, type RemoteHandle } from '@evidence/gateway';
 import {
   buildNodeServer,
   directoryEntry,
@@ -53,6 +53,8 @@ export interface NetworkOptions {
   unsignedHops?: boolean;
   /** The transport of an in-process node (tests put an adversarial one here to make a node misbehave). */
   nodeClient?: (code: string, signer: HopSigner) => HttpClient | undefined;
+  /** More settings of a gateway (e.g. a chain for its registries), over the network's defaults. */
+  gatewayConfig?: (code: string) => Partial<GatewayConfig>;
   log?: boolean;
 }
 
@@ -184,6 +186,7 @@ export async function startNetwork(topology: Topology, o: NetworkOptions): Promi
           ALLOW_BEARER: true,
           DEV_TOKEN: token,
           LOG_LEVEL: o.log ? 'warn' : 'silent',
+          ...o.gatewayConfig?.(g.code),
         },
       );
       const gateway = await createGateway(config, {
@@ -231,8 +234,14 @@ export async function startNetwork(topology: Topology, o: NetworkOptions): Promi
       for (;;) {
         const missing: string[] = [];
         for (const [code, running] of nodes) {
-          if (!running.node) continue;
-          for (const d of expected.get(code) ?? []) if (!running.node.table.lookup(d)) missing.push(`${code}: ${d}`);
+          const want = expected.get(code) ?? new Set<string>();
+          if (running.node) {
+            for (const d of want) if (!running.node.table.lookup(d)) missing.push(`${code}: ${d}`);
+          } else {
+            // A node in its own process: its route count, from /healthz.
+            const health = (await (await fetch(`${running.url}/healthz`)).json().catch(() => ({}))) as { routes?: number };
+            if (health.routes !== want.size) missing.push(`${code}: ${health.routes ?? '?'} of ${want.size} routes`);
+          }
         }
         if (missing.length === 0) return;
         if (Date.now() > deadline) throw new Error(`routing did not converge: missing ${missing.slice(0, 5).join(', ')}`);

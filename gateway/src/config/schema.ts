@@ -26,6 +26,11 @@ export const ConfigSchema = Type.Object({
   // The registries beside the anchor: patients' grants to insurers, practitioners' credentials (written with EVM_PRIVATE_KEY).
   EVM_CONSENT_REGISTRY: Type.Optional(Type.String({ pattern: '^0x[0-9a-fA-F]{40}$', description: 'ConsentRegistry address / 患者授权合约' })),
   EVM_CREDENTIAL_REGISTRY: Type.Optional(Type.String({ pattern: '^0x[0-9a-fA-F]{40}$', description: 'CredentialRegistry address / 执业资格合约' })),
+  REVIEW_SERVICE: Type.String({
+    pattern: '^[a-z0-9][a-z0-9._-]{0,63}$',
+    default: 'rx.review',
+    description: 'Published service this gateway answers itself as the pharmacist review, checking credentials on chain (with EVM_CREDENTIAL_REGISTRY) / 处方审核服务名',
+  }),
   // ANCHOR=fabric: the chaincode adapter reads FABRIC_PEER_ENDPOINT, FABRIC_MSP_ID, FABRIC_CERT_PATH,
   // FABRIC_KEY_PATH, FABRIC_TLS_CERT_PATH, FABRIC_CHANNEL, FABRIC_CHAINCODE... from the environment.
   FABRIC_PEER_ENDPOINT: Type.Optional(Type.String({ minLength: 1 })),

@@ -2,6 +2,7 @@ import type { CodeSource, HopCrypto, HopSigner, HttpClient, KeyRing, TraceStore 
 import type { RemoteSettings } from './config.js';
 import type { RecordEvidence } from './evidence.js';
 import type { SeenRequests } from './replay.js';
+import type { ServiceHandler } from './service-handler.js';
 
 /** Everything the origin and deliver sides of a remote call share. */
 export interface RemoteContext {
@@ -17,4 +18,6 @@ export interface RemoteContext {
   traces: TraceStore;
   seen: SeenRequests;
   crypto: HopCrypto;
+  /** Published services the gateway answers itself, by name (looked up at each delivery). */
+  handlers?: ReadonlyMap<string, ServiceHandler>;
 }

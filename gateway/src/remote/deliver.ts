@@ -51,7 +51,10 @@ export async function deliver(ctx: RemoteContext, req: ForwardRequest): Promise<
   const last = hops[hops.length - 1]!;
   const deliverHop = appendHop(ctx.signer, hops, hashes[hashes.length - 1]!, HOP_TYPE.deliver, ZERO_ID, last.digest, Date.now(), ctx.crypto);
   // Answer within what the sender still waits, leaving time for the way back.
-  const answer = await callInternalService(service, request, ctx.settings.limits.bodyBytes, (req.timeoutMs ?? service.timeoutMs) - 50);
+  const handler = ctx.handlers?.get(service.name);
+  const answer = handler
+    ? await handler({ service: service.name, callerId, caller: caller ?? callerId, requestId, request })
+    : await callInternalService(service, request, ctx.settings.limits.bodyBytes, (req.timeoutMs ?? service.timeoutMs) - 50);
   const resDigest = toHex(responseDigest(answer.status, request.path, answer.body));
   const withDeliver = [...hops, deliverHop];
   const responseHop = appendHop(ctx.signer, withDeliver, toHex(hopHash(deliverHop)), HOP_TYPE.response, ZERO_ID, resDigest, Date.now(), ctx.crypto);

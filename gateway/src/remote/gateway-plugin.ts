@@ -36,6 +36,7 @@ export function remoteRoutes(o: RemoteRoutesOptions): GatewayPlugin {
       traceConfig: { permission: 'proof:read' },
       hostErrorHandler: errorHandler((code) => ctx.metrics.rejected.inc({ code })),
       expose: o.expose,
+      handlers: ctx.serviceHandlers,
       ...(o.crypto ? { crypto: o.crypto } : {}),
     });
   };

@@ -24,6 +24,7 @@ import { SUBJECT_HEADER } from './internal-service.js';
 import { callRemote, type RemoteCall } from './origin.js';
 import { ServicePublisher } from './publisher.js';
 import { SeenRequests } from './replay.js';
+import type { ServiceHandler } from './service-handler.js';
 
 export interface RemoteOptions {
   /** This institution's registered code; its id (SM3 of the code) is what hops name. */
@@ -49,6 +50,8 @@ export interface RemoteOptions {
   crypto?: HopCrypto;
   /** Receives the plugin's handle (the publisher and recent traces), e.g. for the gateway's status output. */
   expose?: (handle: RemoteHandle) => void;
+  /** Published services answered by the gateway itself instead of their internal URL. */
+  handlers?: ReadonlyMap<string, ServiceHandler>;
 }
 
 /** The parts of the plugin its host may look at. */
@@ -88,6 +91,7 @@ export const remotePlugin: FastifyPluginAsync<RemoteOptions> = async (fastify, o
     traces: new TraceStore(),
     seen: new SeenRequests(o.settings.limits.maxAgeMs),
     crypto: o.crypto ?? SM2_HOPS,
+    handlers: o.handlers,
   };
   const publisher = new ServicePublisher({
     signer: ctx.signer,
