@@ -61,7 +61,12 @@ async function main(): Promise<void> {
       if (registration === 'registered') say(`gateway ${g.code} registered / 网关已登记`);
       if (registration === 'other-key') say(`WARNING: ${g.code} is registered with another SM2 key; it will refuse to anchor / 警告：链上登记的公钥不同，网关将拒绝锚定`);
       gateways.push(
-        await spawnStackGateway(g, { rpcUrl: chain.chain.rpcUrl, contract: deployment.contracts.EvidenceAnchor, fromBlock: deployment.block }, options.gatewayPort === 0 ? 0 : options.gatewayPort + i, say, routing.env(g.code)),
+        await spawnStackGateway(g, { rpcUrl: chain.chain.rpcUrl, contract: deployment.contracts.EvidenceAnchor, fromBlock: deployment.block }, options.gatewayPort === 0 ? 0 : options.gatewayPort + i, say, {
+          ...routing.env(g.code),
+          // Patients' grants to insurers and practitioners' credentials, written from the gateway's account.
+          EVM_CONSENT_REGISTRY: deployment.contracts.ConsentRegistry,
+          EVM_CREDENTIAL_REGISTRY: deployment.contracts.CredentialRegistry,
+        }),
       );
     }
     for (const g of gateways) void g.exited.then(() => !stopping && say(`gateway ${g.code} stopped unexpectedly / 网关意外退出`));
