@@ -37,8 +37,8 @@ export interface PrepareReply {
 const PARALLEL_FROM = 64;
 /** Small requests arriving in one event-loop turn go to a worker together once there are this many items. */
 const COALESCE_FROM = 8;
-/** A worker with this many items outstanding is busy: small requests stay on the main thread. */
-const BUSY_AT = 512;
+/** A worker with this many items outstanding is busy: the main thread prepares the next small ones itself. */
+const BUSY_AT = 48;
 
 interface Small {
   job: PrepareJob;
