@@ -57,15 +57,6 @@ export class Batcher {
     return this.head?.seq ?? -1;
   }
 
-  /** Closes every waiting leaf into batches now (used on request and in tests). */
-  flush(): Promise<void> {
-    const run = this.closing.then(async () => {
-      while (this.pending.length > 0 && !this.stopped) await this.closeOne();
-    });
-    this.closing = run.catch((e) => this.o.onError?.(e));
-    return run;
-  }
-
   /** Stops closing batches; waiting leaves stay durable and resume at the next start. */
   async stop(): Promise<void> {
     this.stopped = true;
