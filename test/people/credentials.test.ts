@@ -87,7 +87,8 @@ describe('pharmacist credentials and the cross-institution review check', () => 
 
   beforeAll(async () => {
     evm = await rpcEvm();
-    provider = new JsonRpcProvider(evm.rpcUrl, 31337, { staticNetwork: true });
+    // No response cache: the latest block a moment ago may not be the latest now.
+    provider = new JsonRpcProvider(evm.rpcUrl, 31337, { staticNetwork: true, cacheTimeout: -1 });
     // The gateways' keys exist before the network starts, so both can be registered on chain first.
     for (const [i, code] of [A, B].entries()) {
       const keys = await loadOrCreateKeys(join(dir, 'gateways', code));
