@@ -1,6 +1,7 @@
 import { headerHash, verifyHeaderSignature, type BatchHeader } from '../batch/header.js';
 import { fromHex, toHex, ZERO32 } from '../encoding/bytes.js';
 import type { AnchoredBatch } from '../ports/anchor.js';
+import { prepareSm2PublicKey, type Sm2PreparedKey } from '../sm2/sm2.js';
 
 /**
  * A regulator's audit of one gateway's whole history: the batches anchored on
@@ -103,6 +104,7 @@ export function auditGateway(chain: ChainView, served: GatewayView | null, optio
   // Every key ever registered for some audited seq: a signature by one of them
   // that is not the key of its own seq was made with a rotated-out (or not yet valid) key.
   const knownKeys = [...new Set(chain.keys.filter((k): k is string => k !== null))];
+  const prepared = preparedKeys();
 
   if (chain.latest && chain.batches[latest] && chain.batches[latest]!.headerHash !== chain.latest.headerHash) {
     add('fork', 'chain', latest, `the chain's latest headerHash ${chain.latest.headerHash} is not the headerHash of its batch ${latest}`);
@@ -158,7 +160,7 @@ export function auditGateway(chain: ChainView, served: GatewayView | null, optio
       );
     }
 
-    checkSignature(seq, s, chain.keys[seq] ?? null, knownKeys, add);
+    checkSignature(seq, s, chain.keys[seq] ?? null, knownKeys, prepared, add);
   }
 
   const counts = Object.fromEntries(FINDING_TYPES.map((t) => [t, 0])) as Record<FindingType, number>;
@@ -178,6 +180,7 @@ function checkSignature(
   s: ServedBatch,
   registered: string | null,
   knownKeys: readonly string[],
+  prepared: (key: string) => string | Sm2PreparedKey,
   add: (type: FindingType, source: AuditFinding['source'], seq: number, message: string) => void,
 ): void {
   let signature: Uint8Array;
@@ -192,13 +195,30 @@ function checkSignature(
     return;
   }
   // The registered key decides, whatever key the gateway names beside the header.
-  if (verifyHeaderSignature(s.header, signature, registered)) return;
-  const other = knownKeys.find((k) => k !== registered && verifyHeaderSignature(s.header, signature, k));
+  if (verifyHeaderSignature(s.header, signature, prepared(registered))) return;
+  const other = knownKeys.find((k) => k !== registered && verifyHeaderSignature(s.header, signature, prepared(k)));
   if (other) {
     add('rotated-key', 'both', seq, `header ${seq} is signed with ${short(other)}, a key of this gateway not valid at seq ${seq} (registered: ${short(registered)})`);
     return;
   }
   add('bad-signature', 'both', seq, `the signature of header ${seq} does not verify against the key registered for seq ${seq} (${short(registered)})`);
+}
+
+/** Each registered key's curve point decoded once for the whole history; a key that does not decode is left to sm2Verify (false). */
+function preparedKeys(): (key: string) => string | Sm2PreparedKey {
+  const cache = new Map<string, string | Sm2PreparedKey>();
+  return (key) => {
+    let p = cache.get(key);
+    if (p === undefined) {
+      try {
+        p = prepareSm2PublicKey(key);
+      } catch {
+        p = key;
+      }
+      cache.set(key, p);
+    }
+    return p;
+  };
 }
 
 function safeHeaderHash(header: BatchHeader): string | null {
