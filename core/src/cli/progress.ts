@@ -5,7 +5,7 @@
  */
 export function progressBar(draw: ((line: string) => void) | undefined, label: string, now: () => number = Date.now): (done: number, total: number) => void {
   if (!draw) return () => undefined;
-  let last = 0;
+  let last = -Infinity;
   return (done, total) => {
     const t = now();
     if (done < total && t - last < 100) return;
