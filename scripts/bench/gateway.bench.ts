@@ -8,7 +8,7 @@
  *   npm run bench -- gateway
  *   BENCH_SECONDS=5 npm run bench -- gateway     shorter runs
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -34,6 +34,16 @@ function event(i: number) {
 
 const single = JSON.stringify({ kind: 'prescription', subject: { idNumber: '110105194912310021' }, payload: EXAMPLE_PAYLOADS.prescription });
 const bulk = (n: number) => JSON.stringify({ items: Array.from({ length: n }, (_, i) => event(i)) });
+
+/** CPU seconds (user + system, all threads) a child process has used so far, from /proc (Linux). */
+function cpuSeconds(pid: number | undefined): number {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100; // utime, stime in clock ticks (USER_HZ = 100)
+  } catch {
+    return NaN;
+  }
+}
 
 async function load(url: string, body: string, connections: number, seconds: number) {
   const r = await autocannon({
@@ -72,10 +82,15 @@ async function intake(): Promise<void> {
     await load(`${bare.url}/v1/evidence`, single, 64, 3);
     await load(`${gw.url}/v1/evidence`, single, 64, 3);
     const half = Math.max(2, Math.round(SECONDS / 2));
+    const cpu0 = { bare: cpuSeconds(bare.child.pid), gw: cpuSeconds(gw.child.pid) };
     const b1 = await load(`${bare.url}/v1/evidence`, single, 64, half);
     const g1 = await load(`${gw.url}/v1/evidence`, single, 64, half);
     const b2 = await load(`${bare.url}/v1/evidence`, single, 64, half);
     const g2 = await load(`${gw.url}/v1/evidence`, single, 64, half);
+    const perRequest = {
+      bare: (cpuSeconds(bare.child.pid) - cpu0.bare) / ((b1.rps + b2.rps) * half),
+      gw: (cpuSeconds(gw.child.pid) - cpu0.gw) / ((g1.rps + g2.rps) * half),
+    };
     const b = { rps: (b1.rps + b2.rps) / 2, p99: Math.max(b1.p99, b2.p99) };
     const g = { rps: (g1.rps + g2.rps) / 2, p99: Math.max(g1.p99, g2.p99), p50: Math.max(g1.p50, g2.p50) };
     rows.push({
@@ -92,17 +107,35 @@ async function intake(): Promise<void> {
       ratio: `${(g.p99 / Math.max(1, b.p99)).toFixed(1)}×`,
       target: '≤ 25 ms',
     });
+    rows.push({
+      figure: 'CPU per single-event request',
+      gateway: `${fmt(perRequest.gw * 1e6)} µs`,
+      baseline: `bare Fastify 202: ${fmt(perRequest.bare * 1e6)} µs`,
+      ratio: `${(perRequest.gw / perRequest.bare).toFixed(1)}×`,
+      target: '-',
+    });
 
     const body = bulk(1000);
     await load(`${gw.url}/v1/evidence/batch`, body, 4, 2);
+    let cpu = cpuSeconds(bare.child.pid);
     const bb = await load(`${bare.url}/v1/evidence/batch`, body, 4, SECONDS);
+    const bareCpu = (cpuSeconds(bare.child.pid) - cpu) / (bb.rps * 1000 * SECONDS);
+    cpu = cpuSeconds(gw.child.pid);
     const gb = await load(`${gw.url}/v1/evidence/batch`, body, 4, SECONDS);
+    const gwCpu = (cpuSeconds(gw.child.pid) - cpu) / (gb.rps * 1000 * SECONDS);
     rows.push({
       figure: 'bulk intake, 1000 events/request, 4 conn.',
       gateway: `${fmt(gb.rps * 1000)} events/s durably written (p99 ${fmt(gb.p99)} ms)`,
       baseline: `bare Fastify parsing the same body: ${fmt(bb.rps * 1000)} events/s`,
       ratio: `${((100 * gb.rps) / bb.rps).toFixed(0)} %`,
       target: '≥ 30 000 events/s',
+    });
+    rows.push({
+      figure: 'CPU per bulk event (all gateway threads)',
+      gateway: `${fmt(gwCpu * 1e6)} µs`,
+      baseline: `bare Fastify parsing it: ${fmt(bareCpu * 1e6, 1)} µs`,
+      ratio: `${(gwCpu / bareCpu).toFixed(0)}×`,
+      target: '-',
     });
   } finally {
     await gw.stop();
