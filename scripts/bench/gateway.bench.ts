@@ -197,6 +197,7 @@ async function ackToAnchored(): Promise<void> {
     await fetch(`${gw.url}/v1/subscriptions`, { method: 'POST', headers, body: JSON.stringify({ url: hookUrl }) });
     // A steady feed: 20 events every 20 ms (1 000 events/s) for the run, acknowledged times noted.
     const ackedAt = new Map<string, number>();
+    const ackedWall = new Map<string, number>();
     const end = performance.now() + SECONDS * 1000;
     let i = 0;
     const inflight: Promise<void>[] = [];
@@ -205,7 +206,11 @@ async function ackToAnchored(): Promise<void> {
       inflight.push(
         fetch(`${gw.url}/v1/evidence/batch`, { method: 'POST', headers, body }).then(async (r) => {
           const now = performance.now();
-          for (const x of ((await r.json()) as { items: { id: string }[] }).items) ackedAt.set(x.id, now);
+          const wall = Date.now();
+          for (const x of ((await r.json()) as { items: { id: string }[] }).items) {
+            ackedAt.set(x.id, now);
+            ackedWall.set(x.id, wall);
+          }
         }),
       );
       await new Promise((r) => setTimeout(r, 20));
@@ -213,20 +218,29 @@ async function ackToAnchored(): Promise<void> {
     await Promise.all(inflight);
     const deadline = performance.now() + 60_000;
     while (anchoredAt.size < ackedAt.size && performance.now() < deadline) await new Promise((r) => setTimeout(r, 100));
-    const lags = [...ackedAt].map(([id, t]) => (anchoredAt.get(id) ?? Infinity) - t).sort((a, b) => a - b);
-    const pct = (p: number) => lags[Math.min(lags.length - 1, Math.floor((p / 100) * lags.length))]!;
+    // Anchored: when the gateway recorded each event's batch as on chain (same machine, same clock).
+    const heads = (await (await fetch(`${gw.url}/v1/batches`, { headers })).json()) as { closed: number };
+    const batchAnchoredAt = new Map<string, number>();
+    for (let seq = 0; seq <= heads.closed; seq++) {
+      const b = (await (await fetch(`${gw.url}/v1/batches/${seq}`, { headers })).json()) as { ids: string[]; anchoredAt: number | null };
+      for (const id of b.ids) batchAnchoredAt.set(id, b.anchoredAt ?? Infinity);
+    }
+    const sorted = (xs: number[]) => xs.sort((a, b) => a - b);
+    const pct = (xs: number[], p: number) => xs[Math.min(xs.length - 1, Math.floor((p / 100) * xs.length))]!;
+    const anchoredLags = sorted([...ackedWall].map(([id, t]) => (batchAnchoredAt.get(id) ?? Infinity) - t));
+    const pushedLags = sorted([...ackedAt].map(([id, t]) => (anchoredAt.get(id) ?? Infinity) - t));
     rows.push({
       figure: `ack-to-anchored p50 (${fmt(ackedAt.size)} events at 1 000/s)`,
-      gateway: `${fmt(pct(50) / 1000, 2)} s`,
+      gateway: `${fmt(pct(anchoredLags, 50) / 1000, 2)} s (p99 ${fmt(pct(anchoredLags, 99) / 1000, 2)} s)`,
       baseline: `batch window 1.00 s; one anchor tx ${fmt(txTimes[5]!, 0)} ms`,
-      ratio: `${(pct(50) / 1000).toFixed(2)}× window`,
+      ratio: `${(pct(anchoredLags, 50) / 1000).toFixed(2)}× window`,
       target: '≤ 1.5 s',
     });
     rows.push({
-      figure: 'ack-to-anchored p99',
-      gateway: `${fmt(pct(99) / 1000, 2)} s`,
+      figure: 'ack-to-proof-pushed p50 (webhook received)',
+      gateway: `${fmt(pct(pushedLags, 50) / 1000, 2)} s (p99 ${fmt(pct(pushedLags, 99) / 1000, 2)} s)`,
       baseline: 'batch window 1.00 s',
-      ratio: `${(pct(99) / 1000).toFixed(2)}× window`,
+      ratio: `${(pct(pushedLags, 50) / 1000).toFixed(2)}× window`,
       target: '-',
     });
   } finally {

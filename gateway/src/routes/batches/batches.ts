@@ -41,6 +41,7 @@ export const batchRoutes: FastifyPluginAsync<{ ctx: GatewayContext }> = async (a
             headerHash: Type.String(),
             signature: Type.Object({ alg: Type.Literal('sm2'), publicKey: Type.String(), value: Type.String() }),
             anchored: Type.Boolean(),
+            anchoredAt: Type.Union([Type.Null(), Type.Integer({ description: 'When the gateway recorded it as anchored (ms)' })]),
             anchor: Type.Union([Type.Null(), Type.Record(Type.String(), Type.Unknown())]),
             ids: Type.Array(Type.String()),
           }),
@@ -58,6 +59,7 @@ export const batchRoutes: FastifyPluginAsync<{ ctx: GatewayContext }> = async (a
         headerHash: batch.headerHash,
         signature: { alg: 'sm2' as const, publicKey: batch.publicKey, value: batch.signature },
         anchored: batch.anchored,
+        anchoredAt: batch.anchoredAt,
         anchor: batch.anchor as Record<string, unknown> | null,
         ids,
       };
