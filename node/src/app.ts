@@ -4,6 +4,7 @@ import { routingErrorHandler } from './http/error-handler.js';
 import type { RoutingNode } from './routing-node.js';
 import { forwardRoute } from './routes/forward.js';
 import { peerRoutes } from './routes/peer.js';
+import { routesRoute } from './routes/routes.js';
 import { traceRoute } from './routes/traces.js';
 
 export interface NodeAppOptions {
@@ -17,6 +18,7 @@ export interface NodeAppOptions {
  *   POST /v1/peer/update        path-vector updates from neighbours (signed)
  *   POST /v1/publish            service publications from gateways (signed)
  *   GET  /v1/traces/:requestId  a trace seen by this node, as { hops, nodes }
+ *   GET  /v1/routes             its best routes (operators, convergence checks)
  */
 export const nodeApp: FastifyPluginAsync<NodeAppOptions> = async (app, { node }) => {
   app.setErrorHandler(routingErrorHandler(node.id));
@@ -33,6 +35,7 @@ export const nodeApp: FastifyPluginAsync<NodeAppOptions> = async (app, { node })
   const typed = app.withTypeProvider<TypeBoxTypeProvider>();
   await typed.register(forwardRoute, { node });
   await typed.register(traceRoute, { node });
+  await typed.register(routesRoute, { node });
   await app.register(peerRoutes, { node });
 };
 

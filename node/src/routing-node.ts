@@ -338,6 +338,9 @@ export class RoutingNode {
 
   private dropPeer(id: string): void {
     this.holds.delete(id);
+    // Its routes are gone here, so its next update must be a full table: forgetting
+    // where its messages stood makes the next incremental one answer { resync: true }.
+    this.inbound.delete(id);
     const changed = this.table.dropSource(id);
     this.propagate(changed);
     const n = this.neighbours.get(id);

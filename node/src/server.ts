@@ -3,6 +3,7 @@
  *
  *   evidence-node CONFIG.json          start, print one JSON "ready" line, serve until SIGTERM
  *   evidence-node CONFIG.json --init   create the node key if needed, print { code, id, publicKey }, exit
+ *   --exit-with-parent                 also stop when stdin closes (a launcher that dies takes its nodes along)
  */
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -13,9 +14,10 @@ import { loadOrCreateKey } from './keys/key-file.js';
 import { openKeySource } from './keys/open.js';
 import { RoutingNode, type Log } from './routing-node.js';
 
-const HELP = `用法 usage: evidence-node CONFIG.json [--init]
+const HELP = `用法 usage: evidence-node CONFIG.json [--init] [--exit-with-parent]
   启动一个服务路由设备 (routing node) / start one routing node
-  --init  只生成并打印节点密钥 / only create and print the node key`;
+  --init              只生成并打印节点密钥 / only create and print the node key
+  --exit-with-parent  标准输入关闭时退出 / stop when stdin closes`;
 
 async function main(argv: string[]): Promise<void> {
   const file = argv.find((a) => !a.startsWith('--'));
@@ -51,11 +53,19 @@ async function main(argv: string[]): Promise<void> {
   const address = await app.listen({ host: config.host ?? '127.0.0.1', port: config.port ?? 0 });
   node.start();
   console.log(JSON.stringify({ ready: true, code: settings.code, id: settings.id, url: address, publicKey: key.publicKey }));
+  let stopping = false;
   const shutdown = (): void => {
+    if (stopping) return;
+    stopping = true;
     void app.close().then(() => process.exit(0));
   };
   process.once('SIGTERM', shutdown);
   process.once('SIGINT', shutdown);
+  if (argv.includes('--exit-with-parent')) {
+    process.stdin.once('end', shutdown);
+    process.stdin.once('close', shutdown);
+    process.stdin.resume();
+  }
 }
 
 main(process.argv.slice(2)).catch((e: unknown) => {

@@ -89,7 +89,7 @@ export interface Network {
   gateways: Map<string, RunningGateway>;
   /** Calls `/v1/remote/:institution/:service/<path>` on `from`'s gateway. */
   call(from: string, institution: string, service: string, path: string, init?: { method?: string; body?: unknown; headers?: Record<string, string> }): Promise<{ status: number; headers: Headers; body: Record<string, unknown> }>;
-  /** Resolves once every in-process node holds the routes the topology implies. */
+  /** Resolves once every node holds the shortest routes the topology implies. */
   converged(timeoutMs?: number): Promise<void>;
   /** Ends a node abruptly: no withdrawal is sent, its neighbours must notice. */
   kill(code: string): Promise<void>;
@@ -234,14 +234,11 @@ export async function startNetwork(topology: Topology, o: NetworkOptions): Promi
       for (;;) {
         const missing: string[] = [];
         for (const [code, running] of nodes) {
-          const want = expected.get(code) ?? new Set<string>();
-          if (running.node) {
-            for (const d of want) if (!running.node.table.lookup(d)) missing.push(`${code}: ${d}`);
-          } else {
-            // A node in its own process: its route count, from /healthz.
-            const health = (await (await fetch(`${running.url}/healthz`)).json().catch(() => ({}))) as { routes?: number };
-            if (health.routes !== want.size) missing.push(`${code}: ${health.routes ?? '?'} of ${want.size} routes`);
-          }
+          const want = expected.get(code) ?? new Map<string, number>();
+          const have = running.node
+            ? (d: string) => running.node!.table.lookup(d)?.path.length
+            : await fetchRoutes(running.url);
+          for (const [d, length] of want) if (have(d) !== length) missing.push(`${code}: ${d} (${have(d) ?? 'none'}, shortest ${length})`);
         }
         if (missing.length === 0) return;
         if (Date.now() > deadline) throw new Error(`routing did not converge: missing ${missing.slice(0, 5).join(', ')}`);
@@ -265,6 +262,17 @@ export async function startNetwork(topology: Topology, o: NetworkOptions): Promi
     },
   };
   return network;
+}
+
+/** The best routes of a node in another process (GET /v1/routes), as destination to path length. */
+async function fetchRoutes(url: string): Promise<(d: string) => number | undefined> {
+  try {
+    const body = (await (await fetch(`${url}/v1/routes?limit=100000`)).json()) as { routes: { destination: string; path: string[] }[] };
+    const byDest = new Map(body.routes.map((r) => [r.destination, r.path.length]));
+    return (d) => byDest.get(d);
+  } catch {
+    return () => undefined;
+  }
 }
 
 /** The network operator's key, created once per data root (mode 0600). */
@@ -318,9 +326,10 @@ export async function spawnNodeProcess(
 ): Promise<{ child: ChildProcess; url: string; id: string }> {
   await mkdir(dirname(configFile), { recursive: true, mode: 0o700 });
   await writeFile(configFile, JSON.stringify(config, null, 2));
-  const child = spawn(process.execPath, ['--conditions=source', '--import', 'tsx', join(REPO, 'node/src/server.ts'), configFile], {
+  // stdin stays open while this process lives: if it dies, the node stops too.
+  const child = spawn(process.execPath, ['--conditions=source', '--import', 'tsx', join(REPO, 'node/src/server.ts'), configFile, '--exit-with-parent'], {
     cwd: REPO,
-    stdio: ['ignore', 'pipe', log ? 'pipe' : 'inherit'],
+    stdio: ['pipe', 'pipe', log ? 'pipe' : 'inherit'],
   });
   if (log && child.stderr) createInterface({ input: child.stderr }).on('line', log);
   const ready = await new Promise<{ url: string; id: string }>((resolve, reject) => {

@@ -62,28 +62,30 @@ export function neighboursOf(t: Topology, code: string): { code: string; role: '
 }
 
 /**
- * Destinations each node should learn once routing converged: routes flow
- * both ways over peer links and upwards from child to parent, never down.
+ * The routes each node should hold once routing converged: destination to
+ * the length of the shortest path (0 for a gateway attached to the node).
+ * Routes flow both ways over peer links and upwards from child to parent,
+ * never down.
  */
-export function expectedRoutes(t: Topology): Map<string, Set<string>> {
-  const out = new Map<string, Set<string>>();
-  for (const n of t.nodes) {
-    const reach = new Set<string>([n.code]);
-    const queue = [n.code];
-    // Nodes whose advertisements reach n: walk edges backwards (peers, children).
+export function expectedRoutes(t: Topology): Map<string, Map<string, number>> {
+  const out = new Map<string, Map<string, number>>(t.nodes.map((n) => [n.code, new Map()]));
+  for (const origin of t.nodes) {
+    // Breadth-first from the origin along the links its advertisements travel.
+    const dist = new Map<string, number>([[origin.code, 0]]);
+    const queue = [origin.code];
     while (queue.length > 0) {
       const at = queue.shift()!;
       for (const nb of neighboursOf(t, at)) {
-        if (nb.role === 'parent') continue; // a parent advertises nothing down to `at`
-        if (!reach.has(nb.code)) {
-          reach.add(nb.code);
+        if (nb.role === 'child') continue; // advertisements go to peers and to the parent only
+        if (!dist.has(nb.code)) {
+          dist.set(nb.code, dist.get(at)! + 1);
           queue.push(nb.code);
         }
       }
     }
-    const dests = new Set<string>();
-    for (const g of t.gateways) if (reach.has(g.node)) for (const s of g.services) dests.add(`${g.code}/${s.name}`);
-    out.set(n.code, dests);
+    for (const g of t.gateways.filter((g) => g.node === origin.code)) {
+      for (const s of g.services) for (const [node, d] of dist) out.get(node)!.set(`${g.code}/${s.name}`, d);
+    }
   }
   return out;
 }

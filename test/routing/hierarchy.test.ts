@@ -20,7 +20,7 @@ describe('hierarchy: a province node over two city nodes', () => {
     expect(hz.table.lookup('H330200001/echo')).toBeUndefined();
   });
 
-  it('calls between every pair succeed: within a city through its node, across cities up through the province', async () => {
+  it('calls between every pair succeed: within a city through its node, across cities up through the province', { timeout: 180_000 }, async () => {
     const city = (code: string) => net.gateways.get(code)!.node;
     const codes = [...net.gateways.keys()];
     for (const from of codes) {

@@ -12,7 +12,7 @@ describe('star: one routing node, three gateways', () => {
     await net?.stop();
   });
 
-  it('calls between every pair of institutions succeed and every trace verifies', async () => {
+  it('calls between every pair of institutions succeed and every trace verifies', { timeout: 180_000 }, async () => {
     const codes = [...net.gateways.keys()];
     for (const from of codes) {
       for (const to of codes) {
@@ -55,7 +55,7 @@ describe('star: evidence of remote calls', () => {
     await net?.stop();
   });
 
-  it('both gateways record the trace as hop-trace evidence, the EMR\'s gateway also a record-access event', async () => {
+  it('both gateways record the trace as hop-trace evidence, the EMR\'s gateway also a record-access event', { timeout: 120_000 }, async () => {
     const body = { patient: 'p-001', idNumber: '330102199001011234', scope: ['Observation', 'Condition'] };
     const res = await net.call('H330100002', 'H330100001', 'emr.query', '/query', { body, headers: { 'x-evidence-subject-id': '330102199001011234' } });
     expect(res.status).toBe(200);

@@ -41,6 +41,8 @@ export class PeerLink {
   private stopped = false;
   private timer: NodeJS.Timeout | undefined;
   private dueAt = Infinity;
+  /** When the neighbour last accepted an update. */
+  private lastOkAt = 0;
 
   constructor(
     readonly neighbour: Neighbour,
@@ -117,6 +119,7 @@ export class PeerLink {
       } else if (full) {
         this.needFull = false;
       }
+      this.lastOkAt = Date.now();
       if (!this.up) {
         this.up = true;
         this.lastError = undefined;
@@ -125,7 +128,11 @@ export class PeerLink {
     } catch (e) {
       this.needFull = true;
       this.pending.clear();
-      this.markDown((e as Error).message);
+      // Refused connections mean it is gone; a slow or broken answer only once it
+      // has been failing for a hold time (a busy neighbour is not a dead one).
+      const gone = e instanceof TransportError && e.kind === 'connect';
+      if (gone || Date.now() - this.lastOkAt > this.ctx.timers.holdMs) this.markDown((e as Error).message);
+      else this.lastError = (e as Error).message;
     } finally {
       this.busy = false;
       if (this.again && this.up) {
