@@ -208,7 +208,8 @@ export class RoutingNode {
     const routes = this.table.candidates(dest);
     const targets: ForwardTarget[] = [];
     for (const route of routes) {
-      if (inChain.has(route.source)) continue;
+      // A route through a signer already in the chain would only be refused as a loop further on.
+      if (inChain.has(route.source) || route.path.some((id) => inChain.has(id))) continue;
       const gateway = this.gateways.get(route.source);
       if (gateway) {
         targets.push({ id: route.source, url: `${gateway.url}/v1/deliver`, kind: 'gateway' });
