@@ -28,22 +28,7 @@ export function verifyBundle(input: unknown): BundleVerification {
 
   const steps: StepOutcome[] = [];
   let leafHashHex = '';
-  const run = (step: VerificationStep, check: () => string | null): string | null => {
-    let message: string | null;
-    try {
-      message = check();
-    } catch (e) {
-      message = isEvidenceError(e) ? e.message : `unexpected error: ${(e as Error).message}`;
-    }
-    if (message === SKIPPED) {
-      steps.push({ step, status: 'skipped', message: 'nothing disclosed: only the commitment is proven' });
-      return null;
-    }
-    steps.push({ step, status: message === null ? 'passed' : 'failed', message: message ?? PASSED[step] });
-    return message;
-  };
-
-  const order: [VerificationStep, () => string | null][] = [
+  const checks: [VerificationStep, () => string | null][] = [
     ['disclosure', () => checkDisclosure(bundle)],
     ['leaf', () => checkLeaf(bundle)],
     [
@@ -56,10 +41,15 @@ export function verifyBundle(input: unknown): BundleVerification {
     ],
     ['signature', () => checkSignature(bundle)],
   ];
-  for (const [step, check] of order) {
-    const error = run(step, check);
+  for (const [i, [step, check]] of checks.entries()) {
+    if (step === 'disclosure' && bundle.disclosure === null) {
+      steps.push({ step, status: 'skipped', message: 'nothing disclosed: only the commitment is proven' });
+      continue;
+    }
+    const error = runCheck(check);
+    steps.push({ step, status: error === null ? 'passed' : 'failed', message: error ?? PASSED[step] });
     if (error !== null) {
-      for (const [later] of order.slice(order.findIndex(([s]) => s === step) + 1)) {
+      for (const [later] of checks.slice(i + 1)) {
         steps.push({ step: later, status: 'skipped', message: `not checked: ${step} failed` });
       }
       return { valid: false, failedStep: step, message: error, steps };
@@ -68,7 +58,14 @@ export function verifyBundle(input: unknown): BundleVerification {
   return { valid: true, steps, leafHash: leafHashHex, headerHash: toHex(headerHash(bundle.batch)) };
 }
 
-const SKIPPED = '\u0000skipped';
+/** A check's failure message, null when it passed; a thrown error is a failure too. */
+function runCheck(check: () => string | null): string | null {
+  try {
+    return check();
+  } catch (e) {
+    return isEvidenceError(e) ? e.message : `unexpected error: ${(e as Error).message}`;
+  }
+}
 
 const PASSED: Record<VerificationStep, string> = {
   disclosure: 'the disclosed payload and salt recompute leaf.commitment',
@@ -78,7 +75,7 @@ const PASSED: Record<VerificationStep, string> = {
 };
 
 function checkDisclosure(bundle: ProofBundle): string | null {
-  if (bundle.disclosure === null) return SKIPPED;
+  if (bundle.disclosure === null) return null;
   const salt = fromHex(bundle.disclosure.salt, 32, 'disclosure.salt');
   const commitment = computeCommitment(bundle.disclosure.payload, salt);
   if (toHex(commitment) !== bundle.leaf.commitment) {
