@@ -1,7 +1,6 @@
 import {
   computeCommitment,
   encodeLeaf,
-  entityId,
   generateSm2KeyPair,
   MerkleTree,
   signHeader,
@@ -11,16 +10,8 @@ import {
   type Leaf,
   type ProofBundle,
 } from '@evidence/core';
-import {
-  createEvmAnchor,
-  deployAll,
-  localAccounts,
-  registerGateway,
-  startLocalChain,
-  type Deployment,
-  type LocalChain,
-} from '@evidence/contracts';
-import { JsonRpcProvider, Wallet } from 'ethers';
+import type { Deployment, LocalChain } from '@evidence/contracts';
+import { rpcEvm } from '../gateway/support/evm.js';
 
 export interface AnchoredFixture {
   chain: LocalChain;
@@ -36,16 +27,10 @@ export interface AnchoredFixture {
  * batch anchored through the EVM adapter: what a court's expert meets online.
  */
 export async function anchoredFixture(): Promise<AnchoredFixture> {
-  const chain = await startLocalChain();
-  const provider = new JsonRpcProvider(chain.rpcUrl, chain.chainId, { staticNetwork: true });
-  const [governor, gatewayAccount] = localAccounts();
-  const deployment = await deployAll({ signer: new Wallet(governor!.privateKey, provider) });
+  const evm = await rpcEvm();
   const gatewayKey = generateSm2KeyPair();
-  const gateway = toHex(entityId('H330100001'));
-  await registerGateway(
-    { signer: new Wallet(governor!.privateKey, provider), address: deployment.contracts.EvidenceAnchor },
-    { gateway, account: gatewayAccount!.address, publicKey: gatewayKey.publicKey },
-  );
+  // Local account 0 governs; account 1 is the gateway's anchoring account.
+  const gateway = await evm.register('H330100001', gatewayKey.publicKey, 1);
 
   const salt = new Uint8Array(32).fill(9);
   const payload = { rx: 'RX-2026-0001', state: 'dispensed', pharmacist: 'P-17' };
@@ -70,8 +55,7 @@ export async function anchoredFixture(): Promise<AnchoredFixture> {
     closedAt: 1_763_800_100_000,
   };
   const signature = signHeader(header, gatewayKey.privateKey, gatewayKey.publicKey);
-  const anchor = createEvmAnchor({ provider, address: deployment.contracts.EvidenceAnchor, privateKey: gatewayAccount!.privateKey });
-  const receipt = await anchor.anchor(header, signature);
+  const receipt = await evm.anchorFor(1).anchor(header, signature);
   const bundle: ProofBundle = {
     format: 'evidence-proof/1',
     leaf: leaves[2]!,
@@ -81,15 +65,5 @@ export async function anchoredFixture(): Promise<AnchoredFixture> {
     signature: { alg: 'sm2', publicKey: gatewayKey.publicKey, value: toHex(signature) },
     anchor: receipt,
   };
-  return {
-    chain,
-    deployment,
-    gatewayKey,
-    bundle,
-    close: async () => {
-      anchor.close();
-      provider.destroy();
-      await chain.close();
-    },
-  };
+  return { chain: evm.chain, deployment: evm.deployment, gatewayKey, bundle, close: () => evm.close() };
 }
