@@ -27,6 +27,31 @@ describe('SM2 (GB/T 32918.2, default user ID)', () => {
     expect(sm2Verify(message, fromHex(theirs.padStart(128, '0')), keys.publicKey)).toBe(true);
   });
 
+  it('agrees with sm-crypto over many keys and messages, with every kind of key (hex, window 4, window 8)', () => {
+    for (let i = 0; i < 12; i++) {
+      const kp = generateSm2KeyPair();
+      const msg = utf8(`hop ${i} `.repeat(i * 7));
+      const msgArray = Array.from(msg) as unknown as string;
+      const ours = sm2Sign(msg, kp.privateKey);
+      const theirs = fromHex(legacy.doSignature(msgArray, kp.privateKey, { hash: true }).padStart(128, '0'));
+      expect(legacy.doVerifySignature(msgArray, toHex(ours), kp.publicKey, { hash: true })).toBe(true);
+      for (const key of [kp.publicKey, prepareSm2PublicKey(kp.publicKey), prepareSm2PublicKey(kp.publicKey, 8)]) {
+        expect(sm2Verify(msg, ours, key)).toBe(true);
+        expect(sm2Verify(msg, theirs, key)).toBe(true);
+        const flipped = ours.slice();
+        flipped[i]! ^= 0x80;
+        expect(sm2Verify(msg, flipped, key)).toBe(false);
+        expect(sm2Verify(utf8(`other ${i}`), ours, key)).toBe(false);
+      }
+    }
+  });
+
+  it('signs with the key it is given, whatever public key is passed along', () => {
+    const other = generateSm2KeyPair();
+    const sig = sm2Sign(message, keys.privateKey, other.publicKey);
+    expect(sm2Verify(message, sig, keys.publicKey)).toBe(true);
+  });
+
   it('derives the public key, and verifies with a prepared key', () => {
     expect(sm2PublicKeyFromPrivate(keys.privateKey)).toBe(keys.publicKey);
     const sig = sm2Sign(message, keys.privateKey, keys.publicKey);
