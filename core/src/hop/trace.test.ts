@@ -4,7 +4,8 @@ import { toHex, ZERO32 } from '../encoding/bytes.js';
 import { entityId } from '../ids.js';
 import { generateSm2KeyPair } from '../sm2/sm2.js';
 import { HOP_TYPE, hopHash, requestDigest, responseDigest, signHop, type Hop } from './hop.js';
-import { keyLookupFrom, verifyTrace, type TraceNode } from './trace.js';
+import { sm2Verify } from '../sm2/sm2.js';
+import { keyLookupFrom, traceStructure, verifyTrace, verifyTraceWith, type HopSignatureCheck, type TraceNode } from './trace.js';
 
 /** A fresh four-party network whose keys this test holds, so it can forge like a malicious node. */
 function network() {
@@ -93,5 +94,41 @@ describe('verifyTrace', () => {
     expect(verifyTrace(trace.hops, keyLookupFrom(trace.nodes)).valid).toBe(true);
     const swapped = trace.nodes.map((n, i) => ({ ...n, publicKey: trace.nodes[(i + 1) % trace.nodes.length]!.publicKey }));
     expect(verifyTrace(trace.hops, keyLookupFrom(swapped))).toMatchObject({ valid: false, check: 'signature', hop: 0 });
+  });
+
+  describe('verifyTraceWith (signatures checked together, e.g. on worker threads)', () => {
+    const all = async (checks: readonly HopSignatureCheck[]) => checks.map((c) => sm2Verify(c.message, c.signature, c.key));
+
+    it.each(cases)('gives the same verdict as verifyTrace when %s', async (_name, tamper) => {
+      const n = network();
+      const hops = tamper(n);
+      const options = { complete: false, request: n.request, response: n.response };
+      expect(await verifyTraceWith(hops, n.keys, options, all)).toEqual(verifyTrace(hops, n.keys, options));
+    });
+
+    it('reports the lowest bad signature even when a later hop fails a cheap check', async () => {
+      const n = network();
+      // Hop 1 signed by the wrong key and hop 3 out of order: the sequential check stops at hop 1.
+      const hops = [n.hops[0]!, signHop({ ...n.hops[1]! }, n.parties[3]!.privateKey), n.hops[2]!, { ...n.hops[3]!, index: 9 }];
+      expect(verifyTrace(hops, n.keys, { complete: false })).toMatchObject({ hop: 1, check: 'signature' });
+      expect(await verifyTraceWith(hops, n.keys, { complete: false }, all)).toMatchObject({ hop: 1, check: 'signature' });
+    });
+
+    it('asks for no signature of a trace failing its first hop, and for every one of an honest trace', async () => {
+      const n = network();
+      expect(traceStructure([{ ...n.hops[0]!, index: 1 }], n.keys).signatures).toHaveLength(0);
+      expect(traceStructure(n.hops, n.keys).signatures.map((c) => c.hop)).toEqual([0, 1, 2, 3, 4]);
+      // A digest failure is found after its hop's signature: that signature is checked first.
+      expect(traceStructure(n.hops, n.keys, { request: { ...n.request, path: '/other' } }).signatures.map((c) => c.hop)).toEqual([0]);
+      let asked = 0;
+      const counting = async (checks: readonly HopSignatureCheck[]) => ((asked += checks.length), all(checks));
+      expect(await verifyTraceWith([{ ...n.hops[0]!, prev: 'ab'.repeat(32) }], n.keys, {}, counting)).toMatchObject({ check: 'prev link' });
+      expect(asked).toBe(0);
+    });
+
+    it('treats a missing answer as a bad signature', async () => {
+      const n = network();
+      expect(await verifyTraceWith(n.hops, n.keys, {}, async () => [true, true])).toMatchObject({ hop: 2, check: 'signature' });
+    });
   });
 });

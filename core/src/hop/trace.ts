@@ -1,6 +1,7 @@
 import { equalBytes, fromHex, toHex, ZERO32 } from '../encoding/bytes.js';
 import { sm2Verify, type Sm2PreparedKey } from '../sm2/sm2.js';
-import { encodeHop, HOP_TYPE, hopHash, requestDigest, responseDigest, type Hop } from './hop.js';
+import { sm3 } from '../hash/sm3.js';
+import { encodeHop, HOP_TYPE, requestDigest, responseDigest, type Hop } from './hop.js';
 
 /** The check that failed, named in messages as "hop N: <check>". Stable strings. */
 export type TraceCheck =
@@ -52,14 +53,67 @@ export function keyLookupFrom(nodes: readonly TraceNode[]): KeyLookup {
   return (id) => byId.get(id);
 }
 
+/** One hop signature to check: the hop bytes, its r || s and the registered key of its signer. */
+export interface HopSignatureCheck {
+  hop: number;
+  message: Uint8Array;
+  signature: Uint8Array;
+  key: string | Sm2PreparedKey;
+}
+
+/**
+ * A trace checked for everything but its signatures: the verdict it gets if
+ * every signature in `signatures` verifies. The signatures listed are exactly
+ * those the sequential check reaches before that verdict (all of them for a
+ * valid trace; those before the first failing hop otherwise, and that hop's
+ * own when its failure, the digest, is checked after its signature).
+ */
+export interface TraceStructure {
+  verdict: TraceResult;
+  signatures: HopSignatureCheck[];
+}
+
 /**
  * Verifies a hop trace (spec section 7). Hops are checked in order and, within a
  * hop, index, prev link, type order, node link, next, signer and signature in
  * that order; the first failure is reported as "hop N: <check>".
  */
 export function verifyTrace(hops: readonly Hop[], keys: KeyLookup, options: TraceOptions = {}): TraceResult {
+  const structure = traceStructure(hops, keys, options);
+  for (const c of structure.signatures) {
+    if (!sm2Verify(c.message, c.signature, c.key)) return signatureFailure(c.hop);
+  }
+  return structure.verdict;
+}
+
+/**
+ * The same verdict as verifyTrace, with the signatures checked by `verifyAll`
+ * (e.g. on worker threads, all at once): the lowest hop whose signature fails
+ * is reported, exactly as the sequential check would. Cheap checks come first,
+ * so a trace failing them at hop N costs only the signatures before N.
+ */
+export async function verifyTraceWith(
+  hops: readonly Hop[],
+  keys: KeyLookup,
+  options: TraceOptions,
+  verifyAll: (checks: readonly HopSignatureCheck[]) => Promise<readonly boolean[]>,
+): Promise<TraceResult> {
+  const structure = traceStructure(hops, keys, options);
+  if (structure.signatures.length === 0) return structure.verdict;
+  const valid = await verifyAll(structure.signatures);
+  const bad = structure.signatures.findIndex((_, i) => valid[i] !== true);
+  return bad >= 0 ? signatureFailure(structure.signatures[bad]!.hop) : structure.verdict;
+}
+
+function signatureFailure(hop: number): TraceResult {
+  return { valid: false, hop, check: 'signature', message: `hop ${hop}: signature` };
+}
+
+/** Every check of verifyTrace but the signatures, which are listed for the caller to check. */
+export function traceStructure(hops: readonly Hop[], keys: KeyLookup, options: TraceOptions = {}): TraceStructure {
   const complete = options.complete ?? true;
   const hashes: string[] = [];
+  const signatures: HopSignatureCheck[] = [];
   let prevHash: Uint8Array = ZERO32;
   let deliverNode: string | undefined;
   const reqDigest = options.request
@@ -70,11 +124,9 @@ export function verifyTrace(hops: readonly Hop[], keys: KeyLookup, options: Trac
       ? toHex(responseDigest(options.response.status, options.request.path, options.response.body))
       : undefined;
 
-  const fail = (hop: number, check: TraceCheck, detail?: string): TraceResult => ({
-    valid: false,
-    hop,
-    check,
-    message: `hop ${hop}: ${check}${detail ? ` (${detail})` : ''}`,
+  const fail = (hop: number, check: TraceCheck, detail?: string): TraceStructure => ({
+    verdict: { valid: false, hop, check, message: `hop ${hop}: ${check}${detail ? ` (${detail})` : ''}` },
+    signatures,
   });
 
   if (!Array.isArray(hops) || hops.length === 0) return fail(0, 'incomplete', 'the trace has no hops');
@@ -88,7 +140,7 @@ export function verifyTrace(hops: readonly Hop[], keys: KeyLookup, options: Trac
     try {
       bytes = encodeHop(hop);
       signature = fromHex(hop.signature, 64, 'hop.signature');
-      hash = hopHash(hop);
+      hash = sm3(bytes, signature);
     } catch (e) {
       return fail(i, 'malformed', (e as Error).message);
     }
@@ -98,11 +150,11 @@ export function verifyTrace(hops: readonly Hop[], keys: KeyLookup, options: Trac
     if (!typeFollows(previous?.type, hop.type)) return fail(i, 'type order', `type ${hop.type} after ${previous?.type ?? 'start'}`);
     if (previous && hop.type !== HOP_TYPE.response && hop.node !== previous.next) return fail(i, 'node link');
     const terminal = hop.type === HOP_TYPE.deliver || hop.type === HOP_TYPE.response;
-    if (terminal !== (hop.next === toHex(ZERO32))) return fail(i, 'next');
+    if (terminal !== (hop.next === ZERO_HEX)) return fail(i, 'next');
     if (hop.type === HOP_TYPE.response && hop.node !== deliverNode) return fail(i, 'responder');
     const key = keys(hop.node);
     if (key === undefined) return fail(i, 'unknown node', hop.node);
-    if (!sm2Verify(bytes, signature, key)) return fail(i, 'signature');
+    signatures.push({ hop: i, message: bytes, signature, key });
     const expectedDigest = hop.type === HOP_TYPE.response ? resDigest : reqDigest;
     if (expectedDigest !== undefined && hop.digest !== expectedDigest) return fail(i, 'digest');
     if (hop.type === HOP_TYPE.deliver) deliverNode = hop.node;
@@ -114,8 +166,10 @@ export function verifyTrace(hops: readonly Hop[], keys: KeyLookup, options: Trac
   if (complete && last.type !== HOP_TYPE.response) {
     return fail(hops.length - 1, 'incomplete', 'a complete trace ends with a response hop');
   }
-  return { valid: true, hopHashes: hashes };
+  return { verdict: { valid: true, hopHashes: hashes }, signatures };
 }
+
+const ZERO_HEX = toHex(ZERO32);
 
 /** origin, forward*, deliver, response: what may follow the previous hop type. */
 function typeFollows(previous: number | undefined, type: number): boolean {
