@@ -24,6 +24,19 @@ export function subjectPseudonym(subjectKey: Uint8Array, idNumber: string): Uint
 let lastMs = 0;
 let lastRand: Uint8Array = new Uint8Array(10);
 
+/** CSPRNG bytes drawn 4 KiB at a time: one call per id would cost more than the id. */
+let pool = new Uint8Array(0);
+let poolAt = 0;
+function random10(): Uint8Array {
+  if (poolAt + 10 > pool.length) {
+    pool = new Uint8Array(randomBytes(4096));
+    poolAt = 0;
+  }
+  const out = pool.slice(poolAt, poolAt + 10);
+  poolAt += 10;
+  return out;
+}
+
 /**
  * A UUIDv7 (RFC 9562) as 16 raw bytes: 48-bit millisecond time, version 7,
  * 74 random bits. Within one millisecond the random part is incremented so ids
@@ -35,15 +48,20 @@ export function uuidv7(now: number = Date.now()): Uint8Array {
     now = lastMs;
     rand = increment(lastRand);
   } else {
-    rand = new Uint8Array(randomBytes(10));
+    rand = random10();
     rand[0]! &= 0x07; // leave headroom so increments within a millisecond rarely overflow
   }
   lastMs = now;
   lastRand = rand;
   const out = new Uint8Array(16);
-  const view = new DataView(out.buffer);
-  view.setUint16(0, Math.floor(now / 2 ** 32));
-  view.setUint32(2, now % 2 ** 32);
+  const high = Math.floor(now / 2 ** 32);
+  const low = now % 2 ** 32;
+  out[0] = high >>> 8;
+  out[1] = high & 0xff;
+  out[2] = low >>> 24;
+  out[3] = (low >>> 16) & 0xff;
+  out[4] = (low >>> 8) & 0xff;
+  out[5] = low & 0xff;
   out[6] = 0x70 | (rand[0]! & 0x0f);
   out[7] = rand[1]!;
   out[8] = 0x80 | (rand[2]! & 0x3f);

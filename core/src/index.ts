@@ -8,7 +8,7 @@ export { sm3Wasm } from './hash/sm3-wasm.js';
 export { keccak256 } from './hash/keccak.js';
 export { ALG_CODE, algFromCode, assertHashAlg, hashFor, type HashAlg, type HashFn } from './hash/alg.js';
 export * from './sm2/sm2.js';
-export * as sm4 from './sm4/envelope.js';
+export * as sm4 from './sm4/index.js';
 export * from './kinds.js';
 export * from './ids.js';
 export * from './leaf.js';

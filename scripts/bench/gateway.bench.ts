@@ -4,7 +4,8 @@
  *   single-event intake (req/s, p99 at 64 connections)  vs a bare Fastify route answering 202
  *   bulk intake (events/s durably written)              vs the bare route parsing the same bulk body
  *   ack-to-anchored p50/p99 on a local chain (proof pushed to a subscriber)  vs the 1 s batch window and one anchor transaction
- * Servers run in child processes, autocannon here.
+ * Servers run in child processes, autocannon here. The gateway runs as built
+ * (gateway/dist, compiled by tsc; `npm run bench` builds first), as it is deployed.
  *   npm run bench -- gateway
  *   BENCH_SECONDS=5 npm run bench -- gateway     shorter runs
  */
@@ -20,6 +21,7 @@ import { JsonRpcProvider, Wallet } from 'ethers';
 import { forkServer, type Child } from './gateway/children.js';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
+const GATEWAY_ENTRY = 'gateway/dist/server.js';
 const TOKEN = 'bench-token-with-every-role-000';
 const rows: Record<string, string>[] = [];
 const fmt = (n: number, d = 0) => n.toLocaleString('en-US', { maximumFractionDigits: d, minimumFractionDigits: d });
@@ -75,8 +77,8 @@ function gatewayEnv(dir: string, extra: Record<string, string> = {}): Record<str
 
 async function intake(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'gw-bench-'));
-  const bare = await forkServer('scripts/bench/gateway/bare-server.ts');
-  const gw = await forkServer('gateway/src/server.ts', gatewayEnv(dir));
+  const bare = await forkServer('scripts/bench/gateway/bare-server.mjs');
+  const gw = await forkServer(GATEWAY_ENTRY, gatewayEnv(dir));
   try {
     // Warm both up (JIT, LevelDB files), then alternate so background load hits both alike.
     await load(`${bare.url}/v1/evidence`, single, 64, 3);
@@ -190,7 +192,7 @@ async function ackToAnchored(): Promise<void> {
   let gw: Child | null = null;
   try {
     gw = await forkServer(
-      'gateway/src/server.ts',
+      GATEWAY_ENTRY,
       gatewayEnv(dir, { ANCHOR: 'evm', EVM_RPC_URL: chain.rpcUrl, EVM_CONTRACT: address, EVM_PRIVATE_KEY: account!.privateKey, EVM_FROM_BLOCK: String(deployment.block) }),
     );
     const headers = { 'content-type': 'application/json', authorization: `Bearer ${TOKEN}` };

@@ -15,10 +15,14 @@ const files = readdirSync(here)
   .filter((f) => filters.length === 0 || filters.some((w) => f.includes(w)))
   .sort();
 
+// Servers forked as deployed (the gateway from gateway/dist) must not be stale: build first (incremental).
+const build = spawnSync('npx', ['tsc', '-b'], { stdio: 'inherit' });
+if (build.status !== 0) process.exit(build.status ?? 1);
+
 let failed = 0;
 for (const file of files) {
   console.log(`\n=== ${file} ===`);
-  // --conditions=source: run the workspace packages from src/, so a stale dist can never be measured.
+  // --conditions=source: in-process benchmarks run the workspace packages from src/.
   const r = spawnSync(process.execPath, ['--conditions=source', '--import', 'tsx', '--expose-gc', join(here, file)], {
     stdio: 'inherit',
     env: { ...process.env, NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} --max-old-space-size=8192`.trim() },

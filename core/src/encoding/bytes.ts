@@ -1,7 +1,5 @@
 import { EvidenceError } from '../errors.js';
 
-const HEX_RE = /^(?:[0-9a-f]{2})*$/;
-
 const HEX_BYTE = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
 
 /**
@@ -20,16 +18,28 @@ export function toHex(bytes: Uint8Array): string {
  * lengths and wrong lengths are all refused rather than normalised.
  */
 export function fromHex(hex: unknown, length?: number, what = 'value'): Uint8Array {
-  if (typeof hex !== 'string' || !HEX_RE.test(hex)) {
-    throw new EvidenceError('EVIDENCE_BAD_HEX', `${what} must be lowercase hex without 0x`);
+  if (typeof hex !== 'string' || hex.length % 2 !== 0) throw badHex(what);
+  const out = new Uint8Array(hex.length / 2);
+  for (let i = 0; i < out.length; i++) {
+    const hi = nibble(hex.charCodeAt(2 * i));
+    const lo = nibble(hex.charCodeAt(2 * i + 1));
+    if ((hi | lo) < 0) throw badHex(what);
+    out[i] = (hi << 4) | lo;
   }
   if (length !== undefined && hex.length !== length * 2) {
     throw new EvidenceError('EVIDENCE_BAD_LENGTH', `${what} must be ${length} bytes, got ${hex.length / 2}`);
   }
-  const out = new Uint8Array(hex.length / 2);
-  for (let i = 0; i < out.length; i++) out[i] = parseInt(hex.substr(i * 2, 2), 16);
   return out;
 }
+
+/** 0..15 for 0-9 and a-f; -1 for anything else (uppercase included). */
+function nibble(c: number): number {
+  if (c >= 48 && c <= 57) return c - 48;
+  if (c >= 97 && c <= 102) return c - 87;
+  return -1;
+}
+
+const badHex = (what: string) => new EvidenceError('EVIDENCE_BAD_HEX', `${what} must be lowercase hex without 0x`);
 
 export function concatBytes(...parts: Uint8Array[]): Uint8Array {
   let total = 0;
@@ -50,7 +60,8 @@ export function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
   return diff === 0;
 }
 
-export const utf8 = (s: string): Uint8Array => new TextEncoder().encode(s);
+const ENCODER = new TextEncoder();
+export const utf8 = (s: string): Uint8Array => ENCODER.encode(s);
 
 /** Largest value the spec's u64 fields can carry losslessly as a JSON number. */
 export function assertUint(value: unknown, bits: 8 | 16 | 64, what: string): number {

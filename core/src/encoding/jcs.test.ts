@@ -1,5 +1,10 @@
+import canonicalize from 'canonicalize';
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { jcsString } from './jcs.js';
+
+// canonicalize (an independent RFC 8785 implementation) is the oracle for our one-pass serialiser.
+const oracle = canonicalize as unknown as (v: unknown) => string;
 
 describe('JCS (RFC 8785)', () => {
   it('sorts keys by UTF-16 code units and formats numbers as ECMAScript does', () => {
@@ -23,6 +28,26 @@ describe('JCS (RFC 8785)', () => {
     let deep: unknown = 1;
     for (let i = 0; i < 300; i++) deep = [deep];
     expect(() => jcsString(deep)).toThrow(expect.objectContaining({ code: 'EVIDENCE_BAD_JSON' }));
+  });
+
+  it('agrees with an independent RFC 8785 implementation on arbitrary JSON values', () => {
+    const json = fc.jsonValue({ maxDepth: 6, stringUnit: 'binary' });
+    fc.assert(fc.property(json, (v) => jcsString(v) === oracle(v)), { numRuns: 2000 });
+    fc.assert(fc.property(fc.object({ maxDepth: 4 }).map((o) => JSON.parse(JSON.stringify(o)) as unknown), (v) => jcsString(v) === oracle(v)), { numRuns: 500 });
+  });
+
+  it('refuses lone surrogates in values and in keys, accepts paired ones', () => {
+    for (const bad of ['a\uD800', '\uDC00b', ['x', '\uD83D'], { k: '\uDE00' }, { ['\uD800']: 1 }]) {
+      expect(() => jcsString(bad)).toThrow(expect.objectContaining({ code: 'EVIDENCE_BAD_JSON' }));
+    }
+    expect(jcsString({ e: '\uD83D\uDE00' })).toBe('{"e":"\uD83D\uDE00"}');
+  });
+
+  it('refuses holes and undefined elements in arrays', () => {
+    // eslint-disable-next-line no-sparse-arrays
+    for (const bad of [[1, , 3], [undefined]]) {
+      expect(() => jcsString(bad)).toThrow(expect.objectContaining({ code: 'EVIDENCE_BAD_JSON' }));
+    }
   });
 
   it('accepts repeated (acyclic) references', () => {

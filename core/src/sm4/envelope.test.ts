@@ -59,4 +59,14 @@ describe('SM4 envelopes (SM4-CTR + HMAC-SM3, encrypt-then-MAC)', () => {
     expect(() => open(env, master, id)).toThrow(expect.objectContaining({ code: 'SM4_AUTH_FAILED' }));
     expect(toHex(computeCommitment(payload, salt))).toBe(toHex(commitment));
   });
+
+  it('derives sub-keys from the key bytes, not the buffer: a buffer reused for another key is not confused', () => {
+    const buffer = generateKey();
+    const first = buffer.slice();
+    const env = seal(plaintext, buffer, aad);
+    buffer.set(generateKey()); // same buffer, other key
+    expect(() => open(env, buffer, aad)).toThrow(expect.objectContaining({ code: 'SM4_AUTH_FAILED' }));
+    buffer.set(first);
+    expect(open(env, buffer, aad)).toEqual(plaintext);
+  });
 });

@@ -1,5 +1,5 @@
 import { createCipheriv, createDecipheriv, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
-import { concatBytes, utf8 } from '../encoding/bytes.js';
+import { concatBytes, equalBytes, utf8 } from '../encoding/bytes.js';
 import { EvidenceError } from '../errors.js';
 
 /**
@@ -58,11 +58,25 @@ export function unwrapKey(wrapped: Uint8Array, masterKey: Uint8Array, recordId: 
   return open(wrapped, masterKey, concatBytes(utf8('wrap:'), recordId));
 }
 
-function deriveKeys(key: Uint8Array): { encKey: Buffer; macKey: Buffer } {
+interface SubKeys {
+  /** A copy of the key they were derived from: a caller may reuse its buffer for another key. */
+  key: Uint8Array;
+  encKey: Buffer;
+  macKey: Buffer;
+}
+
+/** Long-lived keys (the master key seals every key block) are split once, not on every seal. */
+const derived = new WeakMap<Uint8Array, SubKeys>();
+
+function deriveKeys(key: Uint8Array): SubKeys {
   assertKey(key);
+  const cached = derived.get(key);
+  if (cached && equalBytes(cached.key, key)) return cached;
   const encKey = createHmac('sm3', key).update('sm4-ctr').digest().subarray(0, 16);
   const macKey = createHmac('sm3', key).update('hmac-sm3').digest();
-  return { encKey, macKey };
+  const sub = { key: key.slice(), encKey, macKey };
+  derived.set(key, sub);
+  return sub;
 }
 
 function mac(macKey: Buffer, head: Uint8Array, associatedData: Uint8Array): Buffer {

@@ -3,7 +3,7 @@ import { concatBytes, fromHex, sm4, toHex, utf8 } from '@evidence/core';
 import { GatewayError } from '../errors.js';
 import type { EvidenceStore, KeyBlock, KeyRef, NewRecord } from '../ports/store.js';
 
-const KEY = sm4.KEY_LENGTH;
+const KEY = sm4.DATA_KEY_LENGTH;
 const ZERO_KEY = new Uint8Array(KEY);
 
 interface Waiting {

@@ -47,20 +47,19 @@ export interface PrepareContext {
 }
 
 /**
- * Randomness for salts and keys drawn in one call per request rather than two
- * per record (each call into the CSPRNG has a fixed cost).
+ * Randomness for salts and keys, drawn from the CSPRNG in 16 KiB refills
+ * rather than one call per record or request: each call into the CSPRNG costs
+ * about as much as sealing a small payload. Bytes are copied out and never
+ * handed out twice.
  */
 class RandomPool {
-  private buf: Buffer;
+  private static readonly REFILL = 16 * 1024;
+  private buf = randomBytes(RandomPool.REFILL);
   private at = 0;
-
-  constructor(bytes: number) {
-    this.buf = randomBytes(Math.max(64, bytes));
-  }
 
   take(n: number): Uint8Array {
     if (this.at + n > this.buf.length) {
-      this.buf = randomBytes(Math.max(4096, n));
+      this.buf = randomBytes(Math.max(RandomPool.REFILL, n));
       this.at = 0;
     }
     const out = new Uint8Array(this.buf.subarray(this.at, this.at + n));
@@ -68,6 +67,8 @@ class RandomPool {
     return out;
   }
 }
+
+const random = new RandomPool();
 
 /**
  * Validates and prepares a run of events (spec section 4): kind and payload
@@ -77,10 +78,9 @@ class RandomPool {
  * `where(i)` names item i in errors ("body/items/3/").
  */
 export function prepareMany(inputs: readonly RecordInput[], ctx: PrepareContext, client: string, receivedAt: number, where: (i: number) => string): Prepared[] {
-  const random = new RandomPool(inputs.length * 64);
   // Within one request the same patient often appears many times.
   const pseudonyms = new Map<string, string>();
-  return inputs.map((input, i) => prepareOne(input, ctx, client, receivedAt, where(i), random, pseudonyms));
+  return inputs.map((input, i) => prepareOne(input, ctx, client, receivedAt, where(i), pseudonyms));
 }
 
 function prepareOne(
@@ -89,7 +89,6 @@ function prepareOne(
   client: string,
   receivedAt: number,
   where: string,
-  random: RandomPool,
   pseudonyms: Map<string, string>,
 ): Prepared {
   const kind = kindOf(input.kind, where);
@@ -100,7 +99,7 @@ function prepareOne(
 
   const payloadBytes = jcs(input.payload);
   const salt = random.take(32);
-  const dataKey = random.take(sm4.KEY_LENGTH);
+  const dataKey = random.take(sm4.DATA_KEY_LENGTH);
   const idBytes = uuidv7(receivedAt);
   const id = toHex(idBytes);
   const leaf: Leaf = {
@@ -116,8 +115,8 @@ function prepareOne(
   const record: NewRecord = {
     id,
     leaf: encodeLeaf(leaf),
-    // The record id is bound as associated data: a ciphertext moved to another record fails to open.
-    sealedPayload: sm4.seal(payloadBytes, dataKey, idBytes),
+    // Integrity comes from the commitment above, checked again whenever the payload is opened.
+    sealedPayload: sm4.encryptPayload(payloadBytes, dataKey),
     keyRef: null, // assigned by the key vault when written
     salt,
     client,

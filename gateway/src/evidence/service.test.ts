@@ -3,10 +3,11 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { computeCommitment, decodeLeaf, entityId, fromHex, subjectPseudonym, toHex } from '@evidence/core';
+import { computeCommitment, decodeLeaf, entityId, fromHex, sm4, subjectPseudonym, toHex } from '@evidence/core';
 import { LevelStore } from '../adapters/level/level-store.js';
 import { isGatewayError } from '../errors.js';
-import type { PendingLeaf } from '../ports/store.js';
+import type { EvidenceRecord, PendingLeaf } from '../ports/store.js';
+import { KeyVault } from './key-vault.js';
 import { EXAMPLE_PAYLOADS } from './kinds/examples.js';
 import { PreparePool } from './prepare-pool.js';
 import { EvidenceService, type RecordInput } from './service.js';
@@ -37,6 +38,8 @@ const input = (over: Partial<RecordInput> = {}): RecordInput => ({
   ...over,
 });
 
+const keyOf = (r: EvidenceRecord): Promise<Uint8Array> => new KeyVault(masterKey, store).dataKey(r.id, r.keyRef);
+
 async function refusal(p: Promise<unknown>): Promise<{ code: string; message: string }> {
   try {
     await p;
@@ -60,7 +63,7 @@ describe('EvidenceService', () => {
     expect(durable.map((d) => d.id)).toEqual([r.id]);
   });
 
-  it('stores the payload only SM4-sealed, under a per-record key bound to the record', async () => {
+  it('stores the payload only SM4-encrypted, under a per-record key, and serves it only if it matches the commitment', async () => {
     const r = await service.record(input(), 'his');
     const stored = (await store.getRecord(r.id))!;
     const plain = Buffer.from(JSON.stringify(EXAMPLE_PAYLOADS.prescription));
@@ -69,19 +72,33 @@ describe('EvidenceService', () => {
     // The key itself is not stored in the clear: only inside a key block sealed under the master key.
     const block = (await store.getKeyBlock(stored.keyRef!.block))!;
     expect(block.sealed.length).toBeGreaterThan(32);
-    // The sealed payload of one record does not open as another's, even with the other's key slot.
+    // The ciphertext of one record does not open as another's, even with the other's key slot.
     const other = (await store.getRecord((await service.record(input(), 'his')).id))!;
-    await expect(service.openPayload({ ...other, sealedPayload: stored.sealedPayload })).rejects.toThrow(/authentication/);
-    await expect(service.openPayload({ ...stored, keyRef: other.keyRef })).rejects.toThrow(/authentication/);
-    // Flipping one ciphertext bit is detected.
+    expect((await refusal(service.openPayload({ ...other, sealedPayload: stored.sealedPayload }))).code).toBe('PAYLOAD_CORRUPT');
+    expect((await refusal(service.openPayload({ ...stored, keyRef: other.keyRef }))).code).toBe('PAYLOAD_CORRUPT');
+    // Flipping one ciphertext bit, or one salt bit, is detected.
     const tampered = stored.sealedPayload!.slice();
     tampered[20]! ^= 1;
-    await expect(service.openPayload({ ...stored, sealedPayload: tampered })).rejects.toThrow(/authentication/);
+    expect((await refusal(service.openPayload({ ...stored, sealedPayload: tampered }))).code).toBe('PAYLOAD_CORRUPT');
+    const salt = stored.salt!.slice();
+    salt[0]! ^= 1;
+    expect((await refusal(service.openPayload({ ...stored, salt }))).code).toBe('PAYLOAD_CORRUPT');
     // So is a tampered key block.
     const badBlock = block.sealed.slice();
     badBlock[30]! ^= 1;
     await store.append([], [{ id: block.id, sealed: badBlock }]);
     await expect(service.openPayload(stored)).rejects.toThrow(/authentication/);
+  });
+
+  it('still opens records written with the earlier authenticated envelope (bound to the record id)', async () => {
+    const r = await service.record(input(), 'his');
+    const stored = (await store.getRecord(r.id))!;
+    const plain = sm4.decryptPayload(stored.sealedPayload!, await keyOf(stored));
+    const legacy = sm4.seal(plain, await keyOf(stored), fromHex(r.id, 16));
+    expect(legacy[0]).toBe(1);
+    expect((await service.openPayload({ ...stored, sealedPayload: legacy })).payload).toEqual(EXAMPLE_PAYLOADS.prescription);
+    const moved = (await store.getRecord((await service.record(input(), 'his')).id))!;
+    await expect(service.openPayload({ ...moved, keyRef: stored.keyRef, sealedPayload: legacy })).rejects.toThrow(/authentication/);
   });
 
   it('accepts a pseudonym as subject and names a malformed one', async () => {

@@ -9,13 +9,17 @@ export interface Child {
   stop(): Promise<void>;
 }
 
-/** Forks a TypeScript entry (run from sources, as npm start does) and waits for its 'listening' message. */
+/**
+ * Forks a server entry and waits for its 'listening' message. JavaScript
+ * entries (the built gateway, gateway/dist/server.js, as deployed) run on plain
+ * node; TypeScript entries run from sources through tsx.
+ */
 export async function forkServer(entry: string, env: Record<string, string> = {}): Promise<Child> {
   let err = '';
   const child = fork(`${ROOT}/${entry}`, [], {
     cwd: ROOT,
     env: { ...process.env, NODE_OPTIONS: '', ...env },
-    execArgv: ['--conditions=source', '--import', 'tsx'],
+    execArgv: /\.ts$/.test(entry) ? ['--conditions=source', '--import', 'tsx'] : [],
     stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
   });
   child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
