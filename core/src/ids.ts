@@ -40,9 +40,11 @@ function random10(): Uint8Array {
 /**
  * A UUIDv7 (RFC 9562) as 16 raw bytes: 48-bit millisecond time, version 7,
  * 74 random bits. Within one millisecond the random part is incremented so ids
- * stay strictly increasing from this process, which keeps LevelDB keys ordered.
+ * stay strictly increasing from this thread, which keeps LevelDB keys ordered.
+ * Written into `out` when given (16 bytes, e.g. a slice of a larger buffer).
  */
-export function uuidv7(now: number = Date.now()): Uint8Array {
+export function uuidv7(now: number = Date.now(), out: Uint8Array = new Uint8Array(16)): Uint8Array {
+  if (out.length !== 16) throw new EvidenceError('EVIDENCE_BAD_LENGTH', 'a UUID takes 16 bytes');
   let rand: Uint8Array;
   if (now <= lastMs) {
     now = lastMs;
@@ -53,7 +55,6 @@ export function uuidv7(now: number = Date.now()): Uint8Array {
   }
   lastMs = now;
   lastRand = rand;
-  const out = new Uint8Array(16);
   const high = Math.floor(now / 2 ** 32);
   const low = now % 2 ** 32;
   out[0] = high >>> 8;

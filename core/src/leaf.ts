@@ -52,6 +52,37 @@ export function encodeLeaf(leaf: Leaf): Uint8Array {
   return out;
 }
 
+/** A leaf's fields as raw bytes, as a gateway holds them while recording. */
+export interface LeafFields {
+  kind: number;
+  id: Uint8Array;
+  gateway: Uint8Array;
+  subject: Uint8Array;
+  ts: number;
+  commitment: Uint8Array;
+}
+
+/**
+ * encodeLeaf for fields already in bytes, written into `out` (LEAF_LENGTH
+ * bytes, e.g. a slice of a larger buffer): the same layout and checks without
+ * a round trip through hex.
+ */
+export function writeLeaf(out: Uint8Array, f: LeafFields): Uint8Array {
+  if (out.length !== LEAF_LENGTH) throw new EvidenceError('EVIDENCE_BAD_LENGTH', `a leaf takes ${LEAF_LENGTH} bytes`);
+  if (!isKnownKind(f.kind)) throw new EvidenceError('EVIDENCE_UNKNOWN_KIND', `evidence kind ${String(f.kind)} is not defined by format v1`);
+  for (const [name, field, length] of [['id', f.id, 16], ['gateway', f.gateway, 32], ['subject', f.subject, 32], ['commitment', f.commitment, 32]] as const) {
+    if (field.length !== length) throw new EvidenceError('EVIDENCE_BAD_LENGTH', `leaf.${name} must be ${length} bytes, got ${field.length}`);
+  }
+  out[0] = LEAF_VERSION;
+  out[1] = f.kind;
+  out.set(f.id, 2);
+  out.set(f.gateway, 18);
+  out.set(f.subject, 50);
+  writeUint64(out, 82, assertUint(f.ts, 64, 'leaf.ts'));
+  out.set(f.commitment, 90);
+  return out;
+}
+
 export function decodeLeaf(bytes: Uint8Array): Leaf {
   if (bytes.length !== LEAF_LENGTH) {
     throw new EvidenceError('EVIDENCE_BAD_LENGTH', `leaf must be ${LEAF_LENGTH} bytes, got ${bytes.length}`);

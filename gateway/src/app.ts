@@ -8,6 +8,7 @@ import { GatewayError } from './errors.js';
 import { PAYLOAD_SCHEMAS } from './evidence/kinds/index.js';
 import { errorHandler } from './http/error-handler.js';
 import { keepRawJson } from './http/json-parser.js';
+import { AJV_CUSTOM_OPTIONS } from './http/validation.js';
 import { batchRoutes } from './routes/batches/batches.js';
 import { readRoutes } from './routes/evidence/read.js';
 import { recordRoutes } from './routes/evidence/record.js';
@@ -61,8 +62,7 @@ export async function buildApp(options: AppOptions & { logger?: boolean }): Prom
     // One log line per request costs more than recording the event; only when debugging.
     logController: new LogController({ disableRequestLogging: !verbose }),
     bodyLimit: config.BODY_LIMIT,
-    // Refuse (not strip) unknown fields, and never coerce: evidence is committed to as sent.
-    ajv: { customOptions: { removeAdditional: false, coerceTypes: false, useDefaults: false } },
+    ajv: { customOptions: AJV_CUSTOM_OPTIONS },
   });
   app.setNotFoundHandler((req, reply) => {
     void reply.status(404).send({ code: 'NOT_FOUND', message: `no route ${req.method} ${req.url.split('?')[0]}` });

@@ -174,6 +174,8 @@ export async function createGateway(config: GatewayConfig, overrides: GatewayOve
         if (closed) return;
         closed = true;
         await app.close();
+        // Requests whose clients went away may still be preparing or writing.
+        await evidence.drain();
         anchoring.stop();
         await batcher!.stop();
         for (const c of closers) await c().catch((e: unknown) => log.warn(`closing: ${(e as Error).message}`));

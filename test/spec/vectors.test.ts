@@ -27,6 +27,7 @@ import {
   verifyHeaderSignature,
   verifyInclusion,
   verifyTrace,
+  writeLeaf,
   hashFor,
 } from '@evidence/core';
 import { vectors } from '../support/vectors.js';
@@ -75,6 +76,12 @@ describe('spec section 4: commitments and leaves', () => {
     expect(bytes).toHaveLength(122);
     expect(toHex(bytes)).toBe(v.leafBytes);
     expect(decodeLeaf(bytes)).toEqual(v.leaf);
+    // The gateway's byte-field writer produces the same bytes, in place inside a larger buffer.
+    const into = new Uint8Array(130);
+    const fields = { kind: v.leaf.kind, id: fromHex(v.leaf.id), gateway: fromHex(v.leaf.gateway), subject: fromHex(v.leaf.subject), ts: v.leaf.ts, commitment: fromHex(v.leaf.commitment) };
+    expect(toHex(writeLeaf(into.subarray(4, 126), fields))).toBe(v.leafBytes);
+    expect(() => writeLeaf(new Uint8Array(122), { ...fields, subject: fromHex(v.leaf.subject).subarray(1) })).toThrow(expect.objectContaining({ code: 'EVIDENCE_BAD_LENGTH' }));
+    expect(() => writeLeaf(new Uint8Array(122), { ...fields, kind: 99 })).toThrow(expect.objectContaining({ code: 'EVIDENCE_UNKNOWN_KIND' }));
     expect(toHex(leafHash('keccak256', v.leaf))).toBe(v.leafHash.keccak256);
     expect(toHex(leafHash('sm3', v.leaf))).toBe(v.leafHash.sm3);
   });

@@ -4,6 +4,7 @@ import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { EvidenceError, type ErrorCode } from '@evidence/core';
 import { GatewayError, type GatewayErrorCode } from '../errors.js';
+import { readBulkBody } from './bulk-body.js';
 import { prepareMany, type Prepared, type PrepareContext, type RecordInput } from './prepare.js';
 
 /** How items are named in errors: "body/items/<i>/" (indexed) or a fixed prefix. */
@@ -12,9 +13,12 @@ export interface Where {
   indexed: boolean;
 }
 
-/** One request's items (or a slice of them) to prepare. */
+/** One request's items (or a slice of them) to prepare: parsed already, or a bulk body's raw text. */
 export interface PrepareJob {
-  inputs: RecordInput[];
+  inputs?: RecordInput[];
+  /** A bulk body as received; the worker parses and validates it (readBulkBody) with at most `maxItems` items. */
+  text?: string;
+  maxItems?: number;
   client: string;
   receivedAt: number;
   where: Where;
@@ -115,6 +119,19 @@ export class PreparePool {
     return out;
   }
 
+  /**
+   * A bulk body, parsed, validated and prepared in a worker as one job: the
+   * main thread never builds its thousands of objects, and what comes back is
+   * one transferred buffer plus small records.
+   */
+  async prepareText(text: string, maxItems: number, client: string, receivedAt: number): Promise<Prepared[]> {
+    const where: Where = { prefix: 'body/items/', indexed: true };
+    if (this.workers.length === 0) {
+      return prepareMany(readBulkBody(text, maxItems), this.ctx, client, receivedAt, (i) => `${where.prefix}${i}/`);
+    }
+    return unwrap((await this.send([{ text, maxItems, client, receivedAt, where, offset: 0 }]))[0]!);
+  }
+
   async close(): Promise<void> {
     const workers = this.workers.splice(0);
     await Promise.all(workers.map((w) => w.terminate()));
@@ -123,13 +140,13 @@ export class PreparePool {
   private flushSmall(): void {
     const group = this.small;
     this.small = [];
-    const items = group.reduce((n, s) => n + s.job.inputs.length, 0);
+    const items = group.reduce((n, s) => n + s.job.inputs!.length, 0);
     const worker = this.idlest();
     if (items < COALESCE_FROM || !worker || (this.outstanding.get(worker) ?? 0) >= BUSY_AT) {
       for (const s of group) {
         const name = (i: number) => (s.job.where.indexed ? `${s.job.where.prefix}${i}/` : s.job.where.prefix);
         try {
-          s.resolve(prepareMany(s.job.inputs, this.ctx, s.job.client, s.job.receivedAt, name));
+          s.resolve(prepareMany(s.job.inputs!, this.ctx, s.job.client, s.job.receivedAt, name));
         } catch (e) {
           s.reject(e);
         }
@@ -150,7 +167,8 @@ export class PreparePool {
 
   private send(jobs: PrepareJob[], worker = this.idlest()!): Promise<PrepareResult[]> {
     const seq = ++this.seq;
-    const items = jobs.reduce((n, j) => n + j.inputs.length, 0);
+    // A text job's size is unknown until parsed; its length stands in (about 350 bytes an item).
+    const items = jobs.reduce((n, j) => n + (j.inputs?.length ?? Math.ceil((j.text?.length ?? 0) / 350)), 0);
     this.outstanding.set(worker, (this.outstanding.get(worker) ?? 0) + items);
     return new Promise<PrepareResult[]>((settle, fail) => {
       this.pending.set(seq, { settle, fail, worker, items });
@@ -201,7 +219,10 @@ function spawnWorker(workerData: unknown): Worker {
   return new Worker(boot, { eval: true, workerData, execArgv: ['--conditions=source'] });
 }
 
-/** One worker per core beyond the main thread's, at most 4. */
+/**
+ * One worker per core, at most 4: with bulk bodies parsed in the workers the
+ * main thread is left with HTTP and writing, so the workers get every core.
+ */
 function defaultSize(): number {
-  return Math.max(0, Math.min(4, availableParallelism() - 1));
+  return Math.max(1, Math.min(4, availableParallelism()));
 }

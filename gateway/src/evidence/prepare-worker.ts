@@ -6,15 +6,22 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { isEvidenceError } from '@evidence/core';
 import { isGatewayError } from '../errors.js';
-import { prepareMany } from './prepare.js';
+import { readBulkBody } from './bulk-body.js';
+import { prepareRun } from './prepare.js';
 import type { PrepareJob, PrepareMessage, PrepareReply, PrepareResult } from './prepare-pool.js';
 
 const ctx = { gatewayId: workerData.gatewayId as string, subjectKey: new Uint8Array(workerData.subjectKey as Uint8Array) };
 
+/** Each run's byte fields live in one buffer, which moves to the main thread instead of being copied. */
+let transfer: ArrayBuffer[] = [];
+
 function run(job: PrepareJob): PrepareResult {
   try {
     const name = (i: number) => (job.where.indexed ? `${job.where.prefix}${job.offset + i}/` : job.where.prefix);
-    return { ok: true, prepared: prepareMany(job.inputs, ctx, job.client, job.receivedAt, name) };
+    const inputs = job.text !== undefined ? readBulkBody(job.text, job.maxItems!) : job.inputs!;
+    const { prepared, arena } = prepareRun(inputs, ctx, job.client, job.receivedAt, name);
+    transfer.push(arena);
+    return { ok: true, prepared };
   } catch (e) {
     const coded = isGatewayError(e) || isEvidenceError(e);
     return { ok: false, code: coded ? e.code : 'INTERNAL', message: (e as Error).message, gateway: !coded || isGatewayError(e) };
@@ -22,6 +29,7 @@ function run(job: PrepareJob): PrepareResult {
 }
 
 parentPort!.on('message', (m: PrepareMessage) => {
+  transfer = [];
   const reply: PrepareReply = { seq: m.seq, results: m.jobs.map(run) };
-  parentPort!.postMessage(reply);
+  parentPort!.postMessage(reply, transfer);
 });

@@ -1,6 +1,7 @@
 import { decodeLeaf, equalBytes, fromHex, sm3, sm4, toHex, type EvidenceKindName, type Leaf } from '@evidence/core';
 import { GatewayError } from '../errors.js';
 import type { EvidenceRecord, EvidenceStore, PendingLeaf } from '../ports/store.js';
+import { readBulkBody } from './bulk-body.js';
 import { KeyVault } from './key-vault.js';
 import { prepareMany, type Prepared, type RecordInput } from './prepare.js';
 import type { PreparePool, Where } from './prepare-pool.js';
@@ -43,6 +44,8 @@ export class EvidenceService {
   private readonly inflight = new Map<string, Promise<Settled>>();
 
   private readonly vault: KeyVault;
+  /** Intake calls under way, so closing can let them finish before the workers and the store go. */
+  private readonly running = new Set<Promise<unknown>>();
 
   constructor(private readonly deps: EvidenceServiceDeps) {
     this.now = deps.now ?? Date.now;
@@ -58,12 +61,50 @@ export class EvidenceService {
    * Records several events with one durable write. Every item is validated
    * first: one bad item refuses the whole request, naming it, and stores nothing.
    */
-  async recordMany(inputs: RecordInput[], client: string, where: Where = { prefix: 'items/', indexed: true }): Promise<Recorded[]> {
+  recordMany(inputs: RecordInput[], client: string, where: Where = { prefix: 'items/', indexed: true }): Promise<Recorded[]> {
+    return this.track(this.recordManyNow(inputs, client, where));
+  }
+
+  private async recordManyNow(inputs: RecordInput[], client: string, where: Where): Promise<Recorded[]> {
     const receivedAt = this.now();
     const name = (i: number) => (where.indexed ? `${where.prefix}${i}/` : where.prefix);
     const prepared = this.deps.pool
       ? await this.deps.pool.prepare(inputs, client, receivedAt, where)
       : prepareMany(inputs, { gatewayId: this.deps.gatewayId, subjectKey: this.deps.subjectKey }, client, receivedAt, name);
+    return this.commit(prepared, client, receivedAt, name);
+  }
+
+  /**
+   * Records a bulk body from its raw text (POST /v1/evidence/batch): parsed,
+   * validated against the route's schema and prepared in an intake worker when
+   * there is one, so the main thread only writes. Errors name "body/items/<i>/".
+   */
+  recordBulk(text: string, client: string, maxItems: number): Promise<Recorded[]> {
+    return this.track(this.recordBulkNow(text, client, maxItems));
+  }
+
+  /** Resolves once every intake call under way has finished (written or refused). */
+  async drain(): Promise<void> {
+    while (this.running.size > 0) await Promise.allSettled([...this.running]);
+  }
+
+  private track<T>(p: Promise<T>): Promise<T> {
+    this.running.add(p);
+    const done = () => this.running.delete(p);
+    p.then(done, done);
+    return p;
+  }
+
+  private async recordBulkNow(text: string, client: string, maxItems: number): Promise<Recorded[]> {
+    const receivedAt = this.now();
+    const prepared = this.deps.pool
+      ? await this.deps.pool.prepareText(text, maxItems, client, receivedAt)
+      : prepareMany(readBulkBody(text, maxItems), { gatewayId: this.deps.gatewayId, subjectKey: this.deps.subjectKey }, client, receivedAt, (i) => `body/items/${i}/`);
+    return this.commit(prepared, client, receivedAt, (i) => `body/items/${i}/`);
+  }
+
+  /** Idempotency, then one durable write of everything new; resolves in item order. */
+  private async commit(prepared: Prepared[], client: string, receivedAt: number, name: (i: number) => string): Promise<Recorded[]> {
 
     // Repeats of a key inside this request: same content is one event, other content a conflict.
     const aliasOf = new Map<number, number>();

@@ -1,5 +1,6 @@
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { classify, isGatewayError, type AnyErrorCode } from '../errors.js';
+import { validationMessage } from './validation.js';
 
 /** Fastify's own error codes that are the caller's fault, with ours. */
 const FASTIFY_CODES: Record<string, { code: AnyErrorCode; status: number }> = {
@@ -26,7 +27,7 @@ export function errorHandler(onError?: (code: AnyErrorCode) => void) {
     let status: number;
     if (error.validation) {
       status = 400;
-      body = { code: 'VALIDATION_FAILED', message: validationMessage(error) };
+      body = { code: 'VALIDATION_FAILED', message: validationMessage(error.validation, error.validationContext ?? 'request') };
     } else if (error.code && FASTIFY_CODES[error.code]) {
       const mapped = FASTIFY_CODES[error.code]!;
       status = mapped.status;
@@ -49,18 +50,4 @@ export function errorHandler(onError?: (code: AnyErrorCode) => void) {
     onError?.(body.code);
     void reply.status(status).send(body);
   };
-}
-
-/** "body/payload/kind: must be ..." naming the field, as the issue asks. */
-function validationMessage(error: FastifyError): string {
-  const first = error.validation![0]!;
-  const where = error.validationContext ?? 'request';
-  const path = first.instancePath ? `${where}${first.instancePath}` : where;
-  const params = first.params as Record<string, unknown>;
-  if (first.keyword === 'additionalProperties') return `${path}: unknown field "${String(params.additionalProperty)}"`;
-  if (first.keyword === 'required') return `${path}/${String(params.missingProperty)}: is required`;
-  if (first.keyword === 'enum' && Array.isArray(params.allowedValues)) {
-    return `${path}: ${first.message}: ${params.allowedValues.join(', ')}`;
-  }
-  return `${path}: ${first.message ?? 'is invalid'}`;
 }

@@ -68,6 +68,8 @@ export const RemoteConfigSchema = Type.Object(
       ),
     ),
     publishTtlMs: Type.Optional(Type.Integer({ minimum: 300 })),
+    /** Threads checking hop signatures (default: one per core beyond the first, at most 4; 0: the main thread). */
+    verifyWorkers: Type.Optional(Type.Integer({ minimum: 0, maximum: 16 })),
   },
   { additionalProperties: false },
 );
@@ -96,6 +98,8 @@ export interface RemoteSettings {
   services: Map<string, PublishedService>;
   limits: RemoteLimits;
   publishTtlMs: number;
+  /** Threads checking hop signatures; 0: the main thread; absent: the default (defaultVerifyWorkers). */
+  verifyWorkers?: number;
 }
 
 export const DEFAULT_REMOTE_LIMITS: RemoteLimits = { bodyBytes: 1 << 20, maxHops: 16, timeoutMs: 10_000, maxAgeMs: 300_000 };
@@ -132,6 +136,7 @@ export function remoteSettings(config: RemoteConfigFile): RemoteSettings {
     limits,
     publishTtlMs: config.publishTtlMs ?? 60_000,
   };
+  if (config.verifyWorkers !== undefined) settings.verifyWorkers = config.verifyWorkers;
   if (config.publicUrl !== undefined) settings.publicUrl = config.publicUrl.replace(/\/+$/, '');
   return settings;
 }

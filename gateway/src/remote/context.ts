@@ -1,4 +1,4 @@
-import type { CodeSource, HopCrypto, HopSigner, HttpClient, KeyRing, TraceStore } from '@evidence/node';
+import type { CodeSource, HopCrypto, HopSigner, HttpClient, KeyRing, SignaturePool, TraceStore } from '@evidence/node';
 import type { RemoteSettings } from './config.js';
 import type { RecordEvidence } from './evidence.js';
 import type { SeenRequests } from './replay.js';
@@ -18,6 +18,8 @@ export interface RemoteContext {
   traces: TraceStore;
   seen: SeenRequests;
   crypto: HopCrypto;
+  /** Threads checking hop signatures; undefined: checked on the main thread. */
+  pool: SignaturePool | undefined;
   /** Published services the gateway answers itself, by name (looked up at each delivery). */
   handlers?: ReadonlyMap<string, ServiceHandler>;
 }

@@ -1,5 +1,5 @@
 import { HOP_TYPE, hopHash, responseDigest, toHex, type Hop } from '@evidence/core';
-import { appendHop, checkChain, errorBody, isRoutingError, RoutingError, ZERO_ID, type ForwardRequest, type ForwardResponse } from '@evidence/node';
+import { appendHop, checkChainOn, errorBody, isRoutingError, RoutingError, ZERO_ID, type ForwardRequest, type ForwardResponse } from '@evidence/node';
 import type { RemoteContext } from './context.js';
 import { hopTraceEvidence, NO_SUBJECT, recordAccessEvidence, type EvidenceToRecord } from './evidence.js';
 import { callInternalService } from './internal-service.js';
@@ -26,7 +26,7 @@ export async function deliver(ctx: RemoteContext, req: ForwardRequest): Promise<
   const keys = await ctx.keyRing.lookupFor(hops.map((h) => h.node));
   let hashes: string[];
   try {
-    hashes = checkChain({ hops, self: ctx.signer.id, request, keys, maxHops: ctx.settings.limits.maxHops, maxAgeMs: ctx.settings.limits.maxAgeMs, crypto: ctx.crypto });
+    hashes = await checkChainOn(ctx.pool, { hops, self: ctx.signer.id, request, keys, maxHops: ctx.settings.limits.maxHops, maxAgeMs: ctx.settings.limits.maxAgeMs, crypto: ctx.crypto });
   } catch (e) {
     // The refused chain, as received, is the evidence against whoever sent it.
     if (isRoutingError(e)) ctx.traces.refuse(hops[0]!.requestId, hops, { ...errorBody(e, ctx.signer.id), at: Date.now(), request });

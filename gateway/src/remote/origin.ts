@@ -118,7 +118,7 @@ async function checkReturnedTrace(
     return new RoutingError('REMOTE_BAD_TRACE', 'hop 0: the returned trace does not start with this gateway\'s origin hop', { hop: 0, check: 'origin' });
   }
   const keys = await ctx.keyRing.lookupFor(hops.map((h) => h.node));
-  const result = ctx.crypto.verify(hops, keys, { complete: true, request: call.request, response });
+  const result = await ctx.crypto.verifyOn(ctx.pool, hops, keys, { complete: true, request: call.request, response });
   if (!result.valid) {
     return new RoutingError('REMOTE_BAD_TRACE', result.message, { hop: result.hop, check: result.check, node: hops[result.hop]?.node });
   }

@@ -6,8 +6,11 @@ import {
   KeyRing,
   RoutingError,
   routingErrorHandler,
+  defaultVerifyWorkers,
+  sharedSignaturePool,
   SM2_HOPS,
   traceDocument,
+  UNSIGNED_HOPS_FOR_BENCHMARKS,
   TraceStore,
   type CodeSource,
   type ErrorHandler,
@@ -91,6 +94,8 @@ export const remotePlugin: FastifyPluginAsync<RemoteOptions> = async (fastify, o
     traces: new TraceStore(),
     seen: new SeenRequests(o.settings.limits.maxAgeMs),
     crypto: o.crypto ?? SM2_HOPS,
+    // (the unsigned benchmark baseline has no signatures to check)
+    pool: o.crypto === UNSIGNED_HOPS_FOR_BENCHMARKS ? undefined : sharedSignaturePool(o.settings.verifyWorkers ?? defaultVerifyWorkers()),
     handlers: o.handlers,
   };
   const publisher = new ServicePublisher({

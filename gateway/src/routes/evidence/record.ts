@@ -3,6 +3,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import type { GatewayContext } from '../../context.js';
 import type { RecordInput } from '../../evidence/service.js';
+import { bulkBodySchema } from '../../evidence/bulk-body.js';
 import { errorResponses } from '../schemas.js';
 import { Accepted, EvidenceInput } from './schemas.js';
 
@@ -27,27 +28,36 @@ export const recordRoutes: FastifyPluginAsync<{ ctx: GatewayContext }> = async (
     },
   );
 
-  r.post(
-    '/v1/evidence/batch',
-    {
-      bodyLimit: ctx.config.BULK_BODY_LIMIT,
-      config: { permission: 'evidence:write' },
-      schema: {
-        tags: ['evidence'],
-        summary: 'Record many events in one request (bulk feeds) / 批量记录',
-        body: Type.Object(
-          { items: Type.Array(EvidenceInput, { minItems: 1, maxItems: ctx.config.BULK_MAX_ITEMS }) },
-          { additionalProperties: false },
-        ),
-        response: {
-          202: Type.Object({ count: Type.Integer(), items: Type.Array(Accepted) }),
-          ...errorResponses(400, 401, 403, 409, 413, 429),
+  // Bulk feeds: the body reaches the handler as text and is parsed and
+  // validated against this same schema (readBulkBody, Fastify's own Ajv) in an
+  // intake worker, so the main thread never builds its thousands of objects.
+  // Fastify therefore does not validate it again here.
+  await app.register(async (bulk) => {
+    bulk.removeContentTypeParser('application/json');
+    bulk.addContentTypeParser('application/json', { parseAs: 'string' }, (req, body, done) => {
+      req.rawBody = body as string;
+      done(null, body);
+    });
+    bulk.post(
+      '/v1/evidence/batch',
+      {
+        bodyLimit: ctx.config.BULK_BODY_LIMIT,
+        config: { permission: 'evidence:write' },
+        schema: {
+          tags: ['evidence'],
+          summary: 'Record many events in one request (bulk feeds) / 批量记录',
+          body: bulkBodySchema(ctx.config.BULK_MAX_ITEMS),
+          response: {
+            202: Type.Object({ count: Type.Integer(), items: Type.Array(Accepted) }),
+            ...errorResponses(400, 401, 403, 409, 413, 429),
+          },
         },
+        validatorCompiler: () => () => true,
       },
-    },
-    async (req, reply) => {
-      const items = await ctx.evidence.recordMany(req.body.items as RecordInput[], req.client!.id, { prefix: 'body/items/', indexed: true });
-      return reply.status(202).send({ count: items.length, items });
-    },
-  );
+      async (req, reply) => {
+        const items = await ctx.evidence.recordBulk(req.rawBody!, req.client!.id, ctx.config.BULK_MAX_ITEMS);
+        return reply.status(202).send({ count: items.length, items });
+      },
+    );
+  });
 };
