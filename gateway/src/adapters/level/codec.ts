@@ -100,7 +100,7 @@ export function decodeBatch(bytes: Uint8Array): BatchRecord {
   return { ...meta, leaves: new Uint8Array(b.subarray(4 + len)) };
 }
 
-/** pending value = leaf(122) || receivedAt(8) */
+/** pending value = leaf(122) || receivedAt(8): one entry per record, as earlier versions wrote them (still read). */
 export function encodePending(leaf: Uint8Array, receivedAt: number): Uint8Array {
   const out = Buffer.allocUnsafe(LEAF_LENGTH + 8);
   out.set(leaf, 0);
@@ -111,6 +111,31 @@ export function encodePending(leaf: Uint8Array, receivedAt: number): Uint8Array 
 export function decodePending(bytes: Uint8Array): { leaf: Uint8Array; receivedAt: number } {
   const b = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   return { leaf: new Uint8Array(b.subarray(0, LEAF_LENGTH)), receivedAt: b.readDoubleBE(LEAF_LENGTH) };
+}
+
+/**
+ * pending group = (leaf(122) || receivedAt(8))*: the records of one append,
+ * still waiting for a batch. The record id is inside its leaf (bytes 2..18).
+ */
+export function encodePendingGroup(records: readonly { leaf: Uint8Array; receivedAt: number }[]): Uint8Array {
+  const size = LEAF_LENGTH + 8;
+  const out = Buffer.allocUnsafe(records.length * size);
+  records.forEach((r, i) => {
+    out.set(r.leaf, i * size);
+    out.writeDoubleBE(r.receivedAt, i * size + LEAF_LENGTH);
+  });
+  return out;
+}
+
+export function decodePendingGroup(bytes: Uint8Array): { id: string; leaf: Uint8Array; receivedAt: number }[] {
+  const b = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const size = LEAF_LENGTH + 8;
+  if (b.length % size !== 0) throw new Error(`pending group of ${b.length} bytes is not a whole number of entries`);
+  const out: { id: string; leaf: Uint8Array; receivedAt: number }[] = [];
+  for (let o = 0; o < b.length; o += size) {
+    out.push({ id: b.toString('hex', o + 2, o + 18), leaf: new Uint8Array(b.subarray(o, o + LEAF_LENGTH)), receivedAt: b.readDoubleBE(o + LEAF_LENGTH) });
+  }
+  return out;
 }
 
 /** location = seq(8) || index(4) */

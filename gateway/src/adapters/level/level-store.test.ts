@@ -4,6 +4,8 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { encodeLeaf, toHex, type BatchHeader } from '@evidence/core';
 import type { BatchRecord, NewRecord } from '../../ports/store.js';
+import { ClassicLevel } from 'classic-level';
+import { encodePending, encodeRecord } from './codec.js';
 import { LevelStore } from './level-store.js';
 
 const dirs: string[] = [];
@@ -63,6 +65,46 @@ describe('LevelStore', () => {
     const stored = await store.getBatch(0);
     expect(stored?.leaves).toEqual(b.leaves);
     expect(stored?.header).toEqual(b.header);
+  });
+
+  it('keeps one pending entry per append, dropped with the last of its records, across reopens', async () => {
+    const { store, dir } = await open();
+    await store.append([1, 2, 3].map((i) => record(i)), []);
+    await store.append([4, 5].map((i) => record(i)), []);
+    // A batch takes part of the first group and part of the second.
+    await store.closeBatch(batch(0, [record(1), record(2), record(4)]), [1, 2, 4].map((i) => record(i).id));
+    expect((await store.pending()).map((p) => p.id)).toEqual([3, 5].map((i) => record(i).id));
+    await store.close();
+    stores.pop();
+    // After a restart the groups are rebuilt from disk: records with a location are not pending.
+    const { store: again } = await open(dir);
+    const pending = await again.pending();
+    expect(pending).toEqual([3, 5].map((i) => ({ id: record(i).id, leaf: record(i).leaf, receivedAt: record(i).receivedAt })));
+    await again.closeBatch(batch(1, [record(3), record(5)]), [3, 5].map((i) => record(i).id));
+    expect(await again.pending()).toEqual([]);
+    await again.close();
+    stores.pop();
+    const db = new ClassicLevel<string, Uint8Array>(dir, { valueEncoding: 'view' });
+    expect(await db.keys({ gt: 'p!', lt: 'p"' }).all()).toEqual([]);
+    await db.close();
+  });
+
+  it('still batches pending leaves written one per record by earlier versions', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'gw-store-'));
+    dirs.push(dir);
+    const db = new ClassicLevel<string, Uint8Array>(dir, { valueEncoding: 'view' });
+    const old = record(7);
+    await db.batch([
+      { type: 'put', key: `r!${old.id}`, value: encodeRecord(old) },
+      { type: 'put', key: `q!${old.id}`, value: encodePending(old.leaf, old.receivedAt) },
+    ]);
+    await db.close();
+    const { store } = await open(dir);
+    await store.append([record(8)], []);
+    expect((await store.pending()).map((p) => p.id)).toEqual([old.id, record(8).id]);
+    await store.closeBatch(batch(0, [old, record(8)]), [old.id, record(8).id]);
+    expect(await store.pending()).toEqual([]);
+    expect(await store.location(old.id)).toEqual({ seq: 0, index: 0 });
   });
 
   it('tracks the contiguous anchored head when batches are marked out of order', async () => {

@@ -16,10 +16,11 @@ import {
   decodeBatch,
   decodeLocation,
   decodePending,
+  decodePendingGroup,
   decodeRecord,
   encodeBatch,
   encodeLocation,
-  encodePending,
+  encodePendingGroup,
   encodeRecord,
   seqKey,
 } from './codec.js';
@@ -27,7 +28,8 @@ import { GroupCommit, type LevelOp } from './group-commit.js';
 
 /**
  * Key layout (one LevelDB, prefixes keep each index in its own key range):
- *   r!<id>            record                       q!<id>      pending leaf (leaf || receivedAt)
+ *   r!<id>            record                       p!<id>      pending group: the leaves of one append
+ *                                                  q!<id>      pending leaf (written by earlier versions)
  *   k!<block>         sealed key block
  *   i!<client>\0<key> idempotency {id, digest}     x!<id>      location (seq || index)
  *   b!<seq>           batch                        u!<seq>     batch not yet anchored
@@ -38,6 +40,13 @@ import { GroupCommit, type LevelOp } from './group-commit.js';
  */
 export class LevelStore implements GatewayStore {
   private readonly commit: GroupCommit;
+  /**
+   * Pending leaves are written one entry per append (p!<first id>), not one per
+   * record: a group entry goes when the last of its records is batched. These
+   * maps say which group a pending record is in and how many of each remain.
+   */
+  private readonly groupOf = new Map<string, string>();
+  private readonly groupLeft = new Map<string, number>();
   /** Serialises markAnchored so the contiguous head is computed on a stable view. */
   private anchorLock: Promise<void> = Promise.resolve();
 
@@ -69,17 +78,21 @@ export class LevelStore implements GatewayStore {
 
   // --- evidence -------------------------------------------------------------
 
-  append(records: NewRecord[], blocks: KeyBlock[]): Promise<void> {
+  async append(records: NewRecord[], blocks: KeyBlock[]): Promise<void> {
     const ops: LevelOp[] = blocks.map((b) => ({ type: 'put', key: `k!${b.id}`, value: b.sealed }));
     for (const r of records) {
       ops.push({ type: 'put', key: `r!${r.id}`, value: encodeRecord(r) });
-      ops.push({ type: 'put', key: `q!${r.id}`, value: encodePending(r.leaf, r.receivedAt) });
       if (r.idempotencyKey !== undefined) {
         // The digest travels in the value so a reused key with other content is detected.
         ops.push({ type: 'put', key: idemKey(r.client, r.idempotencyKey), value: json({ id: r.id, digest: r.idempotencyDigest ?? '' }) });
       }
     }
-    return this.commit.write(ops);
+    const group = records[0]?.id;
+    if (group !== undefined) ops.push({ type: 'put', key: `p!${group}`, value: encodePendingGroup(records) });
+    await this.commit.write(ops);
+    if (group === undefined) return;
+    for (const r of records) this.groupOf.set(r.id, group);
+    this.groupLeft.set(group, records.length);
   }
 
   async getRecord(id: string): Promise<EvidenceRecord | null> {
@@ -102,6 +115,21 @@ export class LevelStore implements GatewayStore {
     for await (const [key, value] of this.db.iterator({ gt: 'q!', lt: 'q"' })) {
       out.push({ id: key.slice(2), ...decodePending(value) });
     }
+    const emptied: LevelOp[] = [];
+    for await (const [key, value] of this.db.iterator({ gt: 'p!', lt: 'p"' })) {
+      const group = key.slice(2);
+      let left = 0;
+      for (const p of decodePendingGroup(value)) {
+        // Records of the group that a batch already took have a location.
+        if ((await this.db.get(`x!${p.id}`)) !== undefined) continue;
+        out.push(p);
+        this.groupOf.set(p.id, group);
+        left++;
+      }
+      if (left > 0) this.groupLeft.set(group, left);
+      else emptied.push({ type: 'del', key });
+    }
+    if (emptied.length > 0) await this.commit.write(emptied);
     // Keys are ids (UUIDv7, time-ordered); arrival order is receivedAt, ties by id.
     return out.sort((a, b) => a.receivedAt - b.receivedAt || (a.id < b.id ? -1 : 1));
   }
@@ -123,18 +151,28 @@ export class LevelStore implements GatewayStore {
 
   // --- batches --------------------------------------------------------------
 
-  closeBatch(batch: BatchRecord, ids: string[]): Promise<void> {
+  async closeBatch(batch: BatchRecord, ids: string[]): Promise<void> {
     const seq = batch.header.seq;
     const ops: LevelOp[] = [
       { type: 'put', key: `b!${seqKey(seq)}`, value: encodeBatch(batch) },
       { type: 'put', key: `u!${seqKey(seq)}`, value: new Uint8Array(0) },
       { type: 'put', key: 'm!head', value: json({ seq, headerHash: batch.headerHash }) },
     ];
+    // How many records each touched group keeps pending after this batch; applied once it is written.
+    const left = new Map<string, number>();
     ids.forEach((id, index) => {
       ops.push({ type: 'put', key: `x!${id}`, value: encodeLocation(seq, index) });
-      ops.push({ type: 'del', key: `q!${id}` });
+      const group = this.groupOf.get(id);
+      if (group === undefined) return void ops.push({ type: 'del', key: `q!${id}` });
+      left.set(group, (left.get(group) ?? this.groupLeft.get(group) ?? 0) - 1);
     });
-    return this.commit.write(ops);
+    for (const [group, n] of left) if (n <= 0) ops.push({ type: 'del', key: `p!${group}` });
+    await this.commit.write(ops);
+    for (const id of ids) this.groupOf.delete(id);
+    for (const [group, n] of left) {
+      if (n <= 0) this.groupLeft.delete(group);
+      else this.groupLeft.set(group, n);
+    }
   }
 
   async head(): Promise<{ seq: number; headerHash: string } | null> {

@@ -5,6 +5,7 @@ import type { GatewayContext } from '../../context.js';
 import type { RecordInput } from '../../evidence/service.js';
 import { bulkBodySchema } from '../../evidence/bulk-body.js';
 import { errorResponses } from '../schemas.js';
+import { acceptedJson } from './accepted-json.js';
 import { Accepted, EvidenceInput } from './schemas.js';
 
 /** POST /v1/evidence and POST /v1/evidence/batch: acknowledged (202) only after the durable write. */
@@ -56,7 +57,7 @@ export const recordRoutes: FastifyPluginAsync<{ ctx: GatewayContext }> = async (
       },
       async (req, reply) => {
         const items = await ctx.evidence.recordBulk(req.rawBody!, req.client!.id, ctx.config.BULK_MAX_ITEMS);
-        return reply.status(202).send({ count: items.length, items });
+        return reply.status(202).type('application/json; charset=utf-8').send(acceptedJson(items));
       },
     );
   });
