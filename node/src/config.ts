@@ -3,6 +3,7 @@ import { Type } from 'typebox';
 import { Compile } from 'typebox/compile';
 import { RoutingError } from './errors.js';
 import type { NeighbourRole } from './routing/export.js';
+import { defaultVerifyWorkers } from './verify/signature-pool.js';
 
 /**
  * A routing node's configuration file (JSON). Example:
@@ -15,13 +16,16 @@ import type { NeighbourRole } from './routing/export.js';
  *     "neighbours": [{ "code": "RN-NB-01", "url": "http://127.0.0.1:7102", "publicKey": "04…" }],
  *     "parent": { "code": "RN-ZJ-00", "url": "http://127.0.0.1:7100" },
  *     "limits": { "bodyBytes": 1048576, "maxHops": 16, "timeoutMs": 10000 },
- *     "timers": { "keepaliveMs": 5000, "holdMs": 15000 }
+ *     "timers": { "keepaliveMs": 5000, "holdMs": 15000 },
+ *     "verifyWorkers": 1
  *   }
  *
  * A neighbour is named by `code` or `id` (id = SM3 of the code). A
  * `publicKey` given here pins that neighbour's key; otherwise it comes from the
  * directory or the chain. `role: "child"` marks a node below this one in a
  * hierarchy: it receives no routes, it sends its unknown destinations here.
+ * `verifyWorkers`: threads that check hop signatures (default: one per core
+ * beyond the first, at most 4; 0 checks them on the main thread).
  */
 const Peer = Type.Object({
   code: Type.Optional(Type.String()),
@@ -59,6 +63,7 @@ export const NodeConfigSchema = Type.Object({
       holdMs: Type.Optional(Type.Integer({ minimum: 100 })),
     }),
   ),
+  verifyWorkers: Type.Optional(Type.Integer({ minimum: 0, maximum: 16 })),
 });
 export type NodeConfigFile = Type.Static<typeof NodeConfigSchema>;
 const configValidator = Compile(NodeConfigSchema);
@@ -98,6 +103,8 @@ export interface NodeSettings {
   neighbours: Neighbour[];
   limits: NodeLimits;
   timers: NodeTimers;
+  /** Worker threads checking hop signatures; 0: on the main thread. */
+  verifyWorkers: number;
 }
 
 export function parseNodeConfig(input: unknown): NodeConfigFile {
@@ -118,6 +125,7 @@ export function nodeSettings(config: NodeConfigFile): NodeSettings {
     neighbours,
     limits: { ...DEFAULT_LIMITS, ...config.limits },
     timers: { ...DEFAULT_TIMERS, ...config.timers },
+    verifyWorkers: config.verifyWorkers ?? defaultVerifyWorkers(),
   };
 }
 

@@ -1,10 +1,10 @@
-import { entityId, toHex, type Hop } from '@evidence/core';
+import { entityId, HOP_TYPE, hopHash, toHex, type Hop } from '@evidence/core';
 import type { Neighbour, NodeSettings } from './config.js';
 import { errorBody, isRoutingError, RoutingError } from './errors.js';
 import { forwardThrough, type ForwardTarget } from './forward/forward.js';
-import { checkChain } from './forward/chain.js';
-import { SM2_HOPS, type HopCrypto } from './forward/hop-crypto.js';
-import type { HopSigner } from './forward/hops.js';
+import { checkChainOn, passesCheapChecks, type ChainCheck } from './forward/chain.js';
+import { SM2_HOPS, UNSIGNED_HOPS_FOR_BENCHMARKS, type HopCrypto } from './forward/hop-crypto.js';
+import { appendHop, type HopSigner } from './forward/hops.js';
 import type { ForwardRequest } from './forward/protocol.js';
 import { HttpClient } from './http/client.js';
 import { firstKeySource, KeyRing, type CodeSource, type KeySource } from './keys/key-source.js';
@@ -16,6 +16,7 @@ import { destination, isDestination, type Destination } from './routing/destinat
 import { exportRoutes } from './routing/export.js';
 import { RouteTable } from './routing/route-table.js';
 import { TraceStore, traceDocument, type TraceDocument } from './traces/store.js';
+import { sharedSignaturePool, type SignaturePool } from './verify/signature-pool.js';
 
 export interface Log {
   info(obj: object, msg: string): void;
@@ -64,6 +65,8 @@ export class RoutingNode {
   private readonly settings: NodeSettings;
   private readonly signer: HopSigner;
   private readonly crypto: HopCrypto;
+  /** Threads checking hop signatures; undefined: checked on this thread. */
+  private readonly pool: SignaturePool | undefined;
   private readonly codes: CodeSource | undefined;
   private readonly log: Log;
   private readonly neighbours = new Map<string, Neighbour>();
@@ -85,6 +88,8 @@ export class RoutingNode {
     this.log = options.log ?? SILENT;
     this.client = options.client ?? new HttpClient();
     this.crypto = options.crypto ?? SM2_HOPS;
+    // (the unsigned benchmark baseline has no signatures to check)
+    this.pool = this.crypto === UNSIGNED_HOPS_FOR_BENCHMARKS ? undefined : sharedSignaturePool(options.settings.verifyWorkers);
     this.table = new RouteTable(this.id, options.settings.limits.maxHops * 2);
     // Keys pinned in the configuration win over the registry for neighbours.
     const pinned: KeySource = async (id) => this.neighbours.get(id)?.publicKey;
@@ -174,9 +179,17 @@ export class RoutingNode {
    */
   async forward(req: ForwardRequest, receivedAt = Date.now()): Promise<{ status: number; body: Buffer }> {
     const keys = await this.keyRing.lookupFor(req.hops.map((h) => h.node));
+    const check: ChainCheck = { hops: req.hops as Hop[], self: this.id, request: req.request, keys, maxHops: this.settings.limits.maxHops, crypto: this.crypto };
+    // With worker threads checking the signatures, this thread signs its own
+    // hop meanwhile; the hop is sent only once the chain verifies, and dropped
+    // otherwise. Only for a chain that passes every cheap check, so a malformed
+    // or misdirected chain still costs no signature at all.
+    const ahead = this.pool !== undefined && passesCheapChecks(check);
+    const checking = checkChainOn(this.pool, check, { shareWithCaller: !ahead });
+    const signed = ahead ? this.signAhead(req) : undefined;
     let hashes: string[];
     try {
-      hashes = checkChain({ hops: req.hops as Hop[], self: this.id, request: req.request, keys, maxHops: this.settings.limits.maxHops, crypto: this.crypto });
+      hashes = await checking;
     } catch (e) {
       // Keep the refused chain as received: it is the evidence against whoever sent it.
       if (isRoutingError(e)) {
@@ -191,6 +204,7 @@ export class RoutingNode {
       request: req,
       prevHash: hashes[hashes.length - 1]!,
       targets: this.targets(req),
+      ...(signed ? { signed } : {}),
       budgetMs: budget,
       maxResponseBytes: this.settings.limits.bodyBytes,
       crypto: this.crypto,
@@ -198,6 +212,17 @@ export class RoutingNode {
     });
     if (result.trace) this.traces.put(req.hops[0]!.requestId, result.trace);
     return { status: result.status, body: result.body };
+  }
+
+  /** This node's forward hop towards today's best route, signed before the chain is verified (never sent unless it is). */
+  private signAhead(req: ForwardRequest): Hop | undefined {
+    try {
+      const target = this.targets(req)[0]!;
+      const last = req.hops[req.hops.length - 1] as Hop;
+      return appendHop(this.signer, req.hops as Hop[], toHex(hopHash(last)), HOP_TYPE.forward, target.id, last.digest, Date.now(), this.crypto);
+    } catch {
+      return undefined; // no route: the refusal comes after the chain check, as without workers
+    }
   }
 
   /** Where this request may go next, best first, never to a signer already in the chain. */

@@ -1,7 +1,8 @@
 import { entityId, generateSm2KeyPair, HOP_TYPE, keyLookupFrom, requestDigest, signHop, toHex, type Hop } from '@evidence/core';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { vectors } from '../../../test/support/vectors.js';
-import { checkChain } from './chain.js';
+import { SignaturePool } from '../verify/signature-pool.js';
+import { checkChain, checkChainOn, passesCheapChecks } from './chain.js';
 import { appendHop, originHop, type HopSigner } from './hops.js';
 
 const signer = (code: string): HopSigner => ({ id: toHex(entityId(code)), ...generateSm2KeyPair() });
@@ -97,5 +98,55 @@ describe('checkChain: what a receiver checks before adding its hop', () => {
     const hops2 = [originHop(A, requestId, stranger.id, digest)];
     hops2.push(appendHop(stranger, hops2, check(hops2, { self: stranger.id })().at(-1)!, HOP_TYPE.forward, B.id, digest));
     expect(check(hops2)).toThrow(expect.objectContaining({ code: 'HOP_INVALID', message: expect.stringMatching(/^hop 1: unknown node/) }));
+  });
+});
+
+describe('checkChainOn: the same checks with the signatures on worker threads', () => {
+  const pool = new SignaturePool(2);
+  afterAll(() => pool.close());
+
+  /** The refusal (or hashes) of the synchronous check, to compare with. */
+  const outcome = async (run: () => unknown) => {
+    try {
+      return { ok: await run() };
+    } catch (e) {
+      const r = e as { code: string; message: string; blame?: unknown };
+      return { code: r.code, message: r.message, blame: r.blame };
+    }
+  };
+
+  const forgedSignature = () => {
+    const forged = chain();
+    forged[1] = { ...forged[1]!, signature: signHop(forged[1]!, N2.privateKey).signature };
+    return forged;
+  };
+  const alteredRequest = { ...request, body: { patient: 'p2' } };
+  const cases: [string, () => Hop[], Partial<Parameters<typeof checkChain>[0]>][] = [
+    ['an honest chain', chain, {}],
+    ['a forged signature', forgedSignature, {}],
+    ['a forged signature in a misdirected chain', forgedSignature, { self: N1.id }],
+    ['reordered hops', () => { const h = chain(); [h[1], h[2]] = [h[2]!, h[1]!]; return h; }, {}],
+    ['a misdirected chain', chain, { self: N1.id }],
+    ['a body the chain did not sign', chain, { request: alteredRequest }],
+    ['the hop limit', chain, { maxHops: 3 }],
+    ['an expired origin', chain, { maxAgeMs: 1000, now: Date.now() + 60_000 }],
+  ];
+
+  it.each(cases)('refuses (or accepts) exactly as checkChain: %s', async (_name, hops, over) => {
+    const c = { hops: hops(), self: B.id, request, keys, maxHops: 16, ...over };
+    const expected = await outcome(() => checkChain(c));
+    for (const shareWithCaller of [true, false]) expect(await outcome(() => checkChainOn(pool, c, { shareWithCaller }))).toEqual(expected);
+    expect(await outcome(() => checkChainOn(undefined, c))).toEqual(expected);
+  });
+
+  it('tells a chain worth signing ahead for from one that fails a cheap check', () => {
+    const c = { hops: chain(), self: B.id, request, keys, maxHops: 16 };
+    expect(passesCheapChecks(c)).toBe(true);
+    expect(passesCheapChecks({ ...c, self: N1.id })).toBe(false);
+    expect(passesCheapChecks({ ...c, request: alteredRequest })).toBe(false);
+    // A forged last signature is not a cheap check (nothing links to it yet): only the workers find it.
+    const hops = chain();
+    hops[2] = { ...hops[2]!, signature: signHop(hops[2]!, N1.privateKey).signature };
+    expect(passesCheapChecks({ ...c, hops })).toBe(true);
   });
 });

@@ -1,4 +1,5 @@
-import { encodeHop, fromHex, HOP_TYPE, requestDigest, sm2Verify, toHex, type Hop, type KeyLookup } from '@evidence/core';
+import { encodeHop, fromHex, HOP_TYPE, requestDigest, sm2Verify, toHex, traceStructure, type Hop, type KeyLookup, type TraceResult } from '@evidence/core';
+import type { SignaturePool, VerifyOptions } from '../verify/signature-pool.js';
 import { RoutingError, type HopBlame } from '../errors.js';
 import { SM2_HOPS, type HopCrypto } from './hop-crypto.js';
 
@@ -35,15 +36,44 @@ export interface ChainCheck {
  */
 export function checkChain(c: ChainCheck): string[] {
   try {
-    return check(c);
+    checkLength(c);
+    return checkRest(c, (c.crypto ?? SM2_HOPS).verify(c.hops, c.keys, { complete: false }));
   } catch (e) {
-    // Name who handed the chain over, when its own hop proves it.
-    if (e instanceof RoutingError && e.blame && c.hops.length > 0) {
-      const sender = verifiedSigner(c.hops[c.hops.length - 1]!, c.keys);
-      if (sender !== undefined) throw new RoutingError(e.code, e.message, { ...e.blame, sender } satisfies HopBlame);
-    }
-    throw e;
+    throw withSender(e, c);
   }
+}
+
+/**
+ * checkChain with the signatures checked on a worker pool (all at once; inline
+ * without a pool): the same checks, the same refusals, the same hop blamed.
+ */
+export async function checkChainOn(pool: SignaturePool | undefined, c: ChainCheck, how?: VerifyOptions): Promise<string[]> {
+  try {
+    checkLength(c);
+    return checkRest(c, await (c.crypto ?? SM2_HOPS).verifyOn(pool, c.hops, c.keys, { complete: false }, how));
+  } catch (e) {
+    throw withSender(e, c);
+  }
+}
+
+/** Whether the chain passes every check but its signatures: synchronous and cheap (no SM2). */
+export function passesCheapChecks(c: ChainCheck): boolean {
+  try {
+    checkLength(c);
+    checkRest(c, traceStructure(c.hops, c.keys, { complete: false }).verdict);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Names who handed the chain over, when its own hop proves it. */
+function withSender(e: unknown, c: ChainCheck): unknown {
+  if (e instanceof RoutingError && e.blame && c.hops.length > 0) {
+    const sender = verifiedSigner(c.hops[c.hops.length - 1]!, c.keys);
+    if (sender !== undefined) return new RoutingError(e.code, e.message, { ...e.blame, sender } satisfies HopBlame);
+  }
+  return e;
 }
 
 /** The hop's node, if the hop carries a valid signature of that node's registered key. */
@@ -56,8 +86,9 @@ function verifiedSigner(hop: Hop, keys: KeyLookup): string | undefined {
   }
 }
 
-function check(c: ChainCheck): string[] {
-  const { hops, self } = c;
+/** Refuses a chain at its hop limit, before any signature work. */
+function checkLength(c: ChainCheck): void {
+  const { hops } = c;
   if (hops.length === 0) throw new RoutingError('HOP_INVALID', 'hop 0: incomplete (no origin hop)', { hop: 0, check: 'incomplete' });
   if (hops.length >= c.maxHops) {
     throw new RoutingError('ROUTE_HOP_LIMIT', `the chain already has ${hops.length} hops; this receiver accepts at most ${c.maxHops - 1}`, {
@@ -65,8 +96,11 @@ function check(c: ChainCheck): string[] {
       node: hops[hops.length - 1]!.node,
     });
   }
+}
 
-  const result = (c.crypto ?? SM2_HOPS).verify(hops, c.keys, { complete: false });
+/** Given the trace verdict: what the receiver checks of a chain that verifies. */
+function checkRest(c: ChainCheck, result: TraceResult): string[] {
+  const { hops, self } = c;
   if (!result.valid) {
     throw new RoutingError('HOP_INVALID', result.message, { hop: result.hop, check: result.check, node: hops[result.hop]?.node });
   }

@@ -21,6 +21,8 @@ export interface ForwardAttempt {
   prevHash: string;
   /** Best first; the next is tried only when one cannot be reached. */
   targets: readonly ForwardTarget[];
+  /** This node's hop, signed while the chain was being verified: used when it names the first target. */
+  signed?: Hop;
   budgetMs: number;
   maxResponseBytes: number;
   crypto: HopCrypto;
@@ -50,7 +52,11 @@ export async function forwardThrough(a: ForwardAttempt): Promise<ForwardResult> 
   const last = hops[hops.length - 1]!;
   const failures: string[] = [];
   for (const target of a.targets) {
-    const hop = appendHop(a.signer, hops, a.prevHash, HOP_TYPE.forward, target.id, last.digest, Date.now(), a.crypto);
+    const early = a.signed;
+    const hop =
+      early && early.next === target.id && early.prev === a.prevHash && early.index === hops.length
+        ? early
+        : appendHop(a.signer, hops, a.prevHash, HOP_TYPE.forward, target.id, last.digest, Date.now(), a.crypto);
     const sent = [...hops, hop];
     for (let attempt = 0; attempt < 2; attempt++) {
       const left = Math.floor(a.budgetMs - (Date.now() - started));

@@ -1,0 +1,46 @@
+import { generateSm2KeyPair, prepareSm2PublicKey, sm2Sign, utf8, type HopSignatureCheck } from '@evidence/core';
+import { afterAll, describe, expect, it } from 'vitest';
+import { SignaturePool, sharedSignaturePool } from './signature-pool.js';
+
+const kp = generateSm2KeyPair();
+const other = generateSm2KeyPair();
+const check = (i: number, good: boolean): HopSignatureCheck => {
+  const message = utf8(`hop ${i}`);
+  return { hop: i, message, signature: sm2Sign(message, good ? kp.privateKey : other.privateKey), key: i % 2 ? kp.publicKey : prepareSm2PublicKey(kp.publicKey) };
+};
+
+describe('SignaturePool', () => {
+  const pool = new SignaturePool(2);
+  afterAll(() => pool.close());
+
+  it('answers in the order asked, split between the workers and the caller', async () => {
+    const checks = Array.from({ length: 9 }, (_, i) => check(i, i !== 4 && i !== 7));
+    const expected = checks.map((c) => c.hop !== 4 && c.hop !== 7);
+    expect(await pool.verify(checks)).toEqual(expected);
+    expect(await pool.verify(checks, { shareWithCaller: false })).toEqual(expected);
+    // Many at once (a loaded device): still each answer to its own request.
+    const answers = await Promise.all(Array.from({ length: 20 }, () => pool.verify(checks.slice(3, 8), { shareWithCaller: false })));
+    for (const a of answers) expect(a).toEqual(expected.slice(3, 8));
+  });
+
+  it('fails signatures under a key that is not a key, and hot keys keep verifying after their upgrade', async () => {
+    const bad = { ...check(1, true), key: '04' + '11'.repeat(64) };
+    expect(await pool.verify([bad, check(2, true)], { shareWithCaller: false })).toEqual([false, true]);
+    for (let i = 0; i < 40; i++) expect(await pool.verify([check(i, true), check(i, false)], { shareWithCaller: false })).toEqual([true, false]);
+  });
+
+  it('checks inline when a worker dies, and with no workers at all', async () => {
+    const doomed = new SignaturePool(1);
+    const checks = [check(0, true), check(1, false)];
+    const answer = doomed.verify(checks, { shareWithCaller: false });
+    await doomed.close();
+    expect(await answer).toEqual([true, false]);
+    expect(doomed.size).toBe(0);
+    expect(await doomed.verify(checks)).toEqual([true, false]);
+  });
+
+  it('is one per process and size; none for size 0', () => {
+    expect(sharedSignaturePool(0)).toBeUndefined();
+    expect(sharedSignaturePool(1)).toBe(sharedSignaturePool(1));
+  });
+});
