@@ -4,26 +4,11 @@ import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { EvidenceError, type ErrorCode } from '@evidence/core';
 import { GatewayError, type GatewayErrorCode } from '../errors.js';
-import { readBulkBody } from './bulk-body.js';
+import { runJob, type PrepareJob, type Where } from './prepare-job.js';
 import { prepareMany, type Prepared, type PrepareContext, type RecordInput } from './prepare.js';
+import type { BodyShape } from './request-body.js';
 
-/** How items are named in errors: "body/items/<i>/" (indexed) or a fixed prefix. */
-export interface Where {
-  prefix: string;
-  indexed: boolean;
-}
-
-/** One request's items (or a slice of them) to prepare: parsed already, or a bulk body's raw text. */
-export interface PrepareJob {
-  inputs?: RecordInput[];
-  /** A bulk body as received; the worker parses and validates it (readBulkBody) with at most `maxItems` items. */
-  text?: string;
-  maxItems?: number;
-  client: string;
-  receivedAt: number;
-  where: Where;
-  offset: number;
-}
+export type { PrepareJob, Where } from './prepare-job.js';
 
 export interface PrepareMessage {
   seq: number;
@@ -86,13 +71,7 @@ export class PreparePool {
   async prepare(inputs: RecordInput[], client: string, receivedAt: number, where: Where): Promise<Prepared[]> {
     const name = (i: number) => (where.indexed ? `${where.prefix}${i}/` : where.prefix);
     if (this.workers.length === 0) return prepareMany(inputs, this.ctx, client, receivedAt, name);
-    if (inputs.length < PARALLEL_FROM) {
-      // Many small concurrent requests: gathered for one turn, then one message to a worker.
-      return new Promise<Prepared[]>((resolve, reject) => {
-        this.small.push({ job: { inputs, client, receivedAt, where, offset: 0 }, resolve, reject });
-        if (this.small.length === 1) setImmediate(() => this.flushSmall());
-      });
-    }
+    if (inputs.length < PARALLEL_FROM) return this.enqueueSmall({ inputs, client, receivedAt, where, offset: 0 });
     const parts = this.workers.length + 1;
     const size = Math.ceil(inputs.length / parts);
     const remote: Promise<Prepared[]>[] = [];
@@ -120,16 +99,17 @@ export class PreparePool {
   }
 
   /**
-   * A bulk body, parsed, validated and prepared in a worker as one job: the
-   * main thread never builds its thousands of objects, and what comes back is
-   * one transferred buffer plus small records.
+   * A request body as received, parsed, validated and prepared in a worker:
+   * the main thread never builds its objects, and what comes back is one
+   * transferred buffer plus small records. A bulk body is one job; single
+   * events arriving together travel to a worker as one message.
    */
-  async prepareText(text: string, maxItems: number, client: string, receivedAt: number): Promise<Prepared[]> {
-    const where: Where = { prefix: 'body/items/', indexed: true };
-    if (this.workers.length === 0) {
-      return prepareMany(readBulkBody(text, maxItems), this.ctx, client, receivedAt, (i) => `${where.prefix}${i}/`);
-    }
-    return unwrap((await this.send([{ text, maxItems, client, receivedAt, where, offset: 0 }]))[0]!);
+  async prepareText(text: string, shape: BodyShape, client: string, receivedAt: number): Promise<Prepared[]> {
+    const where: Where = shape.kind === 'bulk' ? { prefix: 'body/items/', indexed: true } : { prefix: 'body/', indexed: false };
+    const job: PrepareJob = { text, shape, client, receivedAt, where, offset: 0 };
+    if (this.workers.length === 0) return runJob(job, this.ctx).prepared;
+    if (shape.kind === 'event') return this.enqueueSmall(job);
+    return unwrap((await this.send([job]))[0]!);
   }
 
   async close(): Promise<void> {
@@ -137,16 +117,23 @@ export class PreparePool {
     await Promise.all(workers.map((w) => w.terminate()));
   }
 
+  /** Many small concurrent requests: gathered for one turn, then one message to a worker. */
+  private enqueueSmall(job: PrepareJob): Promise<Prepared[]> {
+    return new Promise<Prepared[]>((resolve, reject) => {
+      this.small.push({ job, resolve, reject });
+      if (this.small.length === 1) setImmediate(() => this.flushSmall());
+    });
+  }
+
   private flushSmall(): void {
     const group = this.small;
     this.small = [];
-    const items = group.reduce((n, s) => n + s.job.inputs!.length, 0);
+    const items = group.reduce((n, s) => n + (s.job.inputs?.length ?? 1), 0);
     const worker = this.idlest();
     if (items < COALESCE_FROM || !worker || (this.outstanding.get(worker) ?? 0) >= BUSY_AT) {
       for (const s of group) {
-        const name = (i: number) => (s.job.where.indexed ? `${s.job.where.prefix}${i}/` : s.job.where.prefix);
         try {
-          s.resolve(prepareMany(s.job.inputs!, this.ctx, s.job.client, s.job.receivedAt, name));
+          s.resolve(runJob(s.job, this.ctx).prepared);
         } catch (e) {
           s.reject(e);
         }
@@ -167,8 +154,8 @@ export class PreparePool {
 
   private send(jobs: PrepareJob[], worker = this.idlest()!): Promise<PrepareResult[]> {
     const seq = ++this.seq;
-    // A text job's size is unknown until parsed; its length stands in (about 350 bytes an item).
-    const items = jobs.reduce((n, j) => n + (j.inputs?.length ?? Math.ceil((j.text?.length ?? 0) / 350)), 0);
+    // A bulk text's size is unknown until parsed; its length stands in (about 350 bytes an item).
+    const items = jobs.reduce((n, j) => n + (j.inputs?.length ?? (j.shape?.kind === 'bulk' ? Math.ceil((j.text?.length ?? 0) / 350) : 1)), 0);
     this.outstanding.set(worker, (this.outstanding.get(worker) ?? 0) + items);
     return new Promise<PrepareResult[]>((settle, fail) => {
       this.pending.set(seq, { settle, fail, worker, items });

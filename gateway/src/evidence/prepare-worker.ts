@@ -6,9 +6,8 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { isEvidenceError } from '@evidence/core';
 import { isGatewayError } from '../errors.js';
-import { readBulkBody } from './bulk-body.js';
-import { prepareRun } from './prepare.js';
-import type { PrepareJob, PrepareMessage, PrepareReply, PrepareResult } from './prepare-pool.js';
+import { runJob, type PrepareJob } from './prepare-job.js';
+import type { PrepareMessage, PrepareReply, PrepareResult } from './prepare-pool.js';
 
 const ctx = { gatewayId: workerData.gatewayId as string, subjectKey: new Uint8Array(workerData.subjectKey as Uint8Array) };
 
@@ -17,9 +16,7 @@ let transfer: ArrayBuffer[] = [];
 
 function run(job: PrepareJob): PrepareResult {
   try {
-    const name = (i: number) => (job.where.indexed ? `${job.where.prefix}${job.offset + i}/` : job.where.prefix);
-    const inputs = job.text !== undefined ? readBulkBody(job.text, job.maxItems!) : job.inputs!;
-    const { prepared, arena } = prepareRun(inputs, ctx, job.client, job.receivedAt, name);
+    const { prepared, arena } = runJob(job, ctx);
     transfer.push(arena);
     return { ok: true, prepared };
   } catch (e) {

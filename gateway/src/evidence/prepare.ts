@@ -105,11 +105,9 @@ export interface PreparedRun {
  * allocation instead of thousands, and cross to the main thread by transfer.
  */
 export function prepareRun(inputs: readonly RecordInput[], ctx: PrepareContext, client: string, receivedAt: number, where: (i: number) => string): PreparedRun {
-  // Within one request the same patient often appears many times.
-  const pseudonyms = new Map<string, Pseudonym>();
   let total = 0;
   const checked = inputs.map((input, i): Checked => {
-    const c = check(input, ctx, receivedAt, where(i), pseudonyms);
+    const c = check(input, ctx, receivedAt, where(i));
     total += FIXED + c.bytes;
     return c;
   });
@@ -154,10 +152,10 @@ export function prepareMany(inputs: readonly RecordInput[], ctx: PrepareContext,
   return prepareRun(inputs, ctx, client, receivedAt, where).prepared;
 }
 
-function check(input: RecordInput, ctx: PrepareContext, receivedAt: number, where: string, pseudonyms: Map<string, Pseudonym>): Checked {
+function check(input: RecordInput, ctx: PrepareContext, receivedAt: number, where: string): Checked {
   const kind = kindOf(input.kind, where);
   assertPayload(kind, input.payload, `${where}payload`);
-  const subject = subjectOf(input.subject, ctx.subjectKey, where, pseudonyms);
+  const subject = subjectOf(input.subject, ctx.subjectKey, where);
   const ts = input.occurredAt ?? receivedAt;
   if (!Number.isSafeInteger(ts) || ts < 0) throw new GatewayError('VALIDATION_FAILED', `${where}occurredAt must be a non-negative integer (ms)`);
   const text = jcsString(input.payload);
@@ -181,7 +179,17 @@ interface Pseudonym {
   bytes: Uint8Array;
 }
 
-function subjectOf(subject: Subject, subjectKey: Uint8Array, where: string, cache: Map<string, Pseudonym>): Pseudonym {
+/**
+ * Pseudonyms of recently seen patients: a patient's visit records a run of
+ * events (registration, consultation, prescription, payment...) within
+ * minutes. Bounded; the oldest entry goes first. The gateway holds the subject
+ * key anyway, so these ID numbers are no more exposed here than in a request.
+ */
+const PSEUDONYM_CACHE = 4096;
+const pseudonyms = new Map<string, Pseudonym>();
+let pseudonymKey: Uint8Array | null = null;
+
+function subjectOf(subject: Subject, subjectKey: Uint8Array, where: string): Pseudonym {
   if (typeof subject !== 'object' || subject === null) throw new GatewayError('VALIDATION_FAILED', `${where}subject must be an object`);
   if ('pseudonym' in subject) {
     const bytes = fromHex(subject.pseudonym, 32, `${where}subject.pseudonym`);
@@ -192,10 +200,17 @@ function subjectOf(subject: Subject, subjectKey: Uint8Array, where: string, cach
   }
   // Normalised so "11010519491231002x" and "...002X" name the same patient.
   const idNumber = subject.idNumber.trim().toUpperCase();
-  let p = cache.get(idNumber);
+  if (pseudonymKey !== subjectKey) {
+    // Another gateway's key in this thread (tests): never answer from the other key's entries.
+    pseudonyms.clear();
+    pseudonymKey = subjectKey;
+  }
+  let p = pseudonyms.get(idNumber);
   if (p === undefined) {
     const bytes = subjectPseudonym(subjectKey, idNumber);
-    cache.set(idNumber, (p = { hex: toHex(bytes), bytes }));
+    p = { hex: toHex(bytes), bytes };
+    if (pseudonyms.size >= PSEUDONYM_CACHE) pseudonyms.delete(pseudonyms.keys().next().value!);
+    pseudonyms.set(idNumber, p);
   }
   return p;
 }

@@ -10,6 +10,12 @@ import type { RecordInput } from './prepare.js';
 export const bulkBodySchema = (maxItems: number): TSchema =>
   Type.Object({ items: Type.Array(EvidenceInput, { minItems: 1, maxItems }) }, { additionalProperties: false });
 
+/** What a request body holds: one event (POST /v1/evidence) or a bulk feed (POST /v1/evidence/batch). */
+export type BodyShape = { kind: 'event' } | { kind: 'bulk'; maxItems: number };
+
+/** How items of a body are named in errors: "body/" for one event, "body/items/<i>/" in a bulk feed. */
+export const itemName = (shape: BodyShape): ((i: number) => string) => (shape.kind === 'bulk' ? (i) => `body/items/${i}/` : () => 'body/');
+
 type Validate = ((data: unknown) => boolean) & { errors?: SchemaError[] | null };
 type BuildValidator = (input: { schema: TSchema; method: string; url: string; httpPart: string }) => Validate;
 
@@ -18,14 +24,14 @@ type BuildValidator = (input: { schema: TSchema; method: string; url: string; ht
 const require = createRequire(import.meta.url);
 const ajvCompiler = require('@fastify/ajv-compiler') as () => (external: object, options: { customOptions: object }) => BuildValidator;
 const build = ajvCompiler()({}, { customOptions: AJV_CUSTOM_OPTIONS });
-const validators = new Map<number, Validate>();
+const validators = new Map<string, Validate>();
 
 /**
- * Parses and validates a bulk body from its raw text, as Fastify's JSON parser
- * and the route schema would (prototype poisoning refused, the first schema
- * error named). The text is the caller's, every byte of it.
+ * Parses and validates a request body from its raw text, as Fastify's JSON
+ * parser and the route schema would (prototype poisoning refused, the first
+ * schema error named); returns its events. The text is the caller's, every byte of it.
  */
-export function readBulkBody(text: string, maxItems: number): RecordInput[] {
+export function readBody(text: string, shape: BodyShape): RecordInput[] {
   if (text.length === 0) throw new GatewayError('BAD_JSON', "the body is not valid JSON: Body cannot be empty when content-type is set to 'application/json'");
   let body: unknown;
   try {
@@ -33,8 +39,12 @@ export function readBulkBody(text: string, maxItems: number): RecordInput[] {
   } catch {
     throw new GatewayError('BAD_JSON', "the body is not valid JSON: Body is not valid JSON but content-type is set to 'application/json'");
   }
-  let validate = validators.get(maxItems);
-  if (!validate) validators.set(maxItems, (validate = build({ schema: bulkBodySchema(maxItems), method: 'POST', url: '/v1/evidence/batch', httpPart: 'body' })));
+  const key = shape.kind === 'bulk' ? `bulk:${shape.maxItems}` : 'event';
+  let validate = validators.get(key);
+  if (!validate) {
+    const schema = shape.kind === 'bulk' ? bulkBodySchema(shape.maxItems) : EvidenceInput;
+    validators.set(key, (validate = build({ schema, method: 'POST', url: shape.kind === 'bulk' ? '/v1/evidence/batch' : '/v1/evidence', httpPart: 'body' })));
+  }
   if (!validate(body)) throw new GatewayError('VALIDATION_FAILED', validationMessage(validate.errors ?? [], 'body'));
-  return (body as { items: RecordInput[] }).items;
+  return shape.kind === 'bulk' ? (body as { items: RecordInput[] }).items : [body as RecordInput];
 }

@@ -1,7 +1,7 @@
 import { decodeLeaf, equalBytes, fromHex, sm3, sm4, toHex, type EvidenceKindName, type Leaf } from '@evidence/core';
 import { GatewayError } from '../errors.js';
 import type { EvidenceRecord, EvidenceStore, PendingLeaf } from '../ports/store.js';
-import { readBulkBody } from './bulk-body.js';
+import { itemName, readBody, type BodyShape } from './request-body.js';
 import { KeyVault } from './key-vault.js';
 import { prepareMany, type Prepared, type RecordInput } from './prepare.js';
 import type { PreparePool, Where } from './prepare-pool.js';
@@ -75,12 +75,13 @@ export class EvidenceService {
   }
 
   /**
-   * Records a bulk body from its raw text (POST /v1/evidence/batch): parsed,
-   * validated against the route's schema and prepared in an intake worker when
-   * there is one, so the main thread only writes. Errors name "body/items/<i>/".
+   * Records a request body from its raw text (POST /v1/evidence, POST
+   * /v1/evidence/batch): parsed, validated against the route's schema and
+   * prepared in an intake worker when there is one, so the main thread only
+   * writes. Errors name "body/..." or "body/items/<i>/...".
    */
-  recordBulk(text: string, client: string, maxItems: number): Promise<Recorded[]> {
-    return this.track(this.recordBulkNow(text, client, maxItems));
+  recordText(text: string, shape: BodyShape, client: string): Promise<Recorded[]> {
+    return this.track(this.recordTextNow(text, shape, client));
   }
 
   /** Resolves once every intake call under way has finished (written or refused). */
@@ -95,12 +96,13 @@ export class EvidenceService {
     return p;
   }
 
-  private async recordBulkNow(text: string, client: string, maxItems: number): Promise<Recorded[]> {
+  private async recordTextNow(text: string, shape: BodyShape, client: string): Promise<Recorded[]> {
     const receivedAt = this.now();
+    const name = itemName(shape);
     const prepared = this.deps.pool
-      ? await this.deps.pool.prepareText(text, maxItems, client, receivedAt)
-      : prepareMany(readBulkBody(text, maxItems), { gatewayId: this.deps.gatewayId, subjectKey: this.deps.subjectKey }, client, receivedAt, (i) => `body/items/${i}/`);
-    return this.commit(prepared, client, receivedAt, (i) => `body/items/${i}/`);
+      ? await this.deps.pool.prepareText(text, shape, client, receivedAt)
+      : prepareMany(readBody(text, shape), { gatewayId: this.deps.gatewayId, subjectKey: this.deps.subjectKey }, client, receivedAt, name);
+    return this.commit(prepared, client, receivedAt, name);
   }
 
   /** Idempotency, then one durable write of everything new; resolves in item order. */
