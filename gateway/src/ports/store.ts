@@ -6,7 +6,7 @@ export interface EvidenceRecord {
   id: string;
   /** The 122 leaf bytes of spec section 4. */
   leaf: Uint8Array;
-  /** SM4 envelope of JCS(payload) under the per-record key; null once erased. */
+  /** JCS(payload) encrypted under the per-record key (core sm4.encryptPayload; earlier records: an SM4 envelope); null once erased. */
   sealedPayload: Uint8Array | null;
   /** Where the per-record SM4 key is kept: its key block and slot; null once erased. */
   keyRef: KeyRef | null;
