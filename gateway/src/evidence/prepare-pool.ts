@@ -2,20 +2,17 @@ import { createRequire } from 'node:module';
 import { availableParallelism } from 'node:os';
 import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import { EvidenceError, type ErrorCode } from '@evidence/core';
-import { GatewayError, type GatewayErrorCode } from '../errors.js';
-import { runJob, type PrepareJob, type Where } from './prepare-job.js';
+import { GatewayError } from '../errors.js';
+import { runJobs, unwrap, errorOf, type PrepareJob, type PrepareResult, type Where } from './prepare-job.js';
 import { prepareMany, type Prepared, type PrepareContext, type RecordInput } from './prepare.js';
 import type { BodyShape } from './request-body.js';
 
-export type { PrepareJob, Where } from './prepare-job.js';
+export type { PrepareJob, PrepareResult, Where } from './prepare-job.js';
 
 export interface PrepareMessage {
   seq: number;
   jobs: PrepareJob[];
 }
-
-export type PrepareResult = { ok: true; prepared: Prepared[] } | { ok: false; code: string; message: string; gateway: boolean };
 
 export interface PrepareReply {
   seq: number;
@@ -107,7 +104,7 @@ export class PreparePool {
   async prepareText(text: string, shape: BodyShape, client: string, receivedAt: number): Promise<Prepared[]> {
     const where: Where = shape.kind === 'bulk' ? { prefix: 'body/items/', indexed: true } : { prefix: 'body/', indexed: false };
     const job: PrepareJob = { text, shape, client, receivedAt, where, offset: 0 };
-    if (this.workers.length === 0) return runJob(job, this.ctx).prepared;
+    if (this.workers.length === 0) return unwrap(runJobs([job], this.ctx).results[0]!);
     if (shape.kind === 'event') return this.enqueueSmall(job);
     return unwrap((await this.send([job]))[0]!);
   }
@@ -131,17 +128,11 @@ export class PreparePool {
     const items = group.reduce((n, s) => n + (s.job.inputs?.length ?? 1), 0);
     const worker = this.idlest();
     if (items < COALESCE_FROM || !worker || (this.outstanding.get(worker) ?? 0) >= BUSY_AT) {
-      for (const s of group) {
-        try {
-          s.resolve(runJob(s.job, this.ctx).prepared);
-        } catch (e) {
-          s.reject(e);
-        }
-      }
+      runJobs(group.map((s) => s.job), this.ctx).results.forEach((r, i) => (r.ok ? group[i]!.resolve(r.prepared) : group[i]!.reject(errorOf(r))));
       return;
     }
     this.send(group.map((s) => s.job), worker).then(
-      (results) => results.forEach((r, i) => (r.ok ? group[i]!.resolve(r.prepared) : group[i]!.reject(unwrapError(r)))),
+      (results) => results.forEach((r, i) => (r.ok ? group[i]!.resolve(r.prepared) : group[i]!.reject(errorOf(r)))),
       (e: unknown) => group.forEach((s) => s.reject(e)),
     );
   }
@@ -181,15 +172,6 @@ export class PreparePool {
       p.fail(new GatewayError('INTERNAL', `intake worker failed: ${e.message}`));
     }
   }
-}
-
-function unwrap(r: PrepareResult): Prepared[] {
-  if (r.ok) return r.prepared;
-  throw unwrapError(r);
-}
-
-function unwrapError(r: Extract<PrepareResult, { ok: false }>): Error {
-  return r.gateway ? new GatewayError(r.code as GatewayErrorCode, r.message) : new EvidenceError(r.code as ErrorCode, r.message);
 }
 
 /**

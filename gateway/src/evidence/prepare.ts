@@ -73,7 +73,7 @@ class RandomPool {
 const random = new RandomPool();
 
 /** One item after the checks (first pass), before anything is computed. */
-interface Checked {
+export interface Checked {
   input: RecordInput;
   kind: EvidenceKindName;
   subject: Pseudonym;
@@ -105,19 +105,41 @@ export interface PreparedRun {
  * allocation instead of thousands, and cross to the main thread by transfer.
  */
 export function prepareRun(inputs: readonly RecordInput[], ctx: PrepareContext, client: string, receivedAt: number, where: (i: number) => string): PreparedRun {
-  let total = 0;
-  const checked = inputs.map((input, i): Checked => {
+  const run = checkRun(inputs, ctx, receivedAt, where);
+  const arena = new ArrayBuffer(run.bytes);
+  return { prepared: fillRun(run, ctx, client, receivedAt, arena, 0), arena };
+}
+
+/** A run of events that passed every check, and the arena bytes its records will take. */
+export interface CheckedRun {
+  items: Checked[];
+  bytes: number;
+}
+
+/** The first pass of prepareRun: every check, in order, nothing computed. */
+export function checkRun(inputs: readonly RecordInput[], ctx: PrepareContext, receivedAt: number, where: (i: number) => string): CheckedRun {
+  let bytes = 0;
+  const items = inputs.map((input, i): Checked => {
     const c = check(input, ctx, receivedAt, where(i));
-    total += FIXED + c.bytes;
+    bytes += FIXED + c.bytes;
     return c;
   });
-  const arena = new ArrayBuffer(total);
+  return { items, bytes };
+}
+
+/** SM3 input salt || JCS(payload), reused from record to record (one thread, no await in between). */
+let scratch = Buffer.allocUnsafe(8192);
+
+/**
+ * The second pass: computes each record into `arena` from `offset` on
+ * (run.bytes bytes). Several runs may share one arena, e.g. the single events
+ * a worker prepares in one message.
+ */
+export function fillRun(run: CheckedRun, ctx: PrepareContext, client: string, receivedAt: number, arena: ArrayBuffer, offset: number): Prepared[] {
   const gateway = fromHex(ctx.gatewayId, 32, 'gateway id');
-  // SM3 input salt || JCS(payload), reused from record to record.
-  let scratch = Buffer.allocUnsafe(4096);
-  let at = 0;
+  let at = offset;
   const take = (n: number) => new Uint8Array(arena, (at += n) - n, n);
-  const prepared = checked.map((c): Prepared => {
+  return run.items.map((c): Prepared => {
     const salt = take(32);
     const dataKey = take(sm4.DATA_KEY_LENGTH);
     random.fill(salt);
@@ -145,7 +167,6 @@ export function prepareRun(inputs: readonly RecordInput[], ctx: PrepareContext, 
     }
     return p;
   });
-  return { prepared, arena };
 }
 
 export function prepareMany(inputs: readonly RecordInput[], ctx: PrepareContext, client: string, receivedAt: number, where: (i: number) => string): Prepared[] {
