@@ -10,6 +10,7 @@
  *   npm run bench -- routing
  *   BENCH_QUICK=1 npm run bench -- routing     shorter runs
  *   ROUTING_BENCH=paths|node|table npm run bench -- routing   one part only
+ *   ROUTING_VERIFY_WORKERS=0 npm run bench -- routing   hop signatures checked inline (default: the devices' default pool)
  */
 import type { ChildProcess } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
@@ -21,6 +22,7 @@ import { entityId, generateSm2KeyPair, HOP_TYPE, hopHash, prepareSm2PublicKey, r
 import {
   appendHop,
   buildNodeServer,
+  defaultVerifyWorkers,
   directoryEntry,
   HttpClient,
   nodeSettings,
@@ -45,6 +47,8 @@ import type { Topology } from '../topologies/topology.js';
 
 const quick = process.env.BENCH_QUICK === '1';
 const only = process.env.ROUTING_BENCH;
+const verifyWorkers = process.env.ROUTING_VERIFY_WORKERS === undefined ? undefined : Number(process.env.ROUTING_VERIFY_WORKERS);
+const workersNote = `signature workers per process: ${verifyWorkers ?? `default (${defaultVerifyWorkers()})`}`;
 const fmt = (n: number, digits = 0) => n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
 const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
 
@@ -114,7 +118,7 @@ interface PathResult {
 
 async function measurePath(n: number, unsigned: boolean): Promise<PathResult> {
   const dir = await mkdtemp(join(tmpdir(), 'bench-routing-'));
-  const net = await startNetwork(line(n), { dir, unsignedHops: unsigned, timers: { keepaliveMs: 1000, holdMs: 30_000 } });
+  const net = await startNetwork(line(n), { dir, unsignedHops: unsigned, timers: { keepaliveMs: 1000, holdMs: 30_000 }, ...(verifyWorkers !== undefined ? { verifyWorkers } : {}) });
   const client = new HttpClient();
   try {
     await net.converged();
@@ -182,7 +186,7 @@ for (const n of only === 'table' || only === 'node' ? [] : [1, 2, 4]) {
   });
 }
 if (pathRows.length > 0) {
-  console.log('\nThrough routing nodes (one process, loopback; a request crosses origin gateway, n nodes, destination gateway):');
+  console.log(`\nThrough routing nodes (one process, loopback; a request crosses origin gateway, n nodes, destination gateway; ${workersNote}):`);
   console.table(pathRows);
 }
 
@@ -209,7 +213,8 @@ async function nodeAlone(depth: number, unsigned: boolean): Promise<NodeAlone> {
   const self = party('RN-X');
   const sink = party('H330200001');
   const keys = staticKeySource([origin, ...before, self, sink]);
-  const node = new RoutingNode({ settings: nodeSettings({ code: self.code, timers: { keepaliveMs: 60_000, holdMs: 600_000 } }), signer: self, keys, crypto });
+  const settings = nodeSettings({ code: self.code, timers: { keepaliveMs: 60_000, holdMs: 600_000 }, ...(verifyWorkers !== undefined ? { verifyWorkers } : {}) });
+  const node = new RoutingNode({ settings, signer: self, keys, crypto });
   const app = await buildNodeServer(node, { logger: false });
   const nodeUrl = await app.listen({ host: '127.0.0.1', port: 0 });
   const sinkServer = http.createServer((req, res) => {
@@ -288,7 +293,7 @@ for (const depth of only === 'table' || only === 'paths' ? [] : [1, 3]) {
   });
 }
 if (aloneRows.length > 0) {
-  console.log('\nOne routing node alone (load generator and sink in the same process):');
+  console.log(`\nOne routing node alone (load generator and sink in the same process; ${workersNote}):`);
   console.table(aloneRows);
 }
 

@@ -51,6 +51,8 @@ export interface NetworkOptions {
   publishTtlMs?: number;
   /** The routing benchmark's baseline: the same path with hop signing switched off everywhere. */
   unsignedHops?: boolean;
+  /** Threads checking hop signatures in every in-process node and gateway (default: the devices' default; 0: inline). */
+  verifyWorkers?: number;
   /** The transport of an in-process node (tests put an adversarial one here to make a node misbehave). */
   nodeClient?: (code: string, signer: HopSigner) => HttpClient | undefined;
   /** More settings of a gateway (e.g. a chain for its registries), over the network's defaults. */
@@ -136,7 +138,12 @@ export async function startNetwork(topology: Topology, o: NetworkOptions): Promi
     // In-process nodes listen first, so process nodes can be given their addresses.
     for (const n of topology.nodes) {
       if (o.processNodes?.includes(n.code)) continue;
-      const settings = nodeSettings({ code: n.code, limits: { ...o.limits, ...o.nodeLimits?.[n.code] }, timers: o.timers });
+      const settings = nodeSettings({
+        code: n.code,
+        limits: { ...o.limits, ...o.nodeLimits?.[n.code] },
+        timers: o.timers,
+        ...(o.verifyWorkers !== undefined ? { verifyWorkers: o.verifyWorkers } : {}),
+      });
       const keys = nodeKeys.get(n.code)!;
       const signer = { id: settings.id, ...keys };
       const client = o.nodeClient?.(n.code, signer);
@@ -174,6 +181,7 @@ export async function startNetwork(topology: Topology, o: NetworkOptions): Promi
         services: g.services.map((s) => ({ name: s.name, url: service.url + s.path, allow: s.allow, ...(s.kind ? { kind: s.kind } : {}) })),
         limits: o.remoteLimits,
         publishTtlMs: o.publishTtlMs ?? 30_000,
+        ...(o.verifyWorkers !== undefined ? { verifyWorkers: o.verifyWorkers } : {}),
       });
       const config = loadConfig(
         {},
