@@ -47,6 +47,8 @@ export const gatewayApp: FastifyPluginAsync<AppOptions> = async (app, { ctx, plu
     max: ctx.config.RATE_LIMIT_MAX,
     timeWindow: ctx.config.RATE_LIMIT_WINDOW_MS,
     keyGenerator: (req) => (req.client ? `client:${req.client.id}` : `ip:${req.ip}`),
+    // The x-ratelimit-* headers go with a 429 (and its retry-after) only, not on every acknowledgement.
+    addHeadersOnExceeding: { 'x-ratelimit-limit': false, 'x-ratelimit-remaining': false, 'x-ratelimit-reset': false },
     errorResponseBuilder: (_req, c) =>
       new GatewayError('RATE_LIMITED', `rate limit of ${c.max} requests per ${Math.round(c.ttl / 1000) || 1} s exceeded; retry in ${c.after}`),
   });

@@ -107,7 +107,11 @@ export class EvidenceService {
 
   /** Idempotency, then one durable write of everything new; resolves in item order. */
   private async commit(prepared: Prepared[], client: string, receivedAt: number, name: (i: number) => string): Promise<Recorded[]> {
-
+    if (prepared.every((p) => p.idemDigest === undefined)) {
+      // No idempotency keys (the common case): nothing to look up or claim.
+      await this.write(prepared, receivedAt);
+      return prepared.map((p) => ({ id: p.record.id, leaf: p.leaf, status: 'pending', duplicate: false }));
+    }
     // Repeats of a key inside this request: same content is one event, other content a conflict.
     const aliasOf = new Map<number, number>();
     const firstBySlot = new Map<string, number>();
