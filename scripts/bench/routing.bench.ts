@@ -118,9 +118,7 @@ interface PathResult {
 
 async function measurePath(n: number, unsigned: boolean): Promise<PathResult> {
   const dir = await mkdtemp(join(tmpdir(), 'bench-routing-'));
-  // Every device shares this process and the machine's cores: the gateways record their one hop-trace
-  // event per call inline rather than each starting intake threads that would compete with the nodes' signature workers.
-  const net = await startNetwork(line(n), { dir, unsignedHops: unsigned, gatewayConfig: () => ({ INTAKE_WORKERS: 0 }), timers: { keepaliveMs: 1000, holdMs: 30_000 }, ...(verifyWorkers !== undefined ? { verifyWorkers } : {}) });
+  const net = await startNetwork(line(n), { dir, unsignedHops: unsigned, timers: { keepaliveMs: 1000, holdMs: 30_000 }, ...(verifyWorkers !== undefined ? { verifyWorkers } : {}) });
   const client = new HttpClient();
   try {
     await net.converged();

@@ -194,6 +194,9 @@ export async function startNetwork(topology: Topology, o: NetworkOptions): Promi
           ALLOW_BEARER: true,
           DEV_TOKEN: token,
           LOG_LEVEL: o.log ? 'warn' : 'silent',
+          // Every device of the network shares this process: gateways record their few hop-trace
+          // events per call inline rather than each starting intake threads beside the nodes' signature workers.
+          INTAKE_WORKERS: 0,
           ...o.gatewayConfig?.(g.code),
         },
       );
