@@ -4,7 +4,7 @@ import { errorBody, isRoutingError, RoutingError } from './errors.js';
 import { forwardThrough, type ForwardTarget } from './forward/forward.js';
 import { checkChainOn, passesCheapChecks, type ChainCheck } from './forward/chain.js';
 import { SM2_HOPS, UNSIGNED_HOPS_FOR_BENCHMARKS, type HopCrypto } from './forward/hop-crypto.js';
-import { appendHop, type HopSigner } from './forward/hops.js';
+import { appendFields, type HopSigner } from './forward/hops.js';
 import type { ForwardRequest } from './forward/protocol.js';
 import { HttpClient } from './http/client.js';
 import { firstKeySource, KeyRing, type CodeSource, type KeySource } from './keys/key-source.js';
@@ -186,7 +186,7 @@ export class RoutingNode {
     // or misdirected chain still costs no signature at all.
     const ahead = this.pool !== undefined && passesCheapChecks(check);
     const checking = checkChainOn(this.pool, check, { shareWithCaller: !ahead });
-    const signed = ahead ? this.signAhead(req) : undefined;
+    const signing = ahead ? this.signAhead(req) : undefined;
     let hashes: string[];
     try {
       hashes = await checking;
@@ -197,6 +197,7 @@ export class RoutingNode {
       }
       throw e;
     }
+    const signed = await signing;
     const budget = Math.min(this.settings.limits.timeoutMs, req.timeoutMs ?? Infinity) - (Date.now() - receivedAt);
     const result = await forwardThrough({
       signer: this.signer,
@@ -208,21 +209,24 @@ export class RoutingNode {
       budgetMs: budget,
       maxResponseBytes: this.settings.limits.bodyBytes,
       crypto: this.crypto,
+      ...(this.pool ? { pool: this.pool } : {}),
       onUnreachable: (target, reason) => this.nextHopFailed(target, reason),
     });
     if (result.trace) this.traces.put(req.hops[0]!.requestId, result.trace);
     return { status: result.status, body: result.body };
   }
 
-  /** This node's forward hop towards today's best route, signed before the chain is verified (never sent unless it is). */
-  private signAhead(req: ForwardRequest): Hop | undefined {
+  /** This node's forward hop towards today's best route, signed (on the pool) before the chain is verified, never sent unless it is. */
+  private async signAhead(req: ForwardRequest): Promise<Hop | undefined> {
+    let fields;
     try {
       const target = this.targets(req)[0]!;
       const last = req.hops[req.hops.length - 1] as Hop;
-      return appendHop(this.signer, req.hops as Hop[], toHex(hopHash(last)), HOP_TYPE.forward, target.id, last.digest, Date.now(), this.crypto);
+      fields = appendFields(this.signer, req.hops as Hop[], toHex(hopHash(last)), HOP_TYPE.forward, target.id, last.digest, Date.now());
     } catch {
       return undefined; // no route: the refusal comes after the chain check, as without workers
     }
+    return this.crypto.signOn(this.pool, fields, this.signer);
   }
 
   /** Where this request may go next, best first, never to a signer already in the chain. */

@@ -1,5 +1,5 @@
 import { HOP_TYPE, hopHash, responseDigest, toHex, type Hop } from '@evidence/core';
-import { appendHop, checkChainOn, errorBody, isRoutingError, RoutingError, ZERO_ID, type ForwardRequest, type ForwardResponse } from '@evidence/node';
+import { appendFields, checkChainOn, errorBody, isRoutingError, RoutingError, ZERO_ID, type ForwardRequest, type ForwardResponse } from '@evidence/node';
 import type { RemoteContext } from './context.js';
 import { hopTraceEvidence, NO_SUBJECT, recordAccessEvidence, type EvidenceToRecord } from './evidence.js';
 import { callInternalService } from './internal-service.js';
@@ -49,7 +49,7 @@ export async function deliver(ctx: RemoteContext, req: ForwardRequest): Promise<
   }
 
   const last = hops[hops.length - 1]!;
-  const deliverHop = appendHop(ctx.signer, hops, hashes[hashes.length - 1]!, HOP_TYPE.deliver, ZERO_ID, last.digest, Date.now(), ctx.crypto);
+  const deliverHop = await ctx.crypto.signOn(ctx.pool, appendFields(ctx.signer, hops, hashes[hashes.length - 1]!, HOP_TYPE.deliver, ZERO_ID, last.digest), ctx.signer);
   // Answer within what the sender still waits, leaving time for the way back.
   const handler = ctx.handlers?.get(service.name);
   const answer = handler
@@ -57,7 +57,7 @@ export async function deliver(ctx: RemoteContext, req: ForwardRequest): Promise<
     : await callInternalService(service, request, ctx.settings.limits.bodyBytes, (req.timeoutMs ?? service.timeoutMs) - 50);
   const resDigest = toHex(responseDigest(answer.status, request.path, answer.body));
   const withDeliver = [...hops, deliverHop];
-  const responseHop = appendHop(ctx.signer, withDeliver, toHex(hopHash(deliverHop)), HOP_TYPE.response, ZERO_ID, resDigest, Date.now(), ctx.crypto);
+  const responseHop = await ctx.crypto.signOn(ctx.pool, appendFields(ctx.signer, withDeliver, toHex(hopHash(deliverHop)), HOP_TYPE.response, ZERO_ID, resDigest), ctx.signer);
   const trace = [...withDeliver, responseHop];
 
   const facts = {

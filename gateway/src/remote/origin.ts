@@ -3,7 +3,7 @@ import {
   errorBody,
   errorBodyValidator,
   forwardResponseValidator,
-  originHop,
+  originFields,
   RoutingError,
   traceDocument,
   TransportError,
@@ -37,7 +37,7 @@ export type RemoteOutcome =
 export async function callRemote(ctx: RemoteContext, call: RemoteCall): Promise<RemoteOutcome> {
   const requestId = toHex(uuidv7());
   const digest = toHex(requestDigest(call.request.method, call.request.path, call.request.body));
-  const hop0 = originHop(ctx.signer, requestId, ctx.settings.node.id, digest, Date.now(), ctx.crypto);
+  const hop0 = await ctx.crypto.signOn(ctx.pool, originFields(ctx.signer, requestId, ctx.settings.node.id, digest), ctx.signer);
   const { limits, node } = ctx.settings;
   const message = {
     destination: { institution: call.institution, service: call.service },

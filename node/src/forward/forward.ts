@@ -2,7 +2,8 @@ import { HOP_TYPE, type Hop } from '@evidence/core';
 import { RoutingError } from '../errors.js';
 import { HttpClient, TransportError, type HttpAnswer } from '../http/client.js';
 import type { HopCrypto } from './hop-crypto.js';
-import { appendHop, type HopSigner } from './hops.js';
+import type { SignaturePool } from '../verify/signature-pool.js';
+import { appendFields, type HopSigner } from './hops.js';
 import { errorBodyValidator, forwardResponseValidator, type ForwardRequest } from './protocol.js';
 
 /** A next hop: a neighbour node (POST /v1/forward) or an attached gateway (POST /v1/deliver). */
@@ -26,6 +27,8 @@ export interface ForwardAttempt {
   budgetMs: number;
   maxResponseBytes: number;
   crypto: HopCrypto;
+  /** Where hops are signed when given (worker threads); inline otherwise. */
+  pool?: SignaturePool;
   onUnreachable(target: ForwardTarget, reason: string): void;
 }
 
@@ -56,7 +59,7 @@ export async function forwardThrough(a: ForwardAttempt): Promise<ForwardResult> 
     const hop =
       early && early.next === target.id && early.prev === a.prevHash && early.index === hops.length
         ? early
-        : appendHop(a.signer, hops, a.prevHash, HOP_TYPE.forward, target.id, last.digest, Date.now(), a.crypto);
+        : await a.crypto.signOn(a.pool, appendFields(a.signer, hops, a.prevHash, HOP_TYPE.forward, target.id, last.digest), a.signer);
     const sent = [...hops, hop];
     for (let attempt = 0; attempt < 2; attempt++) {
       const left = Math.floor(a.budgetMs - (Date.now() - started));

@@ -1,4 +1,4 @@
-import { hopHash, signHop, toHex, verifyTrace, verifyTraceWith, type Hop, type HopFields, type KeyLookup, type TraceOptions, type TraceResult } from '@evidence/core';
+import { encodeHop, hopHash, signHop, toHex, verifyTrace, verifyTraceWith, type Hop, type HopFields, type KeyLookup, type TraceOptions, type TraceResult } from '@evidence/core';
 import type { SignaturePool, VerifyOptions } from '../verify/signature-pool.js';
 import type { HopSigner } from './hops.js';
 
@@ -9,6 +9,8 @@ import type { HopSigner } from './hops.js';
  */
 export interface HopCrypto {
   sign(fields: HopFields, signer: HopSigner): Hop;
+  /** The same hop as sign, signed on `pool`'s threads (inline without one). */
+  signOn(pool: SignaturePool | undefined, fields: HopFields, signer: HopSigner): Promise<Hop>;
   verify(hops: readonly Hop[], keys: KeyLookup, options: TraceOptions): TraceResult;
   /** The same verdict as verify, the signatures checked on `pool`'s threads (inline without one). */
   verifyOn(pool: SignaturePool | undefined, hops: readonly Hop[], keys: KeyLookup, options: TraceOptions, how?: VerifyOptions): Promise<TraceResult>;
@@ -17,6 +19,8 @@ export interface HopCrypto {
 /** SM2 signatures over every hop, every chain verified (spec section 7): what a network runs. */
 export const SM2_HOPS: HopCrypto = {
   sign: (fields, signer) => signHop(fields, signer.privateKey, signer.publicKey),
+  signOn: async (pool, fields, signer) =>
+    pool && pool.size > 0 ? { ...fields, signature: toHex(await pool.sign(encodeHop(fields), signer.privateKey)) } : signHop(fields, signer.privateKey, signer.publicKey),
   verify: (hops, keys, options) => verifyTrace(hops, keys, options),
   verifyOn: async (pool, hops, keys, options, how) =>
     pool && pool.size > 0 ? verifyTraceWith(hops, keys, options, (checks) => pool.verify(checks, how)) : verifyTrace(hops, keys, options),
@@ -32,6 +36,7 @@ const NO_SIGNATURE = '00'.repeat(64);
  */
 export const UNSIGNED_HOPS_FOR_BENCHMARKS: HopCrypto = {
   sign: (fields) => ({ ...fields, signature: NO_SIGNATURE }),
+  signOn: async (_pool, fields) => ({ ...fields, signature: NO_SIGNATURE }),
   verify: (hops) => ({ valid: true, hopHashes: hops.map((h) => toHex(hopHash(h))) }),
   verifyOn: async (_pool, hops) => ({ valid: true, hopHashes: hops.map((h) => toHex(hopHash(h))) }),
 };

@@ -1,4 +1,4 @@
-import { HOP_VERSION, toHex, ZERO32, type Hop, type HopType } from '@evidence/core';
+import { HOP_VERSION, toHex, ZERO32, type Hop, type HopFields, type HopType } from '@evidence/core';
 import { SM2_HOPS, type HopCrypto } from './hop-crypto.js';
 
 /** A node or gateway able to sign hops: its id and SM2 key pair. */
@@ -12,7 +12,18 @@ export const ZERO_ID = toHex(ZERO32);
 
 /** Hop 0, signed by the originating gateway. */
 export function originHop(signer: HopSigner, requestId: string, next: string, digest: string, ts = Date.now(), crypto: HopCrypto = SM2_HOPS): Hop {
-  return crypto.sign({ v: HOP_VERSION, type: 1, requestId, index: 0, node: signer.id, next, ts, digest, prev: ZERO_ID }, signer);
+  return crypto.sign(originFields(signer, requestId, next, digest, ts), signer);
+}
+
+/** The fields of hop 0, to be signed. */
+export function originFields(signer: HopSigner, requestId: string, next: string, digest: string, ts = Date.now()): HopFields {
+  return { v: HOP_VERSION, type: 1, requestId, index: 0, node: signer.id, next, ts, digest, prev: ZERO_ID };
+}
+
+/** The fields of the hop after `chain`, to be signed (see appendHop). */
+export function appendFields(signer: HopSigner, chain: readonly Hop[], prevHash: string, type: HopType, next: string, digest: string, ts = Date.now()): HopFields {
+  const last = chain[chain.length - 1]!;
+  return { v: HOP_VERSION, type, requestId: last.requestId, index: chain.length, node: signer.id, next, ts, digest, prev: prevHash };
 }
 
 /**
@@ -29,6 +40,5 @@ export function appendHop(
   ts = Date.now(),
   crypto: HopCrypto = SM2_HOPS,
 ): Hop {
-  const last = chain[chain.length - 1]!;
-  return crypto.sign({ v: HOP_VERSION, type, requestId: last.requestId, index: chain.length, node: signer.id, next, ts, digest, prev: prevHash }, signer);
+  return crypto.sign(appendFields(signer, chain, prevHash, type, next, digest, ts), signer);
 }

@@ -1,4 +1,4 @@
-import { generateSm2KeyPair, prepareSm2PublicKey, sm2Sign, utf8, type HopSignatureCheck } from '@evidence/core';
+import { generateSm2KeyPair, prepareSm2PublicKey, sm2Sign, sm2Verify, utf8, type HopSignatureCheck } from '@evidence/core';
 import { afterAll, describe, expect, it } from 'vitest';
 import { SignaturePool, sharedSignaturePool } from './signature-pool.js';
 
@@ -29,6 +29,16 @@ describe('SignaturePool', () => {
     for (let i = 0; i < 40; i++) expect(await pool.verify([check(i, true), check(i, false)], { shareWithCaller: false })).toEqual([true, false]);
   });
 
+  it('signs on a worker: the signatures verify under the signer\'s key only, concurrent requests each get their own', async () => {
+    const messages = Array.from({ length: 12 }, (_, i) => utf8(`own hop ${i}`));
+    const signatures = await Promise.all(messages.map((m) => pool.sign(m, kp.privateKey)));
+    for (const [i, sig] of signatures.entries()) {
+      expect(sm2Verify(messages[i]!, sig, kp.publicKey)).toBe(true);
+      expect(sm2Verify(messages[(i + 1) % messages.length]!, sig, kp.publicKey)).toBe(false);
+      expect(sm2Verify(messages[i]!, sig, other.publicKey)).toBe(false);
+    }
+  });
+
   it('checks inline when a worker dies, and with no workers at all', async () => {
     const doomed = new SignaturePool(1);
     const checks = [check(0, true), check(1, false)];
@@ -37,6 +47,8 @@ describe('SignaturePool', () => {
     expect(await answer).toEqual([true, false]);
     expect(doomed.size).toBe(0);
     expect(await doomed.verify(checks)).toEqual([true, false]);
+    // A signature asked of a pool whose worker is gone is made inline.
+    expect(sm2Verify(utf8('late'), await doomed.sign(utf8('late'), kp.privateKey), kp.publicKey)).toBe(true);
   });
 
   it('is one per process and size; none for size 0', () => {

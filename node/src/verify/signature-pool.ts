@@ -2,7 +2,7 @@ import { createRequire } from 'node:module';
 import { availableParallelism } from 'node:os';
 import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import { sm2Verify, type HopSignatureCheck } from '@evidence/core';
+import { sm2Sign, sm2Verify, type HopSignatureCheck } from '@evidence/core';
 
 /** One signature for a worker: the signer's registered public key (hex), never a key taken from the message. */
 export interface SignatureJob {
@@ -11,14 +11,22 @@ export interface SignatureJob {
   signature: Uint8Array;
 }
 
+/** A hop to sign with this device's own key (the process's secret, handed to its own thread). */
+export interface SignJob {
+  message: Uint8Array;
+  privateKey: string;
+}
+
 export interface SignatureRequest {
   seq: number;
   jobs: SignatureJob[];
+  sign?: SignJob;
 }
 
 export interface SignatureReply {
   seq: number;
   valid: boolean[];
+  signature?: Uint8Array;
 }
 
 export interface VerifyOptions {
@@ -31,13 +39,14 @@ export interface VerifyOptions {
 }
 
 interface Pending {
-  resolve: (valid: boolean[]) => void;
+  resolve: (reply: { valid: boolean[]; signature?: Uint8Array }) => void;
   jobs: SignatureJob[];
+  sign?: SignJob;
   worker: Worker;
 }
 
 /**
- * SM2 signature checks on worker threads. A chain's hop signatures are
+ * SM2 signature checks (and a device's own signatures) on worker threads. A chain's hop signatures are
  * independent, so they are split between the workers (and, when the pool is
  * idle, the calling thread) and checked at once; each worker keeps prepared
  * key tables for the keys it meets (bounded, see signature-worker.ts). A
@@ -78,11 +87,21 @@ export class SignaturePool {
     // The caller's share is the first slice; the rest go to the least busy workers.
     const first = callerTakes ? per : 0;
     for (let at = first; at < checks.length; at += per) {
-      replies.push(this.send(checks.slice(at, at + per).map(toJob)));
+      replies.push(this.send(checks.slice(at, at + per).map(toJob)).then((r) => r.valid));
     }
     const own = checks.slice(0, first).map(verifyInline);
     for (const part of await Promise.all(replies)) for (const v of part) own.push(v);
     return own;
+  }
+
+  /**
+   * Signs on a worker, leaving the calling thread to HTTP and the cheap
+   * checks: under load a device's own signatures would otherwise be the
+   * largest piece of SM2 work on its main thread.
+   */
+  async sign(message: Uint8Array, privateKey: string): Promise<Uint8Array> {
+    if (this.workers.length === 0) return sm2Sign(message, privateKey);
+    return (await this.send([], { message, privateKey })).signature!;
   }
 
   async close(): Promise<void> {
@@ -90,16 +109,17 @@ export class SignaturePool {
     await Promise.all(workers.map((w) => w.terminate()));
   }
 
-  private send(jobs: SignatureJob[]): Promise<boolean[]> {
+  private send(jobs: SignatureJob[], sign?: SignJob): Promise<{ valid: boolean[]; signature?: Uint8Array }> {
     let worker = this.workers[0]!;
     for (const w of this.workers) if (this.outstanding.get(w)! < this.outstanding.get(worker)!) worker = w;
     const seq = ++this.seq;
     const before = this.outstanding.get(worker)!;
     if (before === 0) worker.ref(); // a process waiting for an answer stays alive
-    this.outstanding.set(worker, before + jobs.length);
-    return new Promise<boolean[]>((resolve) => {
-      this.pending.set(seq, { resolve, jobs, worker });
-      const message: SignatureRequest = { seq, jobs };
+    const weight = jobs.length + (sign ? 1 : 0);
+    this.outstanding.set(worker, before + weight);
+    return new Promise((resolve) => {
+      this.pending.set(seq, { resolve, jobs, worker, ...(sign ? { sign } : {}) });
+      const message: SignatureRequest = { seq, jobs, ...(sign ? { sign } : {}) };
       worker.postMessage(message);
     });
   }
@@ -108,10 +128,10 @@ export class SignaturePool {
     const p = this.pending.get(r.seq);
     if (!p) return;
     this.pending.delete(r.seq);
-    const left = Math.max(0, (this.outstanding.get(p.worker) ?? 0) - p.jobs.length);
+    const left = Math.max(0, (this.outstanding.get(p.worker) ?? 0) - p.jobs.length - (p.sign ? 1 : 0));
     this.outstanding.set(p.worker, left);
     if (left === 0) p.worker.unref();
-    p.resolve(r.valid);
+    p.resolve(r);
   }
 
   /** A failed worker leaves the pool; what it had not answered is checked here. */
@@ -122,7 +142,10 @@ export class SignaturePool {
     for (const [seq, p] of this.pending) {
       if (p.worker !== worker) continue;
       this.pending.delete(seq);
-      p.resolve(p.jobs.map((j) => sm2Verify(j.message, j.signature, j.publicKey)));
+      p.resolve({
+        valid: p.jobs.map((j) => sm2Verify(j.message, j.signature, j.publicKey)),
+        ...(p.sign ? { signature: sm2Sign(p.sign.message, p.sign.privateKey) } : {}),
+      });
     }
   }
 }

@@ -1,11 +1,12 @@
 /**
- * A signature worker thread: checks SM2 signatures for SignaturePool. Keys
+ * A signature worker thread: checks SM2 signatures for SignaturePool, and
+ * signs the device's own hops. Keys
  * arrive as registered public keys (the main thread looked them up, never
  * taking one from a message); each is prepared once and kept, so the tables
  * are per thread and bounded.
  */
 import { parentPort } from 'node:worker_threads';
-import { prepareSm2PublicKey, sm2Verify, type Sm2PreparedKey } from '@evidence/core';
+import { prepareSm2PublicKey, sm2Sign, sm2Verify, type Sm2PreparedKey } from '@evidence/core';
 import type { SignatureReply, SignatureRequest } from './signature-pool.js';
 
 /** Keys kept prepared (window 4, a few KiB each), least recently used dropped first. */
@@ -55,6 +56,6 @@ parentPort!.on('message', (m: SignatureRequest) => {
     const key = keyFor(j.publicKey);
     return key !== undefined && sm2Verify(j.message, j.signature, key);
   });
-  const reply: SignatureReply = { seq: m.seq, valid };
+  const reply: SignatureReply = { seq: m.seq, valid, ...(m.sign ? { signature: sm2Sign(m.sign.message, m.sign.privateKey) } : {}) };
   parentPort!.postMessage(reply);
 });
