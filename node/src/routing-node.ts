@@ -226,7 +226,9 @@ export class RoutingNode {
     } catch {
       return undefined; // no route: the refusal comes after the chain check, as without workers
     }
-    return this.crypto.signOn(this.pool, fields, this.signer);
+    // Never rejects: when the check fails first, nobody awaits this promise, and
+    // a signing failure here just means forwardThrough signs the hop itself.
+    return this.crypto.signOn(this.pool, fields, this.signer).catch(() => undefined);
   }
 
   /** Where this request may go next, best first, never to a signer already in the chain. */

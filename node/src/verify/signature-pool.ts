@@ -43,6 +43,8 @@ interface Pending {
   jobs: SignatureJob[];
   sign?: SignJob;
   worker: Worker;
+  /** Signatures this message asks of its worker (checks plus an own signature). */
+  weight: number;
 }
 
 /**
@@ -118,7 +120,7 @@ export class SignaturePool {
     const weight = jobs.length + (sign ? 1 : 0);
     this.outstanding.set(worker, before + weight);
     return new Promise((resolve) => {
-      this.pending.set(seq, { resolve, jobs, worker, ...(sign ? { sign } : {}) });
+      this.pending.set(seq, { resolve, jobs, worker, weight, ...(sign ? { sign } : {}) });
       const message: SignatureRequest = { seq, jobs, ...(sign ? { sign } : {}) };
       worker.postMessage(message);
     });
@@ -128,7 +130,7 @@ export class SignaturePool {
     const p = this.pending.get(r.seq);
     if (!p) return;
     this.pending.delete(r.seq);
-    const left = Math.max(0, (this.outstanding.get(p.worker) ?? 0) - p.jobs.length - (p.sign ? 1 : 0));
+    const left = Math.max(0, (this.outstanding.get(p.worker) ?? 0) - p.weight);
     this.outstanding.set(p.worker, left);
     if (left === 0) p.worker.unref();
     p.resolve(r);
