@@ -62,6 +62,12 @@ export function signHop(fields: HopFields, privateKey: string, publicKey?: strin
   return { ...fields, signature: toHex(signature) };
 }
 
+/** The same hop as signHop, the SM2 signature over hopBytes made by `sign` (e.g. on a worker thread). */
+export async function signHopWith(fields: HopFields, sign: (hopBytes: Uint8Array) => Promise<Uint8Array>): Promise<Hop> {
+  const signature = await sign(encodeHop(fields));
+  return { ...fields, signature: toHex(signature) };
+}
+
 const ZERO_BYTE = new Uint8Array([0]);
 
 /**

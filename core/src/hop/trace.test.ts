@@ -2,8 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { vectors } from '../../../test/support/vectors.js';
 import { toHex, ZERO32 } from '../encoding/bytes.js';
 import { entityId } from '../ids.js';
-import { generateSm2KeyPair } from '../sm2/sm2.js';
-import { HOP_TYPE, hopHash, requestDigest, responseDigest, signHop, type Hop } from './hop.js';
+import { generateSm2KeyPair, sm2Sign } from '../sm2/sm2.js';
+import { encodeHop, HOP_TYPE, hopHash, requestDigest, responseDigest, signHop, signHopWith, type Hop } from './hop.js';
 import { sm2Verify } from '../sm2/sm2.js';
 import { keyLookupFrom, traceStructure, verifyTrace, verifyTraceWith, type HopSignatureCheck, type TraceNode } from './trace.js';
 
@@ -124,6 +124,19 @@ describe('verifyTrace', () => {
       const counting = async (checks: readonly HopSignatureCheck[]) => ((asked += checks.length), all(checks));
       expect(await verifyTraceWith([{ ...n.hops[0]!, prev: 'ab'.repeat(32) }], n.keys, {}, counting)).toMatchObject({ check: 'prev link' });
       expect(asked).toBe(0);
+    });
+
+    it('signHopWith signs the same hop bytes as signHop, with the signature made elsewhere', async () => {
+      const n = network();
+      const p = n.parties[1]!;
+      const { signature: _, ...fields } = n.hops[1]!;
+      let signed: Uint8Array | undefined;
+      const hop = await signHopWith(fields, async (bytes) => ((signed = bytes), sm2Sign(bytes, p.privateKey, p.publicKey)));
+      expect(signed).toEqual(encodeHop(fields));
+      expect(verifyTrace([n.hops[0]!, hop], n.keys, { complete: false })).toMatchObject({ valid: true });
+      // A signature from the wrong key (a worker handed another device's secret) does not pass.
+      const wrong = await signHopWith(fields, async (bytes) => sm2Sign(bytes, n.parties[2]!.privateKey));
+      expect(verifyTrace([n.hops[0]!, wrong], n.keys, { complete: false })).toMatchObject({ valid: false, hop: 1, check: 'signature' });
     });
 
     it('treats a missing answer as a bad signature', async () => {

@@ -1,4 +1,4 @@
-import { encodeHop, hopHash, signHop, toHex, verifyTrace, verifyTraceWith, type Hop, type HopFields, type KeyLookup, type TraceOptions, type TraceResult } from '@evidence/core';
+import { hopHash, signHop, signHopWith, toHex, verifyTrace, verifyTraceWith, type Hop, type HopFields, type KeyLookup, type TraceOptions, type TraceResult } from '@evidence/core';
 import type { SignaturePool, VerifyOptions } from '../verify/signature-pool.js';
 import type { HopSigner } from './hops.js';
 
@@ -20,7 +20,7 @@ export interface HopCrypto {
 export const SM2_HOPS: HopCrypto = {
   sign: (fields, signer) => signHop(fields, signer.privateKey, signer.publicKey),
   signOn: async (pool, fields, signer) =>
-    pool && pool.size > 0 ? { ...fields, signature: toHex(await pool.sign(encodeHop(fields), signer.privateKey)) } : signHop(fields, signer.privateKey, signer.publicKey),
+    pool && pool.size > 0 ? signHopWith(fields, (bytes) => pool.sign(bytes, signer.privateKey)) : signHop(fields, signer.privateKey, signer.publicKey),
   verify: (hops, keys, options) => verifyTrace(hops, keys, options),
   verifyOn: async (pool, hops, keys, options, how) =>
     pool && pool.size > 0 ? verifyTraceWith(hops, keys, options, (checks) => pool.verify(checks, how)) : verifyTrace(hops, keys, options),
