@@ -180,13 +180,15 @@ export class RoutingNode {
   async forward(req: ForwardRequest, receivedAt = Date.now()): Promise<{ status: number; body: Buffer }> {
     const keys = await this.keyRing.lookupFor(req.hops.map((h) => h.node));
     const check: ChainCheck = { hops: req.hops as Hop[], self: this.id, request: req.request, keys, maxHops: this.settings.limits.maxHops, crypto: this.crypto };
-    // With worker threads checking the signatures, this thread signs its own
-    // hop meanwhile; the hop is sent only once the chain verifies, and dropped
+    // With worker threads, this node's hop is signed on one while the chain's
+    // signatures are checked (on the others and, when the pool was idle, on
+    // this thread); the hop is sent only once the chain verifies, and dropped
     // otherwise. Only for a chain that passes every cheap check, so a malformed
     // or misdirected chain still costs no signature at all.
     const ahead = this.pool !== undefined && passesCheapChecks(check);
-    const checking = checkChainOn(this.pool, check, { shareWithCaller: !ahead });
+    const shareWithCaller = this.pool?.idle ?? true;
     const signing = ahead ? this.signAhead(req) : undefined;
+    const checking = checkChainOn(this.pool, check, { shareWithCaller });
     let hashes: string[];
     try {
       hashes = await checking;

@@ -1,5 +1,5 @@
 import { HOP_TYPE, hopHash, responseDigest, toHex, type Hop } from '@evidence/core';
-import { appendFields, checkChainOn, errorBody, isRoutingError, RoutingError, ZERO_ID, type ForwardRequest, type ForwardResponse } from '@evidence/node';
+import { appendFields, checkChainOn, errorBody, isRoutingError, passesCheapChecks, RoutingError, ZERO_ID, type ChainCheck, type ForwardRequest, type ForwardResponse } from '@evidence/node';
 import type { RemoteContext } from './context.js';
 import { hopTraceEvidence, NO_SUBJECT, recordAccessEvidence, type EvidenceToRecord } from './evidence.js';
 import { callInternalService } from './internal-service.js';
@@ -24,9 +24,15 @@ export async function deliver(ctx: RemoteContext, req: ForwardRequest): Promise<
   if (!service) throw new RoutingError('REMOTE_UNKNOWN_SERVICE', `${ctx.code} publishes no service "${destination.service}"`);
 
   const keys = await ctx.keyRing.lookupFor(hops.map((h) => h.node));
+  const check: ChainCheck = { hops, self: ctx.signer.id, request, keys, maxHops: ctx.settings.limits.maxHops, maxAgeMs: ctx.settings.limits.maxAgeMs, crypto: ctx.crypto };
+  const last = hops[hops.length - 1]!;
+  // As a routing node does: with worker threads, the deliver hop is signed on
+  // one while the chain is checked, and used only if every check below passes.
+  const shareWithCaller = ctx.pool?.idle ?? true;
+  const ahead = ctx.pool !== undefined && passesCheapChecks(check) ? signDeliverAhead(ctx, hops) : undefined;
   let hashes: string[];
   try {
-    hashes = await checkChainOn(ctx.pool, { hops, self: ctx.signer.id, request, keys, maxHops: ctx.settings.limits.maxHops, maxAgeMs: ctx.settings.limits.maxAgeMs, crypto: ctx.crypto });
+    hashes = await checkChainOn(ctx.pool, check, { shareWithCaller });
   } catch (e) {
     // The refused chain, as received, is the evidence against whoever sent it.
     if (isRoutingError(e)) ctx.traces.refuse(hops[0]!.requestId, hops, { ...errorBody(e, ctx.signer.id), at: Date.now(), request });
@@ -48,8 +54,12 @@ export async function deliver(ctx: RemoteContext, req: ForwardRequest): Promise<
     throw new RoutingError('REMOTE_REPLAY', `request ${requestId} was already delivered`, { hop: 0, check: 'replay', node: callerId });
   }
 
-  const last = hops[hops.length - 1]!;
-  const deliverHop = await ctx.crypto.signOn(ctx.pool, appendFields(ctx.signer, hops, hashes[hashes.length - 1]!, HOP_TYPE.deliver, ZERO_ID, last.digest), ctx.signer);
+  const prevHash = hashes[hashes.length - 1]!;
+  const early = await ahead;
+  const deliverHop =
+    early && early.prev === prevHash
+      ? early
+      : await ctx.crypto.signOn(ctx.pool, appendFields(ctx.signer, hops, prevHash, HOP_TYPE.deliver, ZERO_ID, last.digest), ctx.signer);
   // Answer within what the sender still waits, leaving time for the way back.
   const handler = ctx.handlers?.get(service.name);
   const answer = handler
@@ -80,4 +90,14 @@ export async function deliver(ctx: RemoteContext, req: ForwardRequest): Promise<
   const response: ForwardResponse['response'] = { status: answer.status };
   if (answer.body !== undefined) response.body = answer.body;
   return { response, hops: trace };
+}
+
+/** The deliver hop after `hops`, signed on the pool before the chain is verified; never rejects (undefined: sign it after). */
+async function signDeliverAhead(ctx: RemoteContext, hops: readonly Hop[]): Promise<Hop | undefined> {
+  try {
+    const last = hops[hops.length - 1]!;
+    return await ctx.crypto.signOn(ctx.pool, appendFields(ctx.signer, hops, toHex(hopHash(last)), HOP_TYPE.deliver, ZERO_ID, last.digest), ctx.signer);
+  } catch {
+    return undefined;
+  }
 }

@@ -23,6 +23,16 @@ describe('SignaturePool', () => {
     for (const a of answers) expect(a).toEqual(expected.slice(3, 8));
   });
 
+  it('is idle only with nothing outstanding; a caller told to share checks its share while a worker signs', async () => {
+    expect(pool.idle).toBe(true);
+    const signing = pool.sign(utf8('ahead'), kp.privateKey);
+    expect(pool.idle).toBe(false);
+    const checks = [check(0, true), check(1, false), check(2, true)];
+    expect(await pool.verify(checks, { shareWithCaller: true })).toEqual([true, false, true]);
+    expect(sm2Verify(utf8('ahead'), await signing, kp.publicKey)).toBe(true);
+    expect(pool.idle).toBe(true);
+  });
+
   it('fails signatures under a key that is not a key, and hot keys keep verifying after their upgrade', async () => {
     const bad = { ...check(1, true), key: '04' + '11'.repeat(64) };
     expect(await pool.verify([bad, check(2, true)], { shareWithCaller: false })).toEqual([false, true]);

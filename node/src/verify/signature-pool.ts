@@ -31,9 +31,11 @@ export interface SignatureReply {
 
 export interface VerifyOptions {
   /**
-   * When the pool is idle, the calling thread checks a share itself (the
-   * fastest answer for one request). A caller with its own work to do
-   * meanwhile (signing its hop) passes false and leaves all to the workers.
+   * Whether the calling thread checks a share itself. By default only when
+   * every worker is idle: the fastest answer for one request, while under
+   * load the calling thread is left to HTTP. A caller that has just queued
+   * other work for the same request (its hop to sign) reads `idle` before
+   * queueing it and passes the answer here.
    */
   shareWithCaller?: boolean;
 }
@@ -78,11 +80,16 @@ export class SignaturePool {
     return this.workers.length;
   }
 
+  /** No worker has anything outstanding. */
+  get idle(): boolean {
+    for (const n of this.outstanding.values()) if (n > 0) return false;
+    return true;
+  }
+
   /** Checks every signature; the answer is in the order of `checks`. */
   async verify(checks: readonly HopSignatureCheck[], options: VerifyOptions = {}): Promise<boolean[]> {
     if (this.workers.length === 0) return checks.map(verifyInline);
-    const idle = [...this.outstanding.values()].every((n) => n === 0);
-    const callerTakes = (options.shareWithCaller ?? true) && idle;
+    const callerTakes = options.shareWithCaller ?? this.idle;
     const parts = Math.min(checks.length, this.workers.length + (callerTakes ? 1 : 0));
     const per = Math.ceil(checks.length / parts);
     const replies: Promise<boolean[]>[] = [];
