@@ -22,7 +22,9 @@ import { AUTOMATIC_KINDS } from './evidence.js';
  * network: `allow` names the institutions that may call each ("*" for any
  * registered institution) and `kind` the evidence recorded automatically for
  * every call (a record-access event for an EMR query, for example), besides
- * the hop-trace both gateways always record.
+ * the hop-trace both gateways always record. A caller's path is appended to
+ * the service's `url` and may not lead above it: publishing
+ * `http://127.0.0.1:9001/emr` exposes `/emr/…` of that host, nothing else.
  */
 const Service = Type.Object(
   {
