@@ -63,12 +63,16 @@ describe('callInternalService', () => {
     expect(await callInternalService(service(), { method: 'GET', path: '/nothing-here' }, 1 << 20)).toEqual({ status: 404, body: { error: 'not found' } });
   });
 
-  it('refuses a path that leads outside the published service (dot segments, encoded or not), before any call', async () => {
+  it('refuses a path that leads outside the published service (dot segments, encoded or not) and tunnelling methods, before any call', async () => {
     const before = seen.length;
     for (const path of ['/../admin', '/json/../../admin', '/%2e%2e/admin', '/.%2E/admin']) {
       expect(await refusal(callInternalService(service(), { method: 'GET', path }, 1 << 20))).toMatchObject({ code: 'REMOTE_FORBIDDEN' });
     }
     expect(await refusal(callInternalService(service(), { method: 'GET', path: '@evil.example/x' }, 1 << 20))).toMatchObject({ code: 'REMOTE_FORBIDDEN' });
+    // Nor may the caller's method open a tunnel to the internal host.
+    for (const method of ['CONNECT', 'TRACE', 'UPGRADE']) {
+      expect(await refusal(callInternalService(service(), { method, path: '/json' }, 1 << 20))).toMatchObject({ code: 'REMOTE_FORBIDDEN' });
+    }
     expect(seen.length).toBe(before);
     // Inside the base path, dot segments that stay inside are fine; a service published at the root takes any path.
     expect((await callInternalService(service(), { method: 'GET', path: '/text/../json' }, 1 << 20)).status).toBe(200);

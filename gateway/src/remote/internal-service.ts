@@ -18,6 +18,9 @@ export interface ServiceAnswer {
 
 export const SUBJECT_HEADER = 'x-evidence-subject-id';
 
+/** The methods passed on to an internal service (the remote caller chooses the method). */
+const METHODS = new Set(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS']);
+
 /** Kept-alive connections to the institution's own systems (node's http client: a fraction of fetch's cost per call). */
 const agents: Record<string, http.Agent> = {
   'http:': new http.Agent({ keepAlive: true, maxSockets: 256, timeout: 60_000 }),
@@ -39,6 +42,10 @@ export async function callInternalService(
   maxBytes: number,
   budgetMs = service.timeoutMs,
 ): Promise<ServiceAnswer> {
+  if (!METHODS.has(request.method)) {
+    // CONNECT or UPGRADE-style methods would turn the call into a tunnel to the internal host.
+    throw new RoutingError('REMOTE_FORBIDDEN', `method ${request.method.slice(0, 16)} is not passed to internal services`);
+  }
   const target = belowService(service, request.path);
   const timeoutMs = Math.max(1, Math.min(service.timeoutMs, budgetMs));
   const hasBody = request.body !== undefined && request.method !== 'GET' && request.method !== 'HEAD';
