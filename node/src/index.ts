@@ -14,7 +14,7 @@ export { exportRoutes, type Advertised, type Announcement, type RouteDelta, type
 export { checkChain, checkChainOn, passesCheapChecks, type ChainCheck, type ForwardedRequest } from './forward/chain.js';
 export { SignaturePool, sharedSignaturePool, defaultVerifyWorkers, type VerifyOptions } from './verify/signature-pool.js';
 export { appendFields, appendHop, originFields, originHop, ZERO_ID, type HopSigner } from './forward/hops.js';
-export { SM2_HOPS, UNSIGNED_HOPS_FOR_BENCHMARKS, type HopCrypto } from './forward/hop-crypto.js';
+export { signAhead, SM2_HOPS, UNSIGNED_HOPS_FOR_BENCHMARKS, type HopCrypto } from './forward/hop-crypto.js';
 export * from './forward/protocol.js';
 export { HttpClient, TransportError, type TransportFailure, type HttpAnswer, type PostOptions } from './http/client.js';
 export { routingErrorHandler, toRoutingError, type ErrorHandler } from './http/error-handler.js';

@@ -3,7 +3,7 @@ import type { Neighbour, NodeSettings } from './config.js';
 import { errorBody, isRoutingError, RoutingError } from './errors.js';
 import { forwardThrough, type ForwardTarget } from './forward/forward.js';
 import { checkChainOn, passesCheapChecks, type ChainCheck } from './forward/chain.js';
-import { SM2_HOPS, UNSIGNED_HOPS_FOR_BENCHMARKS, type HopCrypto } from './forward/hop-crypto.js';
+import { signAhead, SM2_HOPS, UNSIGNED_HOPS_FOR_BENCHMARKS, type HopCrypto } from './forward/hop-crypto.js';
 import { appendFields, type HopSigner } from './forward/hops.js';
 import type { ForwardRequest } from './forward/protocol.js';
 import { HttpClient } from './http/client.js';
@@ -185,9 +185,8 @@ export class RoutingNode {
     // this thread); the hop is sent only once the chain verifies, and dropped
     // otherwise. Only for a chain that passes every cheap check, so a malformed
     // or misdirected chain still costs no signature at all.
-    const ahead = this.pool !== undefined && passesCheapChecks(check);
     const shareWithCaller = this.pool?.idle ?? true;
-    const signing = ahead ? this.signAhead(req) : undefined;
+    const signing = this.pool && passesCheapChecks(check) ? this.signAhead(req, this.pool) : undefined;
     const checking = checkChainOn(this.pool, check, { shareWithCaller });
     let hashes: string[];
     try {
@@ -219,18 +218,14 @@ export class RoutingNode {
   }
 
   /** This node's forward hop towards today's best route, signed (on the pool) before the chain is verified, never sent unless it is. */
-  private async signAhead(req: ForwardRequest): Promise<Hop | undefined> {
-    let fields;
-    try {
+  private signAhead(req: ForwardRequest, pool: SignaturePool): Promise<Hop | undefined> {
+    // No route: targets throws, and the refusal comes after the chain check, as without workers.
+    const fields = () => {
       const target = this.targets(req)[0]!;
       const last = req.hops[req.hops.length - 1] as Hop;
-      fields = appendFields(this.signer, req.hops as Hop[], toHex(hopHash(last)), HOP_TYPE.forward, target.id, last.digest, Date.now());
-    } catch {
-      return undefined; // no route: the refusal comes after the chain check, as without workers
-    }
-    // Never rejects: when the check fails first, nobody awaits this promise, and
-    // a signing failure here just means forwardThrough signs the hop itself.
-    return this.crypto.signOn(this.pool, fields, this.signer).catch(() => undefined);
+      return appendFields(this.signer, req.hops as Hop[], toHex(hopHash(last)), HOP_TYPE.forward, target.id, last.digest, Date.now());
+    };
+    return signAhead(this.crypto, pool, fields, this.signer);
   }
 
   /** Where this request may go next, best first, never to a signer already in the chain. */

@@ -1,5 +1,5 @@
 import { HOP_TYPE, hopHash, responseDigest, toHex, type Hop } from '@evidence/core';
-import { appendFields, checkChainOn, errorBody, isRoutingError, passesCheapChecks, RoutingError, ZERO_ID, type ChainCheck, type ForwardRequest, type ForwardResponse } from '@evidence/node';
+import { appendFields, checkChainOn, errorBody, isRoutingError, passesCheapChecks, RoutingError, signAhead, ZERO_ID, type ChainCheck, type ForwardRequest, type ForwardResponse } from '@evidence/node';
 import type { RemoteContext } from './context.js';
 import { hopTraceEvidence, NO_SUBJECT, recordAccessEvidence, type EvidenceToRecord } from './evidence.js';
 import { callInternalService } from './internal-service.js';
@@ -29,7 +29,8 @@ export async function deliver(ctx: RemoteContext, req: ForwardRequest): Promise<
   // As a routing node does: with worker threads, the deliver hop is signed on
   // one while the chain is checked, and used only if every check below passes.
   const shareWithCaller = ctx.pool?.idle ?? true;
-  const ahead = ctx.pool !== undefined && passesCheapChecks(check) ? signDeliverAhead(ctx, hops) : undefined;
+  const deliverFields = (prev: string) => appendFields(ctx.signer, hops, prev, HOP_TYPE.deliver, ZERO_ID, last.digest);
+  const ahead = ctx.pool && passesCheapChecks(check) ? signAhead(ctx.crypto, ctx.pool, () => deliverFields(toHex(hopHash(last))), ctx.signer) : undefined;
   let hashes: string[];
   try {
     hashes = await checkChainOn(ctx.pool, check, { shareWithCaller });
@@ -56,10 +57,7 @@ export async function deliver(ctx: RemoteContext, req: ForwardRequest): Promise<
 
   const prevHash = hashes[hashes.length - 1]!;
   const early = await ahead;
-  const deliverHop =
-    early && early.prev === prevHash
-      ? early
-      : await ctx.crypto.signOn(ctx.pool, appendFields(ctx.signer, hops, prevHash, HOP_TYPE.deliver, ZERO_ID, last.digest), ctx.signer);
+  const deliverHop = early && early.prev === prevHash ? early : await ctx.crypto.signOn(ctx.pool, deliverFields(prevHash), ctx.signer);
   // Answer within what the sender still waits, leaving time for the way back.
   const handler = ctx.handlers?.get(service.name);
   const answer = handler
@@ -90,14 +88,4 @@ export async function deliver(ctx: RemoteContext, req: ForwardRequest): Promise<
   const response: ForwardResponse['response'] = { status: answer.status };
   if (answer.body !== undefined) response.body = answer.body;
   return { response, hops: trace };
-}
-
-/** The deliver hop after `hops`, signed on the pool before the chain is verified; never rejects (undefined: sign it after). */
-async function signDeliverAhead(ctx: RemoteContext, hops: readonly Hop[]): Promise<Hop | undefined> {
-  try {
-    const last = hops[hops.length - 1]!;
-    return await ctx.crypto.signOn(ctx.pool, appendFields(ctx.signer, hops, toHex(hopHash(last)), HOP_TYPE.deliver, ZERO_ID, last.digest), ctx.signer);
-  } catch {
-    return undefined;
-  }
 }

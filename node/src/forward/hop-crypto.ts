@@ -26,6 +26,22 @@ export const SM2_HOPS: HopCrypto = {
     pool && pool.size > 0 ? verifyTraceWith(hops, keys, options, (checks) => pool.verify(checks, how)) : verifyTrace(hops, keys, options),
 };
 
+/**
+ * A device's next hop, signed on `pool` while the chain before it is still
+ * being checked, and used only if the check passes. Never rejects, since it is
+ * left unawaited when the check fails first: undefined when its fields cannot
+ * be formed (no route) or signing fails, and the caller then signs after the
+ * check, as it would without workers. `fields` runs, and the signature is
+ * queued, before this returns: read `pool.idle` before calling it.
+ */
+export async function signAhead(crypto: HopCrypto, pool: SignaturePool, fields: () => HopFields, signer: HopSigner): Promise<Hop | undefined> {
+  try {
+    return await crypto.signOn(pool, fields(), signer);
+  } catch {
+    return undefined;
+  }
+}
+
 const NO_SIGNATURE = '00'.repeat(64);
 
 /**

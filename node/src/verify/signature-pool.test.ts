@@ -1,6 +1,7 @@
-import { generateSm2KeyPair, prepareSm2PublicKey, sm2Sign, sm2Verify, utf8, type HopSignatureCheck } from '@evidence/core';
+import { encodeHop, fromHex, generateSm2KeyPair, prepareSm2PublicKey, sm2Sign, sm2Verify, utf8, type HopSignatureCheck } from '@evidence/core';
 import { afterAll, describe, expect, it } from 'vitest';
 import { SignaturePool, sharedSignaturePool } from './signature-pool.js';
+import { signAhead, SM2_HOPS } from '../forward/hop-crypto.js';
 
 const kp = generateSm2KeyPair();
 const other = generateSm2KeyPair();
@@ -31,6 +32,20 @@ describe('SignaturePool', () => {
     expect(await pool.verify(checks, { shareWithCaller: true })).toEqual([true, false, true]);
     expect(sm2Verify(utf8('ahead'), await signing, kp.publicKey)).toBe(true);
     expect(pool.idle).toBe(true);
+  });
+
+  it('signs a hop ahead on a worker; a hop whose fields cannot be formed is undefined, never a rejection', async () => {
+    const signer = { id: 'aa'.repeat(32), ...kp };
+    const fields = { v: 1, type: 2, requestId: 'ab'.repeat(16), index: 1, node: signer.id, next: 'cd'.repeat(32), ts: 1_763_800_200_000, digest: 'ef'.repeat(32), prev: '12'.repeat(32) };
+    const hop = await signAhead(SM2_HOPS, pool, () => fields, signer);
+    expect(hop).toMatchObject(fields);
+    expect(sm2Verify(encodeHop(fields), fromHex(hop!.signature, 64), kp.publicKey)).toBe(true);
+    const noRoute = () => {
+      throw new Error('no route');
+    };
+    await expect(signAhead(SM2_HOPS, pool, noRoute, signer)).resolves.toBeUndefined();
+    // Fields that do not encode (a bad hex field) fail in signing: undefined too.
+    await expect(signAhead(SM2_HOPS, pool, () => ({ ...fields, prev: 'zz' }), signer)).resolves.toBeUndefined();
   });
 
   it('fails signatures under a key that is not a key, and hot keys keep verifying after their upgrade', async () => {
