@@ -1,6 +1,5 @@
-import http from 'node:http';
-import https from 'node:https';
-import { RoutingError, type ForwardedRequest } from '@evidence/node';
+import type { IncomingHttpHeaders } from 'node:http';
+import { HttpClient, RoutingError, TransportError, type ForwardedRequest, type HttpAnswer } from '@evidence/node';
 import type { PublishedService } from './config.js';
 
 /** The internal service's answer as the remote caller will see it. */
@@ -22,10 +21,7 @@ export const SUBJECT_HEADER = 'x-evidence-subject-id';
 const METHODS = new Set(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS']);
 
 /** Kept-alive connections to the institution's own systems (node's http client: a fraction of fetch's cost per call). */
-const agents: Record<string, http.Agent> = {
-  'http:': new http.Agent({ keepAlive: true, maxSockets: 256, timeout: 60_000 }),
-  'https:': new https.Agent({ keepAlive: true, maxSockets: 256, timeout: 60_000 }),
-};
+const client = new HttpClient();
 
 /**
  * Calls an institution's internal service (its EMR, its pharmacy system...)
@@ -49,7 +45,13 @@ export async function callInternalService(
   const target = belowService(service, request.path);
   const timeoutMs = Math.max(1, Math.min(service.timeoutMs, budgetMs));
   const hasBody = request.body !== undefined && request.method !== 'GET' && request.method !== 'HEAD';
-  const res = await exchange(target, request.method, hasBody ? JSON.stringify(request.body) : undefined, { timeoutMs, maxBytes, name: service.name });
+  let res: HttpAnswer;
+  try {
+    res = await client.request(request.method, target, hasBody ? JSON.stringify(request.body) : undefined, { timeoutMs, maxResponseBytes: maxBytes });
+  } catch (e) {
+    if (!(e instanceof TransportError)) throw e;
+    throw new RoutingError('REMOTE_SERVICE_UNAVAILABLE', `service ${service.name} ${FAILURES[e.kind](timeoutMs, maxBytes)}`);
+  }
   const answer: ServiceAnswer = { status: res.status };
   const subject = header(res.headers, SUBJECT_HEADER);
   if (subject) answer.subjectId = subject;
@@ -84,58 +86,15 @@ function belowService(service: PublishedService, path: string): URL {
   return target;
 }
 
-interface RawAnswer {
-  status: number;
-  headers: http.IncomingHttpHeaders;
-  body: Buffer;
-}
+/** How each way a call can fail below HTTP reads in the refusal. */
+const FAILURES: Record<TransportError['kind'], (timeoutMs: number, maxBytes: number) => string> = {
+  connect: () => 'is unreachable',
+  reset: () => 'broke off the call before answering in full',
+  timeout: (timeoutMs) => `did not answer within ${timeoutMs} ms`,
+  'too-large': (_, maxBytes) => `answered with more than ${maxBytes} bytes`,
+};
 
-interface Limits {
-  timeoutMs: number;
-  maxBytes: number;
-  name: string;
-}
-
-/** One request with a hard deadline over the whole exchange and a cap on the answer's size. */
-function exchange(url: URL, method: string, body: string | undefined, limits: Limits): Promise<RawAnswer> {
-  const unavailable = (why: string) => new RoutingError('REMOTE_SERVICE_UNAVAILABLE', `service ${limits.name} ${why}`);
-  return new Promise<RawAnswer>((resolve, reject) => {
-    let settled = false;
-    const finish = (err: RoutingError | null, answer?: RawAnswer): void => {
-      if (settled) return;
-      settled = true;
-      clearTimeout(timer);
-      if (err) reject(err);
-      else resolve(answer!);
-    };
-    const headers: http.OutgoingHttpHeaders = body === undefined ? {} : { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) };
-    const client = url.protocol === 'https:' ? https : http;
-    const req = client.request(url, { method, headers, agent: agents[url.protocol] }, (res) => {
-      const chunks: Buffer[] = [];
-      let size = 0;
-      res.on('data', (chunk: Buffer) => {
-        size += chunk.length;
-        if (size > limits.maxBytes) {
-          req.destroy();
-          finish(unavailable(`answered with more than ${limits.maxBytes} bytes`));
-        } else {
-          chunks.push(chunk);
-        }
-      });
-      res.on('end', () => finish(null, { status: res.statusCode ?? 502, headers: res.headers, body: Buffer.concat(chunks) }));
-      res.on('error', () => finish(unavailable('broke off its answer')));
-      res.on('aborted', () => finish(unavailable('broke off its answer')));
-    });
-    const timer = setTimeout(() => {
-      req.destroy();
-      finish(unavailable(`did not answer within ${limits.timeoutMs} ms`));
-    }, limits.timeoutMs);
-    req.on('error', () => finish(unavailable('is unreachable')));
-    req.end(body);
-  });
-}
-
-function header(headers: http.IncomingHttpHeaders, name: string): string | undefined {
+function header(headers: IncomingHttpHeaders, name: string): string | undefined {
   const v = headers[name];
   return Array.isArray(v) ? v[0] : v;
 }

@@ -1,4 +1,5 @@
 import http from 'node:http';
+import https from 'node:https';
 
 /**
  * Why a request to another node or gateway failed below HTTP.
@@ -29,23 +30,33 @@ export interface PostOptions {
 
 export interface HttpAnswer {
   status: number;
+  headers: http.IncomingHttpHeaders;
   body: Buffer;
 }
 
 const CONNECT_CODES = new Set(['ECONNREFUSED', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EADDRNOTAVAIL']);
 
 /**
- * A small keep-alive HTTP client for node-to-node calls: one agent per
- * origin, a hard deadline per request and a cap on the answer's size (a
- * neighbour is not trusted to send a bounded body).
+ * A small keep-alive HTTP client for calls to other devices and to an
+ * institution's own services: one agent per origin, a hard deadline over the
+ * whole exchange and a cap on the answer's size (the other side is not
+ * trusted to send a bounded body).
  */
 export class HttpClient {
   private readonly agents = new Map<string, http.Agent>();
   private closed = false;
 
+  /** A JSON body posted, as between nodes and gateways (plain http, as their configuration requires). */
   post(url: string, body: string | Buffer, options: PostOptions): Promise<HttpAnswer> {
     const target = new URL(url);
     if (target.protocol !== 'http:') return Promise.reject(new TransportError('connect', `unsupported URL ${url}`));
+    return this.request('POST', target, body, options);
+  }
+
+  /** Any method; a body (sent as JSON) or none. */
+  request(method: string, url: string | URL, body: string | Buffer | undefined, options: PostOptions): Promise<HttpAnswer> {
+    const target = typeof url === 'string' ? new URL(url) : url;
+    if (target.protocol !== 'http:' && target.protocol !== 'https:') return Promise.reject(new TransportError('connect', `unsupported URL ${target.href}`));
     const payload = typeof body === 'string' ? Buffer.from(body) : body;
     return new Promise<HttpAnswer>((resolve, reject) => {
       let settled = false;
@@ -56,19 +67,10 @@ export class HttpClient {
         if (err) reject(err);
         else resolve(answer!);
       };
-      const req = http.request(
-        {
-          method: 'POST',
-          host: target.hostname,
-          port: target.port,
-          path: target.pathname + target.search,
-          agent: this.agent(target.origin),
-          headers: {
-            'content-type': 'application/json',
-            'content-length': String(payload.length),
-            ...options.headers,
-          },
-        },
+      const headers = payload === undefined ? { ...options.headers } : { 'content-type': 'application/json', 'content-length': String(payload.length), ...options.headers };
+      const req = (target.protocol === 'https:' ? https : http).request(
+        target,
+        { method, agent: this.agent(target), headers },
         (res) => {
           const chunks: Buffer[] = [];
           let size = 0;
@@ -81,7 +83,7 @@ export class HttpClient {
             }
             chunks.push(chunk);
           });
-          res.on('end', () => finish(null, { status: res.statusCode ?? 0, body: Buffer.concat(chunks) }));
+          res.on('end', () => finish(null, { status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) }));
           res.on('error', () => finish(new TransportError('reset', `connection to ${target.origin} broke mid-answer`)));
           res.on('aborted', () => finish(new TransportError('reset', `connection to ${target.origin} broke mid-answer`)));
         },
@@ -110,12 +112,13 @@ export class HttpClient {
     this.agents.clear();
   }
 
-  private agent(origin: string): http.Agent {
+  private agent(target: URL): http.Agent {
     if (this.closed) throw new TransportError('connect', 'client closed');
-    let agent = this.agents.get(origin);
+    let agent = this.agents.get(target.origin);
     if (!agent) {
-      agent = new http.Agent({ keepAlive: true, maxSockets: 256, timeout: 60_000 });
-      this.agents.set(origin, agent);
+      const options = { keepAlive: true, maxSockets: 256, timeout: 60_000 };
+      agent = target.protocol === 'https:' ? new https.Agent(options) : new http.Agent(options);
+      this.agents.set(target.origin, agent);
     }
     return agent;
   }
