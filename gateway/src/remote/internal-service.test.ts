@@ -1,6 +1,5 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { isRoutingError } from '@evidence/node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { callInternalService, SUBJECT_HEADER } from './internal-service.js';
 import type { PublishedService } from './config.js';
@@ -28,17 +27,9 @@ const server = http.createServer((req, res) => {
 });
 
 let base = '';
+/** A coded refusal of the routing protocol (a RoutingError), its message matching `message` when given. */
+const refused = (code: string, message?: RegExp) => ({ name: 'RoutingError', code, ...(message ? { message: expect.stringMatching(message) } : {}) });
 const service = (path = '/emr'): PublishedService => ({ name: 'emr.query', url: `${base}${path}`, allow: '*', timeoutMs: 5_000 });
-
-async function refusal(p: Promise<unknown>): Promise<{ code: string; message: string }> {
-  try {
-    await p;
-  } catch (e) {
-    if (isRoutingError(e)) return { code: e.code, message: e.message };
-    throw e;
-  }
-  throw new Error('expected a refusal');
-}
 
 beforeAll(async () => {
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
@@ -66,12 +57,12 @@ describe('callInternalService', () => {
   it('refuses a path that leads outside the published service (dot segments, encoded or not) and tunnelling methods, before any call', async () => {
     const before = seen.length;
     for (const path of ['/../admin', '/json/../../admin', '/%2e%2e/admin', '/.%2E/admin']) {
-      expect(await refusal(callInternalService(service(), { method: 'GET', path }, 1 << 20))).toMatchObject({ code: 'REMOTE_FORBIDDEN' });
+      await expect(callInternalService(service(), { method: 'GET', path }, 1 << 20)).rejects.toMatchObject(refused('REMOTE_FORBIDDEN'));
     }
-    expect(await refusal(callInternalService(service(), { method: 'GET', path: '@evil.example/x' }, 1 << 20))).toMatchObject({ code: 'REMOTE_FORBIDDEN' });
+    await expect(callInternalService(service(), { method: 'GET', path: '@evil.example/x' }, 1 << 20)).rejects.toMatchObject(refused('REMOTE_FORBIDDEN'));
     // Nor may the caller's method open a tunnel to the internal host.
     for (const method of ['CONNECT', 'TRACE', 'UPGRADE']) {
-      expect(await refusal(callInternalService(service(), { method, path: '/json' }, 1 << 20))).toMatchObject({ code: 'REMOTE_FORBIDDEN' });
+      await expect(callInternalService(service(), { method, path: '/json' }, 1 << 20)).rejects.toMatchObject(refused('REMOTE_FORBIDDEN'));
     }
     expect(seen.length).toBe(before);
     // Inside the base path, dot segments that stay inside are fine; a service published at the root takes any path.
@@ -80,13 +71,13 @@ describe('callInternalService', () => {
   });
 
   it('turns every failure of the service into REMOTE_SERVICE_UNAVAILABLE with the reason', async () => {
-    expect(await refusal(callInternalService(service(), { method: 'GET', path: '/bad-json' }, 1 << 20))).toMatchObject({ code: 'REMOTE_SERVICE_UNAVAILABLE', message: expect.stringMatching(/invalid JSON/) });
-    expect(await refusal(callInternalService(service(), { method: 'GET', path: '/large' }, 1_000))).toMatchObject({ code: 'REMOTE_SERVICE_UNAVAILABLE', message: expect.stringMatching(/more than 1000 bytes/) });
+    await expect(callInternalService(service(), { method: 'GET', path: '/bad-json' }, 1 << 20)).rejects.toMatchObject(refused('REMOTE_SERVICE_UNAVAILABLE', /invalid JSON/));
+    await expect(callInternalService(service(), { method: 'GET', path: '/large' }, 1_000)).rejects.toMatchObject(refused('REMOTE_SERVICE_UNAVAILABLE', /more than 1000 bytes/));
     const started = Date.now();
-    expect(await refusal(callInternalService(service(), { method: 'GET', path: '/slow' }, 1 << 20, 200))).toMatchObject({ code: 'REMOTE_SERVICE_UNAVAILABLE', message: expect.stringMatching(/within 200 ms/) });
+    await expect(callInternalService(service(), { method: 'GET', path: '/slow' }, 1 << 20, 200)).rejects.toMatchObject(refused('REMOTE_SERVICE_UNAVAILABLE', /within 200 ms/));
     expect(Date.now() - started).toBeLessThan(1_500);
-    expect(await refusal(callInternalService(service(), { method: 'GET', path: '/cut' }, 1 << 20))).toMatchObject({ code: 'REMOTE_SERVICE_UNAVAILABLE', message: expect.stringMatching(/broke off/) });
+    await expect(callInternalService(service(), { method: 'GET', path: '/cut' }, 1 << 20)).rejects.toMatchObject(refused('REMOTE_SERVICE_UNAVAILABLE', /broke off/));
     const closed = { ...service(), url: 'http://127.0.0.1:1/emr' };
-    expect(await refusal(callInternalService(closed, { method: 'GET', path: '/json' }, 1 << 20))).toMatchObject({ code: 'REMOTE_SERVICE_UNAVAILABLE', message: expect.stringMatching(/unreachable/) });
+    await expect(callInternalService(closed, { method: 'GET', path: '/json' }, 1 << 20)).rejects.toMatchObject(refused('REMOTE_SERVICE_UNAVAILABLE', /unreachable/));
   });
 });
