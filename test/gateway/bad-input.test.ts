@@ -53,6 +53,10 @@ const rows: Row[] = [
   { name: 'prototype pollution attempt', body: '{"kind":"payment","subject":{"idNumber":"1"},"payload":{},"__proto__":{"admin":true}}', status: 400, code: 'BAD_JSON' },
   { name: 'not JSON at all', body: 'kind=payment', headers: { 'content-type': 'text/plain' }, status: 415, code: 'UNSUPPORTED_MEDIA_TYPE' },
   { name: 'oversize body', body: { ...good, payload: { ...(good.payload as object), ext: { blob: 'x'.repeat(10_000) } } }, status: 413, code: 'BODY_TOO_LARGE' },
+  { name: 'bulk: malformed JSON', path: '/v1/evidence/batch', body: '{"items": [', status: 400, code: 'BAD_JSON' },
+  { name: 'bulk: empty JSON body', path: '/v1/evidence/batch', body: '', headers: { 'content-type': 'application/json' }, status: 400, code: 'BAD_JSON' },
+  { name: 'bulk: prototype pollution attempt', path: '/v1/evidence/batch', body: '{"items":[],"__proto__":{"admin":true}}', status: 400, code: 'BAD_JSON' },
+  { name: 'bulk: SM2 signature over another body', path: '/v1/evidence/batch', auth: sm2('his', his, { bodyOverride: JSON.stringify({ items: [good, good] }) }), body: { items: [good] }, status: 401, code: 'AUTH_INVALID' },
   { name: 'bulk over the item limit', path: '/v1/evidence/batch', body: { items: Array.from({ length: 21 }, () => good) }, status: 400, code: 'VALIDATION_FAILED', message: /body\/items/ },
   { name: 'bulk with one bad item', path: '/v1/evidence/batch', body: { items: [good, good, good, { ...good, payload: {} }] }, status: 400, code: 'PAYLOAD_INVALID', message: /body\/items\/3\/payload/ },
   { name: 'empty bulk', path: '/v1/evidence/batch', body: { items: [] }, status: 400, code: 'VALIDATION_FAILED', message: /body\/items/ },
@@ -149,6 +153,18 @@ describe('bad input: each a clear 4xx with a code, nothing stored', () => {
     expect(replay.status).toBe(401);
     expect(await replay.json()).toMatchObject({ code: 'AUTH_REPLAY' });
     expect((await gw.gateway.store.pending()).length).toBe(1);
+  });
+
+  it('verifies the signature of a bulk feed over its bytes as received, multi-byte text included', async () => {
+    const path = '/v1/evidence/batch';
+    const prescription = { kind: 'prescription', subject: good.subject, payload: EXAMPLE_PAYLOADS.prescription };
+    const body = JSON.stringify({ items: [prescription, good] });
+    expect(Buffer.byteLength(body)).toBeGreaterThan(body.length); // Chinese text: more bytes than characters
+    const authorization = signRequest({ method: 'POST', path, body, client: 'his', privateKey: his.privateKey, publicKey: his.publicKey });
+    const res = await fetch(gw.url + path, { method: 'POST', headers: { authorization, 'content-type': 'application/json' }, body });
+    expect(res.status).toBe(202);
+    expect(await res.json()).toMatchObject({ count: 2 });
+    expect((await gw.gateway.store.pending()).length).toBe(3);
   });
 
   it('refuses a replay after a restart too (nonces are durable)', async () => {

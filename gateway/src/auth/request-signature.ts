@@ -49,6 +49,6 @@ export function parseSignedAuth(header: string): SignedAuth | null {
   return { client, ts, nonce, sig: fromHex(sig, 64) };
 }
 
-export function verifySignedAuth(auth: SignedAuth, method: string, path: string, body: string, key: string | Sm2PreparedKey): boolean {
+export function verifySignedAuth(auth: SignedAuth, method: string, path: string, body: string | Uint8Array, key: string | Sm2PreparedKey): boolean {
   return sm2Verify(canonicalRequest(method, path, body, auth.ts, auth.nonce, auth.client), auth.sig, key);
 }

@@ -12,8 +12,8 @@ export interface Where {
 /** One request's events (or a slice of them) to prepare: parsed already, or a request body as received. */
 export interface PrepareJob {
   inputs?: RecordInput[];
-  /** A body's raw text, parsed and validated against its shape before anything is prepared. */
-  text?: string;
+  /** A body as received (text, or bytes for a bulk feed), parsed and validated against its shape before anything is prepared. */
+  text?: string | Uint8Array;
   shape?: BodyShape;
   client: string;
   receivedAt: number;

@@ -100,13 +100,17 @@ export class PreparePool {
    * the main thread never builds its objects, and what comes back is one
    * transferred buffer plus small records. A bulk body is one job; single
    * events arriving together travel to a worker as one message.
+   *
+   * A body given as bytes that own their whole buffer (a bulk feed as Fastify
+   * read it) moves to the worker instead of being copied, and is unusable
+   * here afterwards: the worker decodes it.
    */
-  async prepareText(text: string, shape: BodyShape, client: string, receivedAt: number): Promise<Prepared[]> {
+  async prepareText(body: string | Uint8Array, shape: BodyShape, client: string, receivedAt: number): Promise<Prepared[]> {
     const where: Where = shape.kind === 'bulk' ? { prefix: 'body/items/', indexed: true } : { prefix: 'body/', indexed: false };
-    const job: PrepareJob = { text, shape, client, receivedAt, where, offset: 0 };
+    const job: PrepareJob = { text: body, shape, client, receivedAt, where, offset: 0 };
     if (this.workers.length === 0) return unwrap(runJobs([job], this.ctx).results[0]!);
     if (shape.kind === 'event') return this.enqueueSmall(job);
-    return unwrap((await this.send([job]))[0]!);
+    return unwrap((await this.send([job], this.idlest()!, movable(body)))[0]!);
   }
 
   async close(): Promise<void> {
@@ -143,15 +147,15 @@ export class PreparePool {
     return best;
   }
 
-  private send(jobs: PrepareJob[], worker = this.idlest()!): Promise<PrepareResult[]> {
+  private send(jobs: PrepareJob[], worker = this.idlest()!, transfer: ArrayBuffer[] = []): Promise<PrepareResult[]> {
     const seq = ++this.seq;
-    // A bulk text's size is unknown until parsed; its length stands in (about 350 bytes an item).
+    // A bulk body's size is unknown until parsed; its length stands in (about 350 bytes an item).
     const items = jobs.reduce((n, j) => n + (j.inputs?.length ?? (j.shape?.kind === 'bulk' ? Math.ceil((j.text?.length ?? 0) / 350) : 1)), 0);
     this.outstanding.set(worker, (this.outstanding.get(worker) ?? 0) + items);
     return new Promise<PrepareResult[]>((settle, fail) => {
       this.pending.set(seq, { settle, fail, worker, items });
       const message: PrepareMessage = { seq, jobs };
-      worker.postMessage(message);
+      worker.postMessage(message, transfer);
     });
   }
 
@@ -172,6 +176,12 @@ export class PreparePool {
       p.fail(new GatewayError('INTERNAL', `intake worker failed: ${e.message}`));
     }
   }
+}
+
+/** The buffer behind `body` when the body spans all of it, so it can move to a worker; a view into a shared pool is copied instead. */
+function movable(body: string | Uint8Array): ArrayBuffer[] {
+  if (typeof body === 'string' || !(body.buffer instanceof ArrayBuffer)) return [];
+  return body.byteOffset === 0 && body.byteLength === body.buffer.byteLength ? [body.buffer] : [];
 }
 
 /**

@@ -27,11 +27,13 @@ const build = ajvCompiler()({}, { customOptions: AJV_CUSTOM_OPTIONS });
 const validators = new Map<string, Validate>();
 
 /**
- * Parses and validates a request body from its raw text, as Fastify's JSON
+ * Parses and validates a request body as received (its text, or its bytes,
+ * decoded here as UTF-8 the way Fastify decodes a body), as Fastify's JSON
  * parser and the route schema would (prototype poisoning refused, the first
- * schema error named); returns its events. The text is the caller's, every byte of it.
+ * schema error named); returns its events. The body is the caller's, every byte of it.
  */
-export function readBody(text: string, shape: BodyShape): RecordInput[] {
+export function readBody(raw: string | Uint8Array, shape: BodyShape): RecordInput[] {
+  const text = typeof raw === 'string' ? raw : Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength).toString('utf8');
   if (text.length === 0) throw new GatewayError('BAD_JSON', "the body is not valid JSON: Body cannot be empty when content-type is set to 'application/json'");
   let body: unknown;
   try {

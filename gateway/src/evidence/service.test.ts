@@ -225,5 +225,31 @@ describe('EvidenceService', () => {
         await pool.close();
       }
     });
+
+    it('takes a bulk body as bytes: moved to the worker when they own their buffer, copied when they view a shared one', async () => {
+      const pool = new PreparePool({ gatewayId, subjectKey }, 1);
+      const pooled = new EvidenceService({ store, gatewayId, subjectKey, masterKey, onDurable: (l) => durable.push(...l), pool });
+      const bulk = { kind: 'bulk', maxItems: 100 } as const;
+      const text = JSON.stringify({ items: [input({ occurredAt: 1 }), input({ occurredAt: 2 })] });
+      try {
+        const owned = new Uint8Array(Buffer.from(text, 'utf8'));
+        const out = await pooled.recordText(owned, bulk, 'his');
+        expect(out.map((o) => o.leaf.ts)).toEqual([1, 2]);
+        expect(owned.buffer.byteLength).toBe(0); // moved, not copied
+        expect((await pooled.openPayload((await store.getRecord(out[1]!.id))!)).payload).toEqual(EXAMPLE_PAYLOADS.prescription);
+
+        const bytes = Buffer.from(text, 'utf8');
+        const shared = new ArrayBuffer(bytes.length + 8);
+        const view = new Uint8Array(shared, 4, bytes.length);
+        view.set(bytes);
+        expect((await pooled.recordText(view, bulk, 'his')).map((o) => o.leaf.ts)).toEqual([1, 2]);
+        expect(shared.byteLength).toBe(bytes.length + 8); // the rest of the buffer stays usable here
+
+        const bad = await refusal(pooled.recordText(new Uint8Array(Buffer.from('{"items": [')), bulk, 'his'));
+        expect(bad.code).toBe('BAD_JSON');
+      } finally {
+        await pool.close();
+      }
+    });
   });
 });

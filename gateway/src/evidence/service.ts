@@ -75,13 +75,14 @@ export class EvidenceService {
   }
 
   /**
-   * Records a request body from its raw text (POST /v1/evidence, POST
+   * Records a request body as received, text or bytes (POST /v1/evidence, POST
    * /v1/evidence/batch): parsed, validated against the route's schema and
    * prepared in an intake worker when there is one, so the main thread only
-   * writes. Errors name "body/..." or "body/items/<i>/...".
+   * writes. Bytes may move to the worker: the caller must not use them
+   * afterwards. Errors name "body/..." or "body/items/<i>/...".
    */
-  recordText(text: string, shape: BodyShape, client: string): Promise<Recorded[]> {
-    return this.track(this.recordTextNow(text, shape, client));
+  recordText(body: string | Uint8Array, shape: BodyShape, client: string): Promise<Recorded[]> {
+    return this.track(this.recordTextNow(body, shape, client));
   }
 
   /** Resolves once every intake call under way has finished (written or refused). */
@@ -96,12 +97,12 @@ export class EvidenceService {
     return p;
   }
 
-  private async recordTextNow(text: string, shape: BodyShape, client: string): Promise<Recorded[]> {
+  private async recordTextNow(body: string | Uint8Array, shape: BodyShape, client: string): Promise<Recorded[]> {
     const receivedAt = this.now();
     const name = itemName(shape);
     const prepared = this.deps.pool
-      ? await this.deps.pool.prepareText(text, shape, client, receivedAt)
-      : prepareMany(readBody(text, shape), { gatewayId: this.deps.gatewayId, subjectKey: this.deps.subjectKey }, client, receivedAt, name);
+      ? await this.deps.pool.prepareText(body, shape, client, receivedAt)
+      : prepareMany(readBody(body, shape), { gatewayId: this.deps.gatewayId, subjectKey: this.deps.subjectKey }, client, receivedAt, name);
     return this.commit(prepared, client, receivedAt, name);
   }
 

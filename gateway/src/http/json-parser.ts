@@ -2,8 +2,8 @@ import type { FastifyInstance } from 'fastify';
 
 declare module 'fastify' {
   interface FastifyRequest {
-    /** The body exactly as received, for SM2 request signatures over its digest. */
-    rawBody?: string;
+    /** The body exactly as received, for SM2 request signatures over its digest (bytes for a bulk feed). */
+    rawBody?: string | Uint8Array;
   }
 }
 

@@ -1,4 +1,4 @@
-import type { FastifyPluginAsync } from 'fastify';
+import type { FastifyInstance, FastifyPluginAsync } from 'fastify';
 import { Type } from 'typebox';
 import type { GatewayContext } from '../../context.js';
 import { bulkBodySchema } from '../../evidence/request-body.js';
@@ -10,19 +10,17 @@ import { Accepted, EvidenceInput } from './schemas.js';
  * POST /v1/evidence and POST /v1/evidence/batch: acknowledged (202) only after
  * the durable write.
  *
- * The body reaches these handlers as text. It is parsed and validated against
- * the schemas below with Fastify's own JSON rules and Ajv (readBody), in an
- * intake worker when there is one, so the main thread never builds the
- * body's objects; Fastify therefore does not validate it a second time here.
- * The schemas still document both routes at /docs.
+ * The body reaches these handlers as received: text for one event, bytes for
+ * a bulk feed (they move to an intake worker, which decodes them, so the main
+ * thread neither decodes nor copies a feed of several hundred KB). It is
+ * parsed and validated against the schemas below with Fastify's own JSON rules
+ * and Ajv (readBody), in an intake worker when there is one, so the main
+ * thread never builds the body's objects; Fastify therefore does not validate
+ * it a second time here. The schemas still document both routes at /docs.
  */
 export const recordRoutes: FastifyPluginAsync<{ ctx: GatewayContext }> = async (app, { ctx }) => {
-  app.removeContentTypeParser('application/json');
-  app.addContentTypeParser('application/json', { parseAs: 'string' }, (req, body, done) => {
-    req.rawBody = body as string;
-    done(null, body);
-  });
-  const validatedInWorker = () => () => true;
+  keepBodyAs(app, 'string');
+  await app.register(bulkRoute, { ctx });
 
   app.post(
     '/v1/evidence',
@@ -41,7 +39,11 @@ export const recordRoutes: FastifyPluginAsync<{ ctx: GatewayContext }> = async (
       return reply.status(202).send(recorded);
     },
   );
+};
 
+/** The bulk route, in its own context: its body is kept as bytes. */
+const bulkRoute: FastifyPluginAsync<{ ctx: GatewayContext }> = async (app, { ctx }) => {
+  keepBodyAs(app, 'buffer');
   app.post(
     '/v1/evidence/batch',
     {
@@ -64,3 +66,15 @@ export const recordRoutes: FastifyPluginAsync<{ ctx: GatewayContext }> = async (
     },
   );
 };
+
+/** The body is validated in the intake worker (readBody), not by Fastify. */
+const validatedInWorker = () => () => true;
+
+/** JSON bodies are kept as received (text or bytes) in req.rawBody, and parsed by readBody. */
+function keepBodyAs(app: FastifyInstance, parseAs: 'string' | 'buffer'): void {
+  app.removeContentTypeParser('application/json');
+  app.addContentTypeParser('application/json', { parseAs }, (req, body, done) => {
+    req.rawBody = body as string | Buffer;
+    done(null, body);
+  });
+}
