@@ -6,6 +6,7 @@ export type { GatewayContext } from './context.js';
 export { loadConfig, ConfigError } from './config/load.js';
 export { ConfigSchema, type GatewayConfig } from './config/schema.js';
 export { loadOrCreateKeys, type GatewayKeys } from './keys.js';
+export { GATEWAY_NODE_OPTIONS, INTAKE_WORKER_LIMITS } from './runtime.js';
 export { GatewayError, isGatewayError, statusOf, type GatewayErrorCode } from './errors.js';
 export { EvidenceService, type RecordInput, type Recorded, type Subject } from './evidence/service.js';
 export { PAYLOAD_SCHEMAS, assertPayload } from './evidence/kinds/index.js';

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { entityId, toHex } from '@evidence/core';
 import { localAccounts } from '@evidence/contracts';
-import { loadOrCreateKeys } from '@evidence/gateway';
+import { GATEWAY_NODE_OPTIONS, loadOrCreateKeys } from '@evidence/gateway';
 import { ROOT } from './options.js';
 
 export interface StackGateway {
@@ -47,7 +47,7 @@ export async function spawnStackGateway(
 ): Promise<StackGateway> {
   const child = fork(join(ROOT, 'gateway/src/server.ts'), [], {
     cwd: ROOT,
-    execArgv: ['--conditions=source', '--import', 'tsx'],
+    execArgv: ['--conditions=source', '--import', 'tsx', ...GATEWAY_NODE_OPTIONS],
     stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
     env: {
       ...process.env,

@@ -3,6 +3,7 @@ import { availableParallelism } from 'node:os';
 import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { GatewayError } from '../errors.js';
+import { INTAKE_WORKER_LIMITS } from '../runtime.js';
 import { runJobs, unwrap, errorOf, type PrepareJob, type PrepareResult, type Where } from './prepare-job.js';
 import { prepareMany, type Prepared, type PrepareContext, type RecordInput } from './prepare.js';
 import type { BodyShape } from './request-body.js';
@@ -192,10 +193,10 @@ function movable(body: string | Uint8Array): ArrayBuffer[] {
 function spawnWorker(workerData: unknown): Worker {
   const fromSource = import.meta.url.endsWith('.ts');
   const entry = new URL(`./prepare-worker.${fromSource ? 'ts' : 'js'}`, import.meta.url);
-  if (!fromSource) return new Worker(entry, { workerData });
+  if (!fromSource) return new Worker(entry, { workerData, resourceLimits: INTAKE_WORKER_LIMITS });
   const tsx = pathToFileURL(createRequire(import.meta.url).resolve('tsx/esm/api')).href.replace(/\.cjs$/, '.mjs');
   const boot = `import(${JSON.stringify(tsx)}).then(({ register }) => { register(); return import(${JSON.stringify(entry.href)}); })`;
-  return new Worker(boot, { eval: true, workerData, execArgv: ['--conditions=source'] });
+  return new Worker(boot, { eval: true, workerData, execArgv: ['--conditions=source'], resourceLimits: INTAKE_WORKER_LIMITS });
 }
 
 /**

@@ -1,5 +1,6 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { GATEWAY_NODE_OPTIONS } from '@evidence/gateway';
 
 const ROOT = fileURLToPath(new URL('../../..', import.meta.url));
 
@@ -12,14 +13,16 @@ export interface Child {
 /**
  * Forks a server entry and waits for its 'listening' message. JavaScript
  * entries (the built gateway, gateway/dist/server.js, as deployed) run on plain
- * node; TypeScript entries run from sources through tsx.
+ * node; TypeScript entries run from sources through tsx. Every server, the bare
+ * baseline too, runs with the gateway's node options, so both sides of a
+ * comparison run on the same runtime settings.
  */
 export async function forkServer(entry: string, env: Record<string, string> = {}): Promise<Child> {
   let err = '';
   const child = fork(`${ROOT}/${entry}`, [], {
     cwd: ROOT,
     env: { ...process.env, NODE_OPTIONS: '', ...env },
-    execArgv: /\.ts$/.test(entry) ? ['--conditions=source', '--import', 'tsx'] : [],
+    execArgv: [...(/\.ts$/.test(entry) ? ['--conditions=source', '--import', 'tsx'] : []), ...GATEWAY_NODE_OPTIONS],
     stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
   });
   child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
