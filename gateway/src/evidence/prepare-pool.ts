@@ -6,6 +6,7 @@ import { GatewayError } from '../errors.js';
 import { INTAKE_WORKER_LIMITS } from '../runtime.js';
 import { runJobs, unwrap, errorOf, type PrepareJob, type PrepareResult, type Where } from './prepare-job.js';
 import { prepareMany, type Prepared, type PrepareContext, type RecordInput } from './prepare.js';
+import { unpackRun, type PackedRun } from './prepared-wire.js';
 import type { BodyShape } from './request-body.js';
 
 export type { PrepareJob, PrepareResult, Where } from './prepare-job.js';
@@ -15,9 +16,11 @@ export interface PrepareMessage {
   jobs: PrepareJob[];
 }
 
+/** A worker's answer: per job, its records packed (or its error), all viewing one transferred arena. */
 export interface PrepareReply {
   seq: number;
-  results: PrepareResult[];
+  arena: ArrayBuffer;
+  results: ({ ok: true; packed: PackedRun } | Extract<PrepareResult, { ok: false }>)[];
 }
 
 /** From this many items a request is split between the main thread and the workers. */
@@ -43,7 +46,7 @@ interface Small {
  */
 export class PreparePool {
   private readonly workers: Worker[] = [];
-  private readonly pending = new Map<number, { settle: (r: PrepareResult[]) => void; fail: (e: unknown) => void; worker: Worker; items: number }>();
+  private readonly pending = new Map<number, { settle: (r: PrepareResult[]) => void; fail: (e: unknown) => void; worker: Worker; items: number; jobs: PrepareJob[] }>();
   private readonly outstanding = new Map<Worker, number>();
   private small: Small[] = [];
   private seq = 0;
@@ -99,7 +102,8 @@ export class PreparePool {
   /**
    * A request body as received, parsed, validated and prepared in a worker:
    * the main thread never builds its objects, and what comes back is one
-   * transferred buffer plus small records. A bulk body is one job; single
+   * transferred buffer plus the records packed in a few strings and typed
+   * arrays (prepared-wire). A bulk body is one job; single
    * events arriving together travel to a worker as one message.
    *
    * A body given as bytes that own their whole buffer (a bulk feed as Fastify
@@ -154,7 +158,7 @@ export class PreparePool {
     const items = jobs.reduce((n, j) => n + (j.inputs?.length ?? (j.shape?.kind === 'bulk' ? Math.ceil((j.text?.length ?? 0) / 350) : 1)), 0);
     this.outstanding.set(worker, (this.outstanding.get(worker) ?? 0) + items);
     return new Promise<PrepareResult[]>((settle, fail) => {
-      this.pending.set(seq, { settle, fail, worker, items });
+      this.pending.set(seq, { settle, fail, worker, items, jobs });
       const message: PrepareMessage = { seq, jobs };
       worker.postMessage(message, transfer);
     });
@@ -165,7 +169,8 @@ export class PreparePool {
     if (!p) return;
     this.pending.delete(r.seq);
     this.outstanding.set(p.worker, (this.outstanding.get(p.worker) ?? 0) - p.items);
-    p.settle(r.results);
+    const { gatewayId } = this.ctx;
+    p.settle(r.results.map((w, i) => (w.ok ? { ok: true, prepared: unpackRun(w.packed, r.arena, { client: p.jobs[i]!.client, receivedAt: p.jobs[i]!.receivedAt, gatewayId }) } : w)));
   }
 
   private fail(worker: Worker, e: Error): void {

@@ -7,12 +7,13 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { runJobs } from './prepare-job.js';
 import type { PrepareMessage, PrepareReply } from './prepare-pool.js';
+import { packRun } from './prepared-wire.js';
 
 const ctx = { gatewayId: workerData.gatewayId as string, subjectKey: new Uint8Array(workerData.subjectKey as Uint8Array) };
 
 parentPort!.on('message', (m: PrepareMessage) => {
   const { results, arena } = runJobs(m.jobs, ctx);
-  const reply: PrepareReply = { seq: m.seq, results };
+  const reply: PrepareReply = { seq: m.seq, arena, results: results.map((r) => (r.ok ? { ok: true, packed: packRun(r.prepared, arena) } : r)) };
   // The records' byte fields all view one buffer, which moves rather than being copied.
   parentPort!.postMessage(reply, [arena]);
 });
