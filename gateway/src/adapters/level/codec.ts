@@ -12,11 +12,13 @@ import type { BatchRecord, EvidenceRecord, KeyRef } from '../../ports/store.js';
 const RECORD_VERSION = 1;
 
 export function encodeRecord(r: EvidenceRecord): Uint8Array {
-  const client = Buffer.from(r.client, 'utf8');
-  const idem = Buffer.from(r.idempotencyKey ?? '', 'utf8');
+  // Text fields are written straight into the value: no intermediate buffer per field and record.
+  const idemKey = r.idempotencyKey ?? '';
+  const clientLength = Buffer.byteLength(r.client, 'utf8');
+  const idemLength = Buffer.byteLength(idemKey, 'utf8');
   const salt = r.salt ?? new Uint8Array(0);
   const sealed = r.sealedPayload ?? new Uint8Array(0);
-  const size = 1 + 8 + 8 + LEAF_LENGTH + 1 + salt.length + 2 + client.length + 2 + idem.length + 1 + 16 + 4 + 4 + sealed.length;
+  const size = 1 + 8 + 8 + LEAF_LENGTH + 1 + salt.length + 2 + clientLength + 2 + idemLength + 1 + 16 + 4 + 4 + sealed.length;
   const out = Buffer.allocUnsafe(size);
   let o = 0;
   out[o++] = RECORD_VERSION;
@@ -29,14 +31,12 @@ export function encodeRecord(r: EvidenceRecord): Uint8Array {
   out[o++] = salt.length;
   out.set(salt, o);
   o += salt.length;
-  out.writeUInt16BE(client.length, o);
+  out.writeUInt16BE(clientLength, o);
   o += 2;
-  out.set(client, o);
-  o += client.length;
-  out.writeUInt16BE(idem.length, o);
+  o += out.write(r.client, o, clientLength, 'utf8');
+  out.writeUInt16BE(idemLength, o);
   o += 2;
-  out.set(idem, o);
-  o += idem.length;
+  o += out.write(idemKey, o, idemLength, 'utf8');
   out[o++] = r.keyRef ? 1 : 0;
   if (r.keyRef) out.write(r.keyRef.block, o, 16, 'hex');
   else out.fill(0, o, o + 16);

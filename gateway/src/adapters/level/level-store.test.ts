@@ -36,6 +36,16 @@ function batch(seq: number, records: NewRecord[]): BatchRecord {
 }
 
 describe('LevelStore', () => {
+  it('keeps multi-byte client ids and idempotency keys intact', async () => {
+    const { store } = await open();
+    const r = record(2, { client: '药房-杭州', idempotencyKey: '处方/2025-0001', idempotencyDigest: 'ab'.repeat(32) });
+    const plain = record(3, { client: '药房-杭州' });
+    await store.append([r, plain], []);
+    expect(await store.getRecord(r.id)).toMatchObject({ client: '药房-杭州', idempotencyKey: '处方/2025-0001', sealedPayload: r.sealedPayload, keyRef: r.keyRef });
+    expect((await store.getRecord(plain.id))!.idempotencyKey).toBeUndefined();
+    expect(await store.findIdempotent('药房-杭州', '处方/2025-0001')).toEqual({ id: r.id, digest: 'ab'.repeat(32) });
+  });
+
   it('keeps records byte for byte across a reopen', async () => {
     const { store, dir } = await open();
     const r = record(1, { idempotencyKey: 'k-1', idempotencyDigest: 'ab'.repeat(32) });
