@@ -53,6 +53,7 @@ const rows: Row[] = [
   { name: 'prototype pollution attempt', body: '{"kind":"payment","subject":{"idNumber":"1"},"payload":{},"__proto__":{"admin":true}}', status: 400, code: 'BAD_JSON' },
   { name: 'not JSON at all', body: 'kind=payment', headers: { 'content-type': 'text/plain' }, status: 415, code: 'UNSUPPORTED_MEDIA_TYPE' },
   { name: 'oversize body', body: { ...good, payload: { ...(good.payload as object), ext: { blob: 'x'.repeat(10_000) } } }, status: 413, code: 'BODY_TOO_LARGE' },
+  { name: 'oversize bulk body', path: '/v1/evidence/batch', body: { items: Array.from({ length: 20 }, () => ({ ...good, payload: { ...(good.payload as object), ext: { blob: 'x'.repeat(4_000) } } })) }, status: 413, code: 'BODY_TOO_LARGE' },
   { name: 'bulk: malformed JSON', path: '/v1/evidence/batch', body: '{"items": [', status: 400, code: 'BAD_JSON' },
   { name: 'bulk: empty JSON body', path: '/v1/evidence/batch', body: '', headers: { 'content-type': 'application/json' }, status: 400, code: 'BAD_JSON' },
   { name: 'bulk: prototype pollution attempt', path: '/v1/evidence/batch', body: '{"items":[],"__proto__":{"admin":true}}', status: 400, code: 'BAD_JSON' },
@@ -104,7 +105,7 @@ describe('bad input: each a clear 4xx with a code, nothing stored', () => {
       }),
     );
     gw = await startGateway(
-      baseEnv('HBAD0001', `${dir.path}/data`, { ANCHOR: 'none', CLIENTS_FILE: clientsFile, BODY_LIMIT: '4096', BULK_MAX_ITEMS: '20', BATCH_MAX_AGE_MS: '3600000' }),
+      baseEnv('HBAD0001', `${dir.path}/data`, { ANCHOR: 'none', CLIENTS_FILE: clientsFile, BODY_LIMIT: '4096', BULK_BODY_LIMIT: '65536', BULK_MAX_ITEMS: '20', BATCH_MAX_AGE_MS: '3600000' }),
     );
   });
   afterAll(async () => {
