@@ -8,6 +8,8 @@ import { hashLeaf } from './merkle/hashing.js';
 
 export const LEAF_VERSION = 1;
 export const LEAF_LENGTH = 122;
+/** Bytes of the random salt in a commitment, SM3(salt || JCS(payload)) (spec section 4). */
+export const SALT_LENGTH = 32;
 
 /** An evidence leaf (spec section 4) in its JSON shape: hex fields, ms timestamp. */
 export interface Leaf {
@@ -25,9 +27,9 @@ export interface Leaf {
   commitment: string;
 }
 
-/** commitment = SM3(salt || JCS(payload)); salt is 32 random bytes kept with the record. */
+/** commitment = SM3(salt || JCS(payload)); salt is SALT_LENGTH random bytes kept with the record. */
 export function computeCommitment(payload: unknown, salt: Uint8Array): Uint8Array {
-  if (salt.length !== 32) throw new EvidenceError('EVIDENCE_BAD_LENGTH', 'salt must be 32 bytes');
+  if (salt.length !== SALT_LENGTH) throw new EvidenceError('EVIDENCE_BAD_LENGTH', `salt must be ${SALT_LENGTH} bytes`);
   return sm3(salt, jcs(payload));
 }
 

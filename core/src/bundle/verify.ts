@@ -2,7 +2,7 @@ import { encodeHeader, headerHash } from '../batch/header.js';
 import { equalBytes, fromHex, toHex } from '../encoding/bytes.js';
 import { EvidenceError, isEvidenceError } from '../errors.js';
 import { assertHashAlg, hashFor } from '../hash/alg.js';
-import { computeCommitment, encodeLeaf } from '../leaf.js';
+import { computeCommitment, encodeLeaf, SALT_LENGTH } from '../leaf.js';
 import { hashLeaf } from '../merkle/hashing.js';
 import { rootFromInclusionProof } from '../merkle/verify.js';
 import { sm2Verify } from '../sm2/sm2.js';
@@ -76,7 +76,7 @@ const PASSED: Record<VerificationStep, string> = {
 
 function checkDisclosure(bundle: ProofBundle): string | null {
   if (bundle.disclosure === null) return null;
-  const salt = fromHex(bundle.disclosure.salt, 32, 'disclosure.salt');
+  const salt = fromHex(bundle.disclosure.salt, SALT_LENGTH, 'disclosure.salt');
   const commitment = computeCommitment(bundle.disclosure.payload, salt);
   if (toHex(commitment) !== bundle.leaf.commitment) {
     return 'SM3(salt || JCS(payload)) does not equal leaf.commitment: the payload or salt was altered';

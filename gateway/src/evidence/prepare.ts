@@ -7,6 +7,7 @@ import {
   kindCode,
   kindName,
   LEAF_LENGTH,
+  SALT_LENGTH,
   sm3,
   sm4,
   subjectPseudonym,
@@ -84,7 +85,7 @@ export interface Checked {
 }
 
 /** Per record in the arena: salt, data key, id, leaf, and the payload ciphertext (version byte + payload). */
-const FIXED = 32 + sm4.DATA_KEY_LENGTH + 16 + LEAF_LENGTH + 1;
+const FIXED = SALT_LENGTH + sm4.DATA_KEY_LENGTH + 16 + LEAF_LENGTH + 1;
 
 /** A run of prepared records and the one buffer all their byte fields view (transferable to another thread). */
 export interface PreparedRun {
@@ -140,17 +141,17 @@ export function fillRun(run: CheckedRun, ctx: PrepareContext, client: string, re
   let at = offset;
   const take = (n: number) => new Uint8Array(arena, (at += n) - n, n);
   return run.items.map((c): Prepared => {
-    const salt = take(32);
+    const salt = take(SALT_LENGTH);
     const dataKey = take(sm4.DATA_KEY_LENGTH);
     random.fill(salt);
     random.fill(dataKey);
     const idBytes = uuidv7(receivedAt, take(16));
-    if (scratch.length < 32 + c.bytes) scratch = Buffer.allocUnsafe(2 * (32 + c.bytes));
+    if (scratch.length < SALT_LENGTH + c.bytes) scratch = Buffer.allocUnsafe(2 * (SALT_LENGTH + c.bytes));
     scratch.set(salt, 0);
-    scratch.write(c.text, 32, 'utf8');
-    const payloadBytes = scratch.subarray(32, 32 + c.bytes);
+    scratch.write(c.text, SALT_LENGTH, 'utf8');
+    const payloadBytes = scratch.subarray(SALT_LENGTH, SALT_LENGTH + c.bytes);
     // commitment = SM3(salt || JCS(payload)), spec section 4
-    const commitment = sm3(scratch.subarray(0, 32 + c.bytes));
+    const commitment = sm3(scratch.subarray(0, SALT_LENGTH + c.bytes));
     const leafBytes = writeLeaf(take(LEAF_LENGTH), { kind: kindCode(c.kind), id: idBytes, gateway, subject: c.subject.bytes, ts: c.ts, commitment });
     const sealedPayload = take(1 + c.bytes);
     // Integrity comes from the commitment above, checked again whenever the payload is opened.

@@ -1,4 +1,4 @@
-import { kindName, LEAF_LENGTH, sm4, type Leaf } from '@evidence/core';
+import { kindName, LEAF_LENGTH, SALT_LENGTH, sm4, type Leaf } from '@evidence/core';
 import type { Prepared } from './prepare.js';
 
 /**
@@ -37,7 +37,6 @@ export interface RunContext {
 }
 
 const SLOTS = 5;
-const SALT_LENGTH = 32;
 
 /** In the worker: a run of prepared records, all viewing `arena`, packed for the trip. */
 export function packRun(prepared: readonly Prepared[], arena: ArrayBuffer): PackedRun {
