@@ -13,7 +13,7 @@ export interface Where {
 export interface PrepareJob {
   inputs?: RecordInput[];
   /** A body as received (text, or bytes for a bulk feed), parsed and validated against its shape before anything is prepared. */
-  text?: string | Uint8Array;
+  body?: string | Uint8Array;
   shape?: BodyShape;
   client: string;
   receivedAt: number;
@@ -35,7 +35,7 @@ export function runJobs(jobs: readonly PrepareJob[], ctx: PrepareContext): { res
   const checked = jobs.map((job): CheckedRun | PrepareResult => {
     try {
       const name = (i: number) => (job.where.indexed ? `${job.where.prefix}${job.offset + i}/` : job.where.prefix);
-      const inputs = job.text !== undefined ? readBody(job.text, job.shape!) : job.inputs!;
+      const inputs = job.body !== undefined ? readBody(job.body, job.shape!) : job.inputs!;
       const run = checkRun(inputs, ctx, job.receivedAt, name);
       bytes += run.bytes;
       return run;

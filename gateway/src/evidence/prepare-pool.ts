@@ -112,7 +112,7 @@ export class PreparePool {
    */
   async prepareText(body: string | Uint8Array, shape: BodyShape, client: string, receivedAt: number): Promise<Prepared[]> {
     const where: Where = shape.kind === 'bulk' ? { prefix: 'body/items/', indexed: true } : { prefix: 'body/', indexed: false };
-    const job: PrepareJob = { text: body, shape, client, receivedAt, where, offset: 0 };
+    const job: PrepareJob = { body, shape, client, receivedAt, where, offset: 0 };
     if (this.workers.length === 0) return unwrap(runJobs([job], this.ctx).results[0]!);
     if (shape.kind === 'event') return this.enqueueSmall(job);
     return unwrap((await this.send([job], this.idlest()!, movable(body)))[0]!);
@@ -155,7 +155,7 @@ export class PreparePool {
   private send(jobs: PrepareJob[], worker = this.idlest()!, transfer: ArrayBuffer[] = []): Promise<PrepareResult[]> {
     const seq = ++this.seq;
     // A bulk body's size is unknown until parsed; its length stands in (about 350 bytes an item).
-    const items = jobs.reduce((n, j) => n + (j.inputs?.length ?? (j.shape?.kind === 'bulk' ? Math.ceil((j.text?.length ?? 0) / 350) : 1)), 0);
+    const items = jobs.reduce((n, j) => n + (j.inputs?.length ?? (j.shape?.kind === 'bulk' ? Math.ceil((j.body?.length ?? 0) / 350) : 1)), 0);
     this.outstanding.set(worker, (this.outstanding.get(worker) ?? 0) + items);
     return new Promise<PrepareResult[]>((settle, fail) => {
       this.pending.set(seq, { settle, fail, worker, items, jobs });
