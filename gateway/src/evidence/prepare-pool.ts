@@ -110,7 +110,7 @@ export class PreparePool {
    * read it) moves to the worker instead of being copied, and is unusable
    * here afterwards: the worker decodes it.
    */
-  async prepareText(body: string | Uint8Array, shape: BodyShape, client: string, receivedAt: number): Promise<Prepared[]> {
+  async prepareBody(body: string | Uint8Array, shape: BodyShape, client: string, receivedAt: number): Promise<Prepared[]> {
     const where: Where = shape.kind === 'bulk' ? { prefix: 'body/items/', indexed: true } : { prefix: 'body/', indexed: false };
     const job: PrepareJob = { body, shape, client, receivedAt, where, offset: 0 };
     if (this.workers.length === 0) return unwrap(runJobs([job], this.ctx).results[0]!);

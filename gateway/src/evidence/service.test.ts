@@ -233,7 +233,7 @@ describe('EvidenceService', () => {
       const text = JSON.stringify({ items: [input({ occurredAt: 1 }), input({ occurredAt: 2 })] });
       try {
         const owned = new Uint8Array(Buffer.from(text, 'utf8'));
-        const out = await pooled.recordText(owned, bulk, 'his');
+        const out = await pooled.recordBody(owned, bulk, 'his');
         expect(out.map((o) => o.leaf.ts)).toEqual([1, 2]);
         expect(owned.buffer.byteLength).toBe(0); // moved, not copied
         expect((await pooled.openPayload((await store.getRecord(out[1]!.id))!)).payload).toEqual(EXAMPLE_PAYLOADS.prescription);
@@ -242,10 +242,10 @@ describe('EvidenceService', () => {
         const shared = new ArrayBuffer(bytes.length + 8);
         const view = new Uint8Array(shared, 4, bytes.length);
         view.set(bytes);
-        expect((await pooled.recordText(view, bulk, 'his')).map((o) => o.leaf.ts)).toEqual([1, 2]);
+        expect((await pooled.recordBody(view, bulk, 'his')).map((o) => o.leaf.ts)).toEqual([1, 2]);
         expect(shared.byteLength).toBe(bytes.length + 8); // the rest of the buffer stays usable here
 
-        const bad = await refusal(pooled.recordText(new Uint8Array(Buffer.from('{"items": [')), bulk, 'his'));
+        const bad = await refusal(pooled.recordBody(new Uint8Array(Buffer.from('{"items": [')), bulk, 'his'));
         expect(bad.code).toBe('BAD_JSON');
       } finally {
         await pool.close();

@@ -81,8 +81,8 @@ export class EvidenceService {
    * writes. Bytes may move to the worker: the caller must not use them
    * afterwards. Errors name "body/..." or "body/items/<i>/...".
    */
-  recordText(body: string | Uint8Array, shape: BodyShape, client: string): Promise<Recorded[]> {
-    return this.track(this.recordTextNow(body, shape, client));
+  recordBody(body: string | Uint8Array, shape: BodyShape, client: string): Promise<Recorded[]> {
+    return this.track(this.recordBodyNow(body, shape, client));
   }
 
   /** Resolves once every intake call under way has finished (written or refused). */
@@ -97,11 +97,11 @@ export class EvidenceService {
     return p;
   }
 
-  private async recordTextNow(body: string | Uint8Array, shape: BodyShape, client: string): Promise<Recorded[]> {
+  private async recordBodyNow(body: string | Uint8Array, shape: BodyShape, client: string): Promise<Recorded[]> {
     const receivedAt = this.now();
     const name = itemName(shape);
     const prepared = this.deps.pool
-      ? await this.deps.pool.prepareText(body, shape, client, receivedAt)
+      ? await this.deps.pool.prepareBody(body, shape, client, receivedAt)
       : prepareMany(readBody(body, shape), { gatewayId: this.deps.gatewayId, subjectKey: this.deps.subjectKey }, client, receivedAt, name);
     return this.commit(prepared, client, receivedAt, name);
   }

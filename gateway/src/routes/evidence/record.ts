@@ -35,7 +35,7 @@ export const recordRoutes: FastifyPluginAsync<{ ctx: GatewayContext }> = async (
       validatorCompiler: validatedInWorker,
     },
     async (req, reply) => {
-      const [recorded] = await ctx.evidence.recordText(req.rawBody!, { kind: 'event' }, req.client!.id);
+      const [recorded] = await ctx.evidence.recordBody(req.rawBody!, { kind: 'event' }, req.client!.id);
       return reply.status(202).send(recorded);
     },
   );
@@ -61,7 +61,7 @@ const bulkRoute: FastifyPluginAsync<{ ctx: GatewayContext }> = async (app, { ctx
       validatorCompiler: validatedInWorker,
     },
     async (req, reply) => {
-      const items = await ctx.evidence.recordText(req.rawBody!, { kind: 'bulk', maxItems: ctx.config.BULK_MAX_ITEMS }, req.client!.id);
+      const items = await ctx.evidence.recordBody(req.rawBody!, { kind: 'bulk', maxItems: ctx.config.BULK_MAX_ITEMS }, req.client!.id);
       return reply.status(202).type('application/json; charset=utf-8').send(acceptedJson(items));
     },
   );
