@@ -11,7 +11,7 @@
  */
 export const SEMI_SPACE_MB = 64;
 
-/** Node options to start a gateway process with (npm start, the benchmarks, a service unit). */
+/** Node options to start a gateway process with (npm start, the benchmarks, a service unit; gateway/package.json's start script spells the same option, as JSON cannot import it). */
 export const GATEWAY_NODE_OPTIONS: readonly string[] = [`--max-semi-space-size=${SEMI_SPACE_MB}`];
 
 /**
