@@ -15,14 +15,20 @@ interface Waiting {
 /**
  * Keeps the per-record SM4 keys. Sealing each record's key under the master
  * key on its own would cost as much as sealing its payload; instead the keys
- * of every record written in the same event-loop turn are sealed together as
- * one key block (SM4 envelope of the core, bound to the block id), written in
- * the same atomic batch as the records. Erasing a record zeroes its slot and
- * seals the block again, so its payload can never be opened afterwards.
+ * of every record in one write are sealed together as one key block (SM4
+ * envelope of the core, bound to the block id), written in the same atomic
+ * batch as the records. Erasing a record zeroes its slot and seals the block
+ * again, so its payload can never be opened afterwards.
+ *
+ * One write is in flight at a time. Records that arrive meanwhile wait for it
+ * and then go together: under load a write carries every record prepared
+ * while the previous one was on its way to disk, in one key block, instead of
+ * one block and one store write per event-loop turn.
  */
 export class KeyVault {
   private waiting: Waiting[] = [];
   private scheduled = false;
+  private writing = false;
   private eraseLock: Promise<void> = Promise.resolve();
 
   constructor(
@@ -35,10 +41,7 @@ export class KeyVault {
   write(items: { record: NewRecord; dataKey: Uint8Array }[]): Promise<void> {
     return new Promise<void>((resolve, reject) => {
       this.waiting.push({ items, resolve, reject });
-      if (!this.scheduled) {
-        this.scheduled = true;
-        setImmediate(() => this.flush());
-      }
+      this.schedule();
     });
   }
 
@@ -65,37 +68,68 @@ export class KeyVault {
     return run;
   }
 
+  /** setImmediate lets the records prepared in this event-loop turn join the same write. */
+  private schedule(): void {
+    if (this.writing || this.scheduled) return;
+    this.scheduled = true;
+    setImmediate(() => {
+      this.scheduled = false;
+      this.flush();
+    });
+  }
+
   private flush(): void {
-    this.scheduled = false;
+    if (this.writing || this.waiting.length === 0) return;
     const group = this.waiting;
     this.waiting = [];
-    let blocks: KeyBlock[];
-    const records: NewRecord[] = [];
+    let sealed: { records: NewRecord[]; blocks: KeyBlock[] };
     try {
-      blocks = [];
-      let id = newBlockId();
-      let keys: Uint8Array[] = [];
-      for (const w of group) {
-        for (const { record, dataKey } of w.items) {
-          if (keys.length === this.maxKeysPerBlock) {
-            blocks.push(this.seal(id, concatBytes(...keys)));
-            id = newBlockId();
-            keys = [];
-          }
-          record.keyRef = { block: id, index: keys.length };
-          keys.push(dataKey);
-          records.push(record);
-        }
-      }
-      if (keys.length > 0) blocks.push(this.seal(id, concatBytes(...keys)));
+      sealed = this.assignKeys(group);
     } catch (e) {
       for (const w of group) w.reject(e);
       return;
     }
-    this.store.append(records, blocks).then(
-      () => group.forEach((w) => w.resolve()),
-      (e: unknown) => group.forEach((w) => w.reject(e)),
+    this.writing = true;
+    this.store.append(sealed.records, sealed.blocks).then(
+      () => this.written(group, null),
+      (e: unknown) => this.written(group, e),
     );
+  }
+
+  /**
+   * The next write starts before this one's callers are answered: answering
+   * them (one HTTP reply each) keeps the main thread busy for a while, and the
+   * disk would sit idle meanwhile.
+   */
+  private written(group: Waiting[], error: unknown): void {
+    this.writing = false;
+    this.flush();
+    for (const w of group) {
+      if (error === null) w.resolve();
+      else w.reject(error);
+    }
+  }
+
+  /** Gives each record its slot in a key block (a new block every maxKeysPerBlock keys) and seals the blocks. */
+  private assignKeys(group: Waiting[]): { records: NewRecord[]; blocks: KeyBlock[] } {
+    const blocks: KeyBlock[] = [];
+    const records: NewRecord[] = [];
+    let id = newBlockId();
+    let keys: Uint8Array[] = [];
+    for (const w of group) {
+      for (const { record, dataKey } of w.items) {
+        if (keys.length === this.maxKeysPerBlock) {
+          blocks.push(this.seal(id, concatBytes(...keys)));
+          id = newBlockId();
+          keys = [];
+        }
+        record.keyRef = { block: id, index: keys.length };
+        keys.push(dataKey);
+        records.push(record);
+      }
+    }
+    if (keys.length > 0) blocks.push(this.seal(id, concatBytes(...keys)));
+    return { records, blocks };
   }
 
   private seal(id: string, keys: Uint8Array): KeyBlock {

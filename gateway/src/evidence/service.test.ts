@@ -123,7 +123,7 @@ describe('EvidenceService', () => {
     expect((await refusal(service.erase('00'.repeat(16)))).code).toBe('EVIDENCE_NOT_FOUND');
   });
 
-  it('seals the keys of concurrently written records in shared blocks, one seal per event-loop turn', async () => {
+  it('seals the keys of concurrently written records in shared blocks, one seal per write', async () => {
     const out = await Promise.all(Array.from({ length: 30 }, (_, i) => service.record(input({ occurredAt: i }), 'his')));
     const blocks = new Set<string>();
     for (const r of out) blocks.add((await store.getRecord(r.id))!.keyRef!.block);
