@@ -27,7 +27,7 @@ export interface PrepareReply {
 const PARALLEL_FROM = 64;
 /** Small requests arriving in one event-loop turn go to a worker together once there are this many items. */
 const COALESCE_FROM = 8;
-/** A worker with this many items outstanding is busy: the main thread prepares the next small ones itself. */
+/** A worker with this many items outstanding is busy: the next small ones go to another, or the main thread prepares them itself. */
 const BUSY_AT = 48;
 
 interface Small {
@@ -135,8 +135,8 @@ export class PreparePool {
     const group = this.small;
     this.small = [];
     const items = group.reduce((n, s) => n + (s.job.inputs?.length ?? 1), 0);
-    const worker = this.idlest();
-    if (items < COALESCE_FROM || !worker || (this.outstanding.get(worker) ?? 0) >= BUSY_AT) {
+    const worker = this.firstNotBusy();
+    if (items < COALESCE_FROM || !worker) {
       runJobs(group.map((s) => s.job), this.ctx).results.forEach((r, i) => (r.ok ? group[i]!.resolve(r.prepared) : group[i]!.reject(errorOf(r))));
       return;
     }
@@ -144,6 +144,18 @@ export class PreparePool {
       (results) => results.forEach((r, i) => (r.ok ? group[i]!.resolve(r.prepared) : group[i]!.reject(errorOf(r)))),
       (e: unknown) => group.forEach((s) => s.reject(e)),
     );
+  }
+
+  /**
+   * Small requests go to the first worker that is not busy, not to the
+   * idlest: under a stream of single events one worker, already awake, takes
+   * them all and the others stay asleep. On two cores, against handing each
+   * group to the idlest worker, that was about 6 % less CPU per request and
+   * 7 % more requests per second (8 alternating rounds at 64 connections). A
+   * bulk feed still spreads over every worker.
+   */
+  private firstNotBusy(): Worker | undefined {
+    return this.workers.find((w) => (this.outstanding.get(w) ?? 0) < BUSY_AT);
   }
 
   private idlest(): Worker | undefined {
