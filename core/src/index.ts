@@ -3,7 +3,7 @@
 export * from './errors.js';
 export { toHex, fromHex, concatBytes, equalBytes, utf8, ZERO32 } from './encoding/bytes.js';
 export { jcs, jcsString } from './encoding/jcs.js';
-export { sm3 } from './hash/sm3.js';
+export { sm3, sm3Hex } from './hash/sm3.js';
 export { sm3Wasm } from './hash/sm3-wasm.js';
 export { keccak256 } from './hash/keccak.js';
 export { ALG_CODE, algFromCode, assertHashAlg, hashFor, type HashAlg, type HashFn } from './hash/alg.js';

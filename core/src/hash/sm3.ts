@@ -27,3 +27,11 @@ export function sm3(...parts: Uint8Array[]): Uint8Array {
   const d = h.digest();
   return new Uint8Array(d.buffer, d.byteOffset, d.byteLength);
 }
+
+/**
+ * SM3 of one buffer as lowercase hex. Cheaper than sm3() plus toHex when the
+ * hex is wanted anyway: the digest never becomes an ArrayBuffer of its own.
+ */
+export function sm3Hex(data: Uint8Array): string {
+  return hash('sm3', data, 'hex');
+}

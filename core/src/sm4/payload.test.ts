@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 // An independent SM4 (pure JavaScript) checks the counter-mode keystream OpenSSL produces.
 import smCrypto from 'sm-crypto';
 import { toHex, utf8 } from '../encoding/bytes.js';
-import { decryptPayload, encryptPayload, generateDataKey, PAYLOAD_VERSION } from './payload.js';
+import { decryptPayload, encryptPayload, encryptPayloadInto, generateDataKey, PAYLOAD_VERSION } from './payload.js';
 
 /** SM4-CTR by hand: keystream block i = SM4-ECB(key, counter + i), the counter a 128-bit big-endian integer. */
 function ctrReference(plaintext: Uint8Array, dataKey: Uint8Array): Uint8Array {
@@ -41,6 +41,16 @@ describe('SM4 payload cipher (one data key per record, integrity from the commit
   it('gives other bytes under another key: a moved or re-keyed ciphertext fails the commitment check', () => {
     const sealed = encryptPayload(plaintext, generateDataKey());
     expect(toHex(decryptPayload(sealed, generateDataKey()))).not.toBe(toHex(plaintext));
+  });
+
+  it('encrypts into a slice of a larger buffer, touching nothing around it, or refuses a slice of the wrong size', () => {
+    const key = generateDataKey();
+    const arena = new Uint8Array(8 + 1 + plaintext.length + 8).fill(0xaa);
+    const slot = arena.subarray(8, 8 + 1 + plaintext.length);
+    expect(encryptPayloadInto(plaintext, key, slot)).toBe(slot);
+    expect(slot).toEqual(encryptPayload(plaintext, key));
+    expect(arena.subarray(0, 8).every((b) => b === 0xaa) && arena.subarray(-8).every((b) => b === 0xaa)).toBe(true);
+    expect(() => encryptPayloadInto(plaintext, key, arena.subarray(8, 8 + plaintext.length))).toThrow(expect.objectContaining({ code: 'SM4_BAD_ENVELOPE' }));
   });
 
   it('refuses other versions, empty input and keys of the wrong length', () => {

@@ -29,11 +29,22 @@ export function generateDataKey(): Uint8Array {
 }
 
 export function encryptPayload(plaintext: Uint8Array, dataKey: Uint8Array): Uint8Array {
+  return encryptPayloadInto(plaintext, dataKey, new Uint8Array(1 + plaintext.length));
+}
+
+/**
+ * encryptPayload into `out` (1 + plaintext.length bytes, e.g. a slice of a
+ * larger buffer), returning it. Intake encrypts thousands of small payloads a
+ * second into one buffer: a fresh ArrayBuffer per record costs about 2 µs,
+ * as much as encrypting 100 bytes.
+ */
+export function encryptPayloadInto(plaintext: Uint8Array, dataKey: Uint8Array, out: Uint8Array): Uint8Array {
+  if (out.length !== 1 + plaintext.length) {
+    throw new EvidenceError('SM4_BAD_ENVELOPE', `a payload ciphertext of ${plaintext.length} bytes takes ${1 + plaintext.length}, got ${out.length}`);
+  }
   const cipher = createCipheriv('sm4-ctr', ...split(dataKey));
-  const body = cipher.update(plaintext);
-  const out = new Uint8Array(1 + body.length);
   out[0] = PAYLOAD_VERSION;
-  out.set(body, 1);
+  out.set(cipher.update(plaintext), 1);
   return out;
 }
 
