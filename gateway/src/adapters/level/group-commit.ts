@@ -1,5 +1,7 @@
 import type { ClassicLevel } from 'classic-level';
 
+type ChainedBatch = ReturnType<ClassicLevel<string, Uint8Array>['batch']>;
+
 export type LevelOp =
   | { type: 'put'; key: string; value: Uint8Array }
   | { type: 'del'; key: string };
@@ -43,9 +45,10 @@ export class GroupCommit {
     this.waiting = [];
     // A chained batch hands each operation to LevelDB as it is added: about a
     // third of the CPU of the array form, which copies and checks every operation first.
-    const batch = this.db.batch();
+    let batch: ChainedBatch | undefined;
     let count = 0;
     try {
+      batch = this.db.batch();
       for (const w of group) {
         for (const op of w.ops) {
           if (op.type === 'put') batch.put(op.key, op.value);
@@ -54,17 +57,19 @@ export class GroupCommit {
         }
       }
     } catch (e) {
-      void batch.close().catch(() => undefined);
+      // A closed store refuses at once; its callers are refused and the store is ready for the next write.
+      void batch?.close().catch(() => undefined);
       return this.written(group, e);
     }
-    batch.write({ sync: true }).then(
+    const ready = batch;
+    ready.write({ sync: true }).then(
       () => {
         this.writes++;
         this.operations += count;
         this.written(group, null);
       },
       (e: unknown) => {
-        void batch.close().catch(() => undefined);
+        void ready.close().catch(() => undefined);
         this.written(group, e);
       },
     );

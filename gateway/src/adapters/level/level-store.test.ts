@@ -159,6 +159,14 @@ describe('LevelStore', () => {
     expect((await store.pending()).length).toBe(200);
   });
 
+  it('refuses writes once closed instead of leaving the caller waiting', async () => {
+    const { store } = await open();
+    await store.close();
+    stores.pop();
+    await expect(store.append([record(7)], [])).rejects.toThrow();
+    await expect(store.append([record(8)], [])).rejects.toThrow();
+  });
+
   it('keeps subscriptions and live nonces, dropping expired ones', async () => {
     const { store } = await open();
     await store.putSubscription({ id: 's1', client: 'ins', url: 'http://127.0.0.1:1/hook', kinds: ['payment'], createdAt: 1 });
