@@ -56,7 +56,7 @@ export const ConfigSchema = Type.Object({
   RATE_LIMIT_MAX: Type.Integer({ minimum: 1, default: 120_000 }),
   RATE_LIMIT_WINDOW_MS: Type.Integer({ minimum: 1000, default: 60_000 }),
 
-  INTAKE_WORKERS: Type.Optional(Type.Integer({ minimum: 0, maximum: 16, description: 'Worker threads preparing large requests; default: cores - 1, at most 4 / 预处理线程数' })),
+  INTAKE_WORKERS: Type.Optional(Type.Integer({ minimum: 0, maximum: 16, description: 'Intake worker threads (parse, validate, SM3, SM4); default: one per core, at most 4 / 预处理线程数（默认每核一个，最多 4 个）' })),
   WEBHOOK_TIMEOUT_MS: Type.Integer({ minimum: 100, default: 10_000 }),
   WEBHOOK_ATTEMPTS: Type.Integer({ minimum: 1, maximum: 100, default: 12 }),
   /** Test-only fault injection: the process SIGKILLs itself at this point. */
