@@ -13,10 +13,12 @@ import {
   verifyHeaderSignature,
   verifyInclusion,
   leafHash,
+  MerkleTree,
   ZERO32,
 } from '@evidence/core';
 import { LevelStore } from '../adapters/level/level-store.js';
 import type { BatchRecord, PendingLeaf } from '../ports/store.js';
+import { PreparePool } from '../evidence/prepare-pool.js';
 import { ProofService } from '../proofs/proof-service.js';
 import { Batcher } from './batcher.js';
 
@@ -126,5 +128,33 @@ describe('Batcher', () => {
     // A tampered leaf does not verify against the signed root.
     const bundle = proofs.fromBatch(batch, 0, null);
     expect(verifyBundle({ ...bundle, leaf: { ...bundle.leaf, ts: bundle.leaf.ts + 1 } })).toMatchObject({ valid: false, failedStep: 'inclusion' });
+  });
+
+  it('computes roots in an intake worker to the same signed headers, for keccak256 and SM3 trees', async () => {
+    const pool = new PreparePool({ gatewayId, subjectKey: new Uint8Array(32) }, 1);
+    try {
+      for (const alg of ['keccak256', 'sm3'] as const) {
+        closed.length = 0;
+        const b = new Batcher({ store, alg, gatewayId, sm2, maxSize: 5, maxAgeMs: 20, rootOf: (a, l, n) => pool.merkleRoot(a, l, n), onClosed: (c) => void closed.push(c) });
+        b.start(await store.head(), []);
+        const leaves = await acknowledged(7);
+        b.add(leaves);
+        await until(() => closed.length === 2);
+        await b.stop();
+        expect(closed.map((c) => c.header.size)).toEqual([5, 2]);
+        for (const [k, c] of closed.entries()) {
+          const mine = leaves.slice(5 * k, 5 * k + c.header.size).map((l) => l.leaf);
+          expect(c.header.root).toBe(toHex(MerkleTree.fromLeaves(alg, mine).root));
+          expect(verifyHeaderSignature(c.header, fromHex(c.signature), sm2.publicKey)).toBe(true);
+        }
+      }
+      // Without a worker the pool computes the root itself.
+      const leaves = (await acknowledged(3)).map((l) => l.leaf);
+      const joined = new Uint8Array(leaves.length * leaves[0]!.length);
+      leaves.forEach((l, i) => joined.set(l, i * l.length));
+      expect(toHex(await new PreparePool({ gatewayId, subjectKey: new Uint8Array(32) }, 0).merkleRoot('sm3', joined, 3))).toBe(toHex(MerkleTree.fromLeaves('sm3', leaves).root));
+    } finally {
+      await pool.close();
+    }
   });
 });

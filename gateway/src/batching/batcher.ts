@@ -1,6 +1,13 @@
 import { headerHash, LEAF_LENGTH, MerkleTree, signHeader, toHex, ZERO32, type BatchHeader, type HashAlg } from '@evidence/core';
 import type { BatchRecord, BatchStore, PendingLeaf } from '../ports/store.js';
 
+/** The RFC 9162 root over `count` leaves laid end to end in `leaves` (LEAF_LENGTH bytes each). */
+export type MerkleRootOf = (alg: HashAlg, leaves: Uint8Array, count: number) => Promise<Uint8Array>;
+
+/** The root on this thread: the default when no intake worker computes it. */
+export const merkleRootHere: MerkleRootOf = async (alg, leaves, count) =>
+  MerkleTree.fromLeaves(alg, Array.from({ length: count }, (_, i) => leaves.subarray(i * LEAF_LENGTH, (i + 1) * LEAF_LENGTH))).root;
+
 export interface BatcherOptions {
   store: BatchStore;
   alg: HashAlg;
@@ -14,6 +21,11 @@ export interface BatcherOptions {
   onClosed: (batch: BatchRecord) => void | Promise<void>;
   onError?: (e: unknown) => void;
   now?: () => number;
+  /**
+   * Computes a closing batch's tree root: an intake worker, so the main thread
+   * is not held for the 2 047 hashes of a full batch (about 2 ms with keccak256).
+   */
+  rootOf?: MerkleRootOf;
 }
 
 /**
@@ -107,14 +119,14 @@ export class Batcher {
     if (take.length === 0) return;
     const leaves = new Uint8Array(take.length * LEAF_LENGTH);
     take.forEach((l, i) => leaves.set(l.leaf, i * LEAF_LENGTH));
-    const tree = MerkleTree.fromLeaves(this.o.alg, take.map((l) => l.leaf));
+    const root = await (this.o.rootOf ?? merkleRootHere)(this.o.alg, leaves, take.length);
     const header: BatchHeader = {
       v: 1,
       gateway: this.o.gatewayId,
       seq: this.head ? this.head.seq + 1 : 0,
       alg: this.o.alg,
       size: take.length,
-      root: toHex(tree.root),
+      root: toHex(root),
       prev: this.head ? this.head.headerHash : toHex(ZERO32),
       closedAt: this.now(),
     };

@@ -2,6 +2,8 @@ import { createRequire } from 'node:module';
 import { availableParallelism } from 'node:os';
 import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
+import type { HashAlg } from '@evidence/core';
+import { merkleRootHere } from '../batching/batcher.js';
 import { GatewayError } from '../errors.js';
 import { INTAKE_WORKER_LIMITS } from '../runtime.js';
 import { runJobs, unwrap, errorOf, type PrepareJob, type PrepareResult, type Where } from './prepare-job.js';
@@ -14,6 +16,17 @@ export type { PrepareJob, PrepareResult, Where } from './prepare-job.js';
 export interface PrepareMessage {
   seq: number;
   jobs: PrepareJob[];
+}
+
+/** A closing batch's leaves, whose tree root the worker computes (the batcher's MerkleRootOf). */
+export interface RootMessage {
+  seq: number;
+  root: { alg: HashAlg; leaves: Uint8Array; count: number };
+}
+
+export interface RootReply {
+  seq: number;
+  root: Uint8Array;
 }
 
 /** A worker's answer: per job, its records packed (or its error), all viewing one transferred arena. */
@@ -47,6 +60,7 @@ interface Small {
 export class PreparePool {
   private readonly workers: Worker[] = [];
   private readonly pending = new Map<number, { settle: (r: PrepareResult[]) => void; fail: (e: unknown) => void; worker: Worker; items: number; jobs: PrepareJob[] }>();
+  private readonly roots = new Map<number, { resolve: (root: Uint8Array) => void; reject: (e: unknown) => void; worker: Worker }>();
   private readonly outstanding = new Map<Worker, number>();
   private small: Small[] = [];
   private seq = 0;
@@ -58,7 +72,7 @@ export class PreparePool {
     for (let i = 0; i < size; i++) {
       const worker = spawnWorker({ gatewayId: ctx.gatewayId, subjectKey: ctx.subjectKey });
       worker.unref();
-      worker.on('message', (r: PrepareReply) => this.settle(r));
+      worker.on('message', (r: PrepareReply | RootReply) => ('root' in r ? this.settleRoot(r) : this.settle(r)));
       worker.on('error', (e) => this.fail(worker, e));
       worker.on('exit', () => this.fail(worker, new Error('intake worker exited')));
       this.workers.push(worker);
@@ -116,6 +130,23 @@ export class PreparePool {
     if (this.workers.length === 0) return unwrap(runJobs([job], this.ctx).results[0]!);
     if (shape.kind === 'event') return this.enqueueSmall(job);
     return unwrap((await this.send([job], this.idlest()!, movable(body)))[0]!);
+  }
+
+  /**
+   * The tree root of a closing batch (the batcher's MerkleRootOf), computed by
+   * the last worker, the one single events reach last (firstNotBusy); here
+   * when there is none. The leaves are copied to the worker: the batch keeps
+   * its own.
+   */
+  merkleRoot(alg: HashAlg, leaves: Uint8Array, count: number): Promise<Uint8Array> {
+    const worker = this.workers.at(-1);
+    if (!worker) return merkleRootHere(alg, leaves, count);
+    const seq = ++this.seq;
+    return new Promise<Uint8Array>((resolve, reject) => {
+      this.roots.set(seq, { resolve, reject, worker });
+      const message: RootMessage = { seq, root: { alg, leaves, count } };
+      worker.postMessage(message);
+    });
   }
 
   async close(): Promise<void> {
@@ -185,9 +216,21 @@ export class PreparePool {
     p.settle(r.results.map((w, i) => (w.ok ? { ok: true, prepared: unpackRun(w.packed, r.arena, { client: p.jobs[i]!.client, receivedAt: p.jobs[i]!.receivedAt, gatewayId }) } : w)));
   }
 
+  private settleRoot(r: RootReply): void {
+    const p = this.roots.get(r.seq);
+    if (!p) return;
+    this.roots.delete(r.seq);
+    p.resolve(r.root);
+  }
+
   private fail(worker: Worker, e: Error): void {
     const i = this.workers.indexOf(worker);
     if (i >= 0) this.workers.splice(i, 1);
+    for (const [seq, p] of this.roots) {
+      if (p.worker !== worker) continue;
+      this.roots.delete(seq);
+      p.reject(new GatewayError('INTERNAL', `intake worker failed: ${e.message}`));
+    }
     for (const [seq, p] of this.pending) {
       if (p.worker !== worker) continue;
       this.pending.delete(seq);
