@@ -2,14 +2,13 @@ import { randomBytes } from 'node:crypto';
 import { concatBytes, fromHex, sm4, toHex, utf8 } from '@evidence/core';
 import { GatewayError } from '../errors.js';
 import type { EvidenceStore, KeyBlock, KeyRef, NewRecord } from '../ports/store.js';
+import { settleAll, type Waiter as Caller } from '../waiters.js';
 
 const KEY = sm4.DATA_KEY_LENGTH;
 const ZERO_KEY = new Uint8Array(KEY);
 
-interface Waiting {
+interface Waiting extends Caller {
   items: { record: NewRecord; dataKey: Uint8Array }[];
-  resolve: () => void;
-  reject: (e: unknown) => void;
 }
 
 /**
@@ -86,7 +85,7 @@ export class KeyVault {
     try {
       sealed = this.assignKeys(group);
     } catch (e) {
-      for (const w of group) w.reject(e);
+      settleAll(group, e);
       return;
     }
     this.writing = true;
@@ -104,10 +103,7 @@ export class KeyVault {
   private written(group: Waiting[], error: unknown): void {
     this.writing = false;
     this.flush();
-    for (const w of group) {
-      if (error === null) w.resolve();
-      else w.reject(error);
-    }
+    settleAll(group, error);
   }
 
   /** Gives each record its slot in a key block (a new block every maxKeysPerBlock keys) and seals the blocks. */

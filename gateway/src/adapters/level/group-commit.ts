@@ -1,4 +1,5 @@
 import type { ClassicLevel } from 'classic-level';
+import { settleAll, type Waiter as Caller } from '../../waiters.js';
 
 type ChainedBatch = ReturnType<ClassicLevel<string, Uint8Array>['batch']>;
 
@@ -6,10 +7,8 @@ export type LevelOp =
   | { type: 'put'; key: string; value: Uint8Array }
   | { type: 'del'; key: string };
 
-interface Waiter {
+interface Waiter extends Caller {
   ops: LevelOp[];
-  resolve: () => void;
-  reject: (e: unknown) => void;
 }
 
 /**
@@ -79,10 +78,7 @@ export class GroupCommit {
   private written(group: Waiter[], error: unknown): void {
     this.writing = false;
     this.flush();
-    for (const w of group) {
-      if (error === null) w.resolve();
-      else w.reject(error);
-    }
+    settleAll(group, error);
   }
 
   /** Resolves once everything submitted so far is written. */
