@@ -54,8 +54,9 @@ interface Small {
  * requests are split between the main thread and worker threads so a bulk
  * feed uses every core; results come back in request order, and the first bad
  * item (lowest index) is the one reported, as on a single thread. Small
- * requests arriving together are handed to an idle worker as one message, so
- * the main thread is left with HTTP and writing.
+ * requests arriving together are handed to the first worker that is not busy
+ * as one message, so the main thread is left with HTTP and writing. The last
+ * worker also computes the tree roots of closing batches.
  */
 export class PreparePool {
   private readonly workers: Worker[] = [];
