@@ -115,7 +115,7 @@ export async function createGateway(config: GatewayConfig, overrides: GatewayOve
       sm2: keys.sm2,
       maxSize: config.BATCH_SIZE,
       maxAgeMs: config.BATCH_MAX_AGE_MS,
-      rootOf: (alg, leaves, count) => pool.merkleRoot(alg, leaves, count),
+      rootOf: (alg, leaves) => pool.merkleRoot(alg, leaves),
       onClosed: async (batch) => {
         metrics.batchSize.observe(batch.header.size);
         metrics.batchesClosed.inc();

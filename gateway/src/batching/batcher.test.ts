@@ -135,7 +135,7 @@ describe('Batcher', () => {
     try {
       for (const alg of ['keccak256', 'sm3'] as const) {
         closed.length = 0;
-        const b = new Batcher({ store, alg, gatewayId, sm2, maxSize: 5, maxAgeMs: 20, rootOf: (a, l, n) => pool.merkleRoot(a, l, n), onClosed: (c) => void closed.push(c) });
+        const b = new Batcher({ store, alg, gatewayId, sm2, maxSize: 5, maxAgeMs: 20, rootOf: (a, l) => pool.merkleRoot(a, l), onClosed: (c) => void closed.push(c) });
         b.start(await store.head(), []);
         const leaves = await acknowledged(7);
         b.add(leaves);
@@ -152,7 +152,7 @@ describe('Batcher', () => {
       const leaves = (await acknowledged(3)).map((l) => l.leaf);
       const joined = new Uint8Array(leaves.length * leaves[0]!.length);
       leaves.forEach((l, i) => joined.set(l, i * l.length));
-      expect(toHex(await new PreparePool({ gatewayId, subjectKey: new Uint8Array(32) }, 0).merkleRoot('sm3', joined, 3))).toBe(toHex(MerkleTree.fromLeaves('sm3', leaves).root));
+      expect(toHex(await new PreparePool({ gatewayId, subjectKey: new Uint8Array(32) }, 0).merkleRoot('sm3', joined))).toBe(toHex(MerkleTree.fromLeaves('sm3', leaves).root));
     } finally {
       await pool.close();
     }

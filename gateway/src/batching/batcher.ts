@@ -1,12 +1,6 @@
-import { headerHash, LEAF_LENGTH, MerkleTree, signHeader, toHex, ZERO32, type BatchHeader, type HashAlg } from '@evidence/core';
+import { headerHash, LEAF_LENGTH, signHeader, toHex, ZERO32, type BatchHeader, type HashAlg } from '@evidence/core';
 import type { BatchRecord, BatchStore, PendingLeaf } from '../ports/store.js';
-
-/** The RFC 9162 root over `count` leaves laid end to end in `leaves` (LEAF_LENGTH bytes each). */
-export type MerkleRootOf = (alg: HashAlg, leaves: Uint8Array, count: number) => Promise<Uint8Array>;
-
-/** The root on this thread: the default when no intake worker computes it. */
-export const merkleRootHere: MerkleRootOf = async (alg, leaves, count) =>
-  MerkleTree.fromLeaves(alg, Array.from({ length: count }, (_, i) => leaves.subarray(i * LEAF_LENGTH, (i + 1) * LEAF_LENGTH))).root;
+import { merkleRootHere, type MerkleRootOf } from './batch-tree.js';
 
 export interface BatcherOptions {
   store: BatchStore;
@@ -119,7 +113,7 @@ export class Batcher {
     if (take.length === 0) return;
     const leaves = new Uint8Array(take.length * LEAF_LENGTH);
     take.forEach((l, i) => leaves.set(l.leaf, i * LEAF_LENGTH));
-    const root = await (this.o.rootOf ?? merkleRootHere)(this.o.alg, leaves, take.length);
+    const root = await (this.o.rootOf ?? merkleRootHere)(this.o.alg, leaves);
     const header: BatchHeader = {
       v: 1,
       gateway: this.o.gatewayId,

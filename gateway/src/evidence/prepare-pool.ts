@@ -3,7 +3,7 @@ import { availableParallelism } from 'node:os';
 import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type { HashAlg } from '@evidence/core';
-import { merkleRootHere } from '../batching/batcher.js';
+import { merkleRootHere } from '../batching/batch-tree.js';
 import { GatewayError } from '../errors.js';
 import { INTAKE_WORKER_LIMITS } from '../runtime.js';
 import { runJobs, unwrap, errorOf, type PrepareJob, type PrepareResult, type Where } from './prepare-job.js';
@@ -21,7 +21,7 @@ export interface PrepareMessage {
 /** A closing batch's leaves, whose tree root the worker computes (the batcher's MerkleRootOf). */
 export interface RootMessage {
   seq: number;
-  root: { alg: HashAlg; leaves: Uint8Array; count: number };
+  root: { alg: HashAlg; leaves: Uint8Array };
 }
 
 export interface RootReply {
@@ -139,13 +139,13 @@ export class PreparePool {
    * when there is none. The leaves are copied to the worker: the batch keeps
    * its own.
    */
-  merkleRoot(alg: HashAlg, leaves: Uint8Array, count: number): Promise<Uint8Array> {
+  merkleRoot(alg: HashAlg, leaves: Uint8Array): Promise<Uint8Array> {
     const worker = this.workers.at(-1);
-    if (!worker) return merkleRootHere(alg, leaves, count);
+    if (!worker) return merkleRootHere(alg, leaves);
     const seq = ++this.seq;
     return new Promise<Uint8Array>((resolve, reject) => {
       this.roots.set(seq, { resolve, reject, worker });
-      const message: RootMessage = { seq, root: { alg, leaves, count } };
+      const message: RootMessage = { seq, root: { alg, leaves } };
       worker.postMessage(message);
     });
   }

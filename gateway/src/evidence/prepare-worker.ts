@@ -7,7 +7,7 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { runJobs } from './prepare-job.js';
-import { merkleRootHere } from '../batching/batcher.js';
+import { merkleRootHere } from '../batching/batch-tree.js';
 import type { PrepareMessage, PrepareReply, RootMessage, RootReply } from './prepare-pool.js';
 import { packRun } from './prepared-wire.js';
 
@@ -15,7 +15,7 @@ const ctx = { gatewayId: workerData.gatewayId as string, subjectKey: new Uint8Ar
 
 parentPort!.on('message', (m: PrepareMessage | RootMessage) => {
   if ('root' in m) {
-    void merkleRootHere(m.root.alg, m.root.leaves, m.root.count).then((root) => parentPort!.postMessage({ seq: m.seq, root } satisfies RootReply));
+    void merkleRootHere(m.root.alg, m.root.leaves).then((root) => parentPort!.postMessage({ seq: m.seq, root } satisfies RootReply));
     return;
   }
   const { results, arena } = runJobs(m.jobs, ctx);

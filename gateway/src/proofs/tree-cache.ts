@@ -1,4 +1,5 @@
-import { LEAF_LENGTH, MerkleTree } from '@evidence/core';
+import type { MerkleTree } from '@evidence/core';
+import { batchTree } from '../batching/batch-tree.js';
 import type { BatchRecord } from '../ports/store.js';
 
 /**
@@ -19,9 +20,7 @@ export class TreeCache {
       this.trees.set(seq, hit);
       return hit;
     }
-    const leaves: Uint8Array[] = [];
-    for (let o = 0; o < batch.leaves.length; o += LEAF_LENGTH) leaves.push(batch.leaves.subarray(o, o + LEAF_LENGTH));
-    const tree = MerkleTree.fromLeaves(batch.header.alg, leaves);
+    const tree = batchTree(batch.header.alg, batch.leaves);
     this.trees.set(seq, tree);
     if (this.trees.size > this.capacity) this.trees.delete(this.trees.keys().next().value!);
     return tree;
