@@ -60,8 +60,8 @@ interface Small {
  */
 export class PreparePool {
   private readonly workers: Worker[] = [];
-  private readonly pending = new Map<number, { settle: (r: PrepareResult[]) => void; fail: (e: unknown) => void; worker: Worker; items: number; jobs: PrepareJob[] }>();
-  private readonly roots = new Map<number, { resolve: (root: Uint8Array) => void; reject: (e: unknown) => void; worker: Worker }>();
+  /** Messages a worker has not answered yet: its items count towards the worker's load. */
+  private readonly pending = new Map<number, { worker: Worker; items: number; answer: (r: PrepareReply | RootReply) => void; fail: (e: unknown) => void }>();
   private readonly outstanding = new Map<Worker, number>();
   private small: Small[] = [];
   private seq = 0;
@@ -73,7 +73,7 @@ export class PreparePool {
     for (let i = 0; i < size; i++) {
       const worker = spawnWorker({ gatewayId: ctx.gatewayId, subjectKey: ctx.subjectKey });
       worker.unref();
-      worker.on('message', (r: PrepareReply | RootReply) => ('root' in r ? this.settleRoot(r) : this.settle(r)));
+      worker.on('message', (r: PrepareReply | RootReply) => this.answered(r));
       worker.on('error', (e) => this.fail(worker, e));
       worker.on('exit', () => this.fail(worker, new Error('intake worker exited')));
       this.workers.push(worker);
@@ -143,8 +143,8 @@ export class PreparePool {
     const worker = this.workers.at(-1);
     if (!worker) return merkleRootHere(alg, leaves);
     const seq = ++this.seq;
-    return new Promise<Uint8Array>((resolve, reject) => {
-      this.roots.set(seq, { resolve, reject, worker });
+    return new Promise<Uint8Array>((resolve, fail) => {
+      this.pending.set(seq, { worker, items: 0, answer: (r) => resolve((r as RootReply).root), fail });
       const message: RootMessage = { seq, root: { alg, leaves } };
       worker.postMessage(message);
     });
@@ -201,37 +201,28 @@ export class PreparePool {
     // A bulk body's size is unknown until parsed; its length stands in (about 350 bytes an item).
     const items = jobs.reduce((n, j) => n + (j.inputs?.length ?? (j.shape?.kind === 'bulk' ? Math.ceil((j.body?.length ?? 0) / 350) : 1)), 0);
     this.outstanding.set(worker, (this.outstanding.get(worker) ?? 0) + items);
+    const { gatewayId } = this.ctx;
+    // The records come back packed; the job still knows what is the same for all of them.
+    const unpack = (r: PrepareReply): PrepareResult[] =>
+      r.results.map((w, i) => (w.ok ? { ok: true, prepared: unpackRun(w.packed, r.arena, { client: jobs[i]!.client, receivedAt: jobs[i]!.receivedAt, gatewayId }) } : w));
     return new Promise<PrepareResult[]>((settle, fail) => {
-      this.pending.set(seq, { settle, fail, worker, items, jobs });
+      this.pending.set(seq, { worker, items, answer: (r) => settle(unpack(r as PrepareReply)), fail });
       const message: PrepareMessage = { seq, jobs };
       worker.postMessage(message, transfer);
     });
   }
 
-  private settle(r: PrepareReply): void {
+  private answered(r: PrepareReply | RootReply): void {
     const p = this.pending.get(r.seq);
     if (!p) return;
     this.pending.delete(r.seq);
     this.outstanding.set(p.worker, (this.outstanding.get(p.worker) ?? 0) - p.items);
-    const { gatewayId } = this.ctx;
-    p.settle(r.results.map((w, i) => (w.ok ? { ok: true, prepared: unpackRun(w.packed, r.arena, { client: p.jobs[i]!.client, receivedAt: p.jobs[i]!.receivedAt, gatewayId }) } : w)));
-  }
-
-  private settleRoot(r: RootReply): void {
-    const p = this.roots.get(r.seq);
-    if (!p) return;
-    this.roots.delete(r.seq);
-    p.resolve(r.root);
+    p.answer(r);
   }
 
   private fail(worker: Worker, e: Error): void {
     const i = this.workers.indexOf(worker);
     if (i >= 0) this.workers.splice(i, 1);
-    for (const [seq, p] of this.roots) {
-      if (p.worker !== worker) continue;
-      this.roots.delete(seq);
-      p.reject(new GatewayError('INTERNAL', `intake worker failed: ${e.message}`));
-    }
     for (const [seq, p] of this.pending) {
       if (p.worker !== worker) continue;
       this.pending.delete(seq);
