@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Recorded } from '../../evidence/service.js';
-import { acceptedJson } from './accepted-json.js';
+import { acceptedItemJson, acceptedJson } from './accepted-json.js';
 
 const item = (n: number, duplicate: boolean): Recorded => ({
   id: n.toString(16).padStart(32, '0'),
@@ -14,5 +14,9 @@ describe('acceptedJson', () => {
     for (const items of [[], [item(1, false)], Array.from({ length: 50 }, (_, i) => item(i, i % 7 === 0))]) {
       expect(acceptedJson(items)).toBe(JSON.stringify({ count: items.length, items }));
     }
+  });
+
+  it('writes exactly what JSON.stringify writes for one event', () => {
+    for (const one of [item(0, false), item(255, true)]) expect(acceptedItemJson(one)).toBe(JSON.stringify(one));
   });
 });

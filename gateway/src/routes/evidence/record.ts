@@ -3,7 +3,7 @@ import { Type } from 'typebox';
 import type { GatewayContext } from '../../context.js';
 import { bulkBodySchema } from '../../evidence/request-body.js';
 import { errorResponses } from '../schemas.js';
-import { acceptedJson } from './accepted-json.js';
+import { acceptedItemJson, acceptedJson } from './accepted-json.js';
 import { Accepted, EvidenceInput } from './schemas.js';
 
 /**
@@ -36,7 +36,7 @@ export const recordRoutes: FastifyPluginAsync<{ ctx: GatewayContext }> = async (
     },
     async (req, reply) => {
       const [recorded] = await ctx.evidence.recordBody(req.rawBody!, { kind: 'event' }, req.client!.id);
-      return reply.status(202).send(recorded);
+      return reply.status(202).type('application/json; charset=utf-8').send(acceptedItemJson(recorded!));
     },
   );
 };
