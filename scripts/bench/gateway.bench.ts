@@ -3,6 +3,7 @@
  * next to a baseline measured in the same run:
  *   single-event intake (req/s, p99 at 64 connections)  vs a bare Fastify route answering 202
  *     with the CPU per request of each, and the rate the cores would allow if saturated
+ *   the same event through the intake pipeline alone (in process, no HTTP)  vs the bare route's HTTP cost
  *   bulk intake (events/s durably written)              vs the bare route parsing the same bulk body
  *   ack-to-anchored p50/p99 on a local chain (proof pushed to a subscriber)  vs the 1 s batch window and one anchor transaction
  * Servers run in child processes, autocannon here. The gateway runs as built
@@ -19,7 +20,7 @@ import { EVIDENCE_KINDS, encodeLeaf, entityId, headerHash, MerkleTree, signHeade
 import { createEvmAnchor, deployAll, localAccounts, registerGateway, startLocalChain } from '@evidence/contracts';
 import { EXAMPLE_PAYLOADS, loadOrCreateKeys } from '@evidence/gateway';
 import { JsonRpcProvider, Wallet } from 'ethers';
-import { forkServer, type Child } from './gateway/children.js';
+import { forkServer, runForResult, type Child } from './gateway/children.js';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 const GATEWAY_ENTRY = 'gateway/dist/server.js';
@@ -133,6 +134,25 @@ async function intake(): Promise<void> {
       ratio: `${((100 * ceiling.gw) / b.rps).toFixed(0)} % of bare`,
       target: '-',
     });
+
+    // The same event through the pipeline alone (no HTTP), so the table can split the cost.
+    const pipeDir = mkdtempSync(join(tmpdir(), 'gw-bench-pipe-'));
+    try {
+      const p = await runForResult<{ perSecond: number; cpuPerRecord: number; mainPerRecord: number }>(
+        'scripts/bench/gateway/pipeline.mjs',
+        gatewayEnv(pipeDir, { SECONDS: String(SECONDS), EVENT_BODY: single }),
+      );
+      const floor = p.cpuPerRecord / 1e6 + perRequest.bare + generator.gw;
+      rows.push({
+        figure: 'single-event pipeline without HTTP, 64 callers in process',
+        gateway: `${fmt(p.perSecond)} records/s; CPU ${fmt(p.cpuPerRecord)} µs/record (main thread ${fmt(p.mainPerRecord)} µs)`,
+        baseline: `HTTP alone (bare route): ${fmt(perRequest.bare * 1e6)} µs/req`,
+        ratio: `at best ${(((cores / floor) * 100) / b.rps).toFixed(0)} % of bare`,
+        target: '-',
+      });
+    } finally {
+      rmSync(pipeDir, { recursive: true, force: true });
+    }
 
     const body = bulk(1000);
     await load(`${gw.url}/v1/evidence/batch`, body, 4, 2);

@@ -40,3 +40,19 @@ export async function forkServer(entry: string, env: Record<string, string> = {}
     },
   };
 }
+
+/** Forks a plain JavaScript entry with the gateway's node options and resolves with its 'result' message. */
+export async function runForResult<T>(entry: string, env: Record<string, string>): Promise<T> {
+  let err = '';
+  const child = fork(`${ROOT}/${entry}`, [], {
+    cwd: ROOT,
+    env: { ...process.env, NODE_OPTIONS: '', ...env },
+    execArgv: [...GATEWAY_NODE_OPTIONS],
+    stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
+  });
+  child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
+  return new Promise<T>((resolve, reject) => {
+    child.on('message', (m: { type?: string }) => m.type === 'result' && resolve(m as T));
+    child.once('exit', (code) => reject(new Error(`${entry} exited (${code}) before answering:\n${err}`)));
+  });
+}
