@@ -11,13 +11,13 @@ export interface Child {
 }
 
 /**
- * Forks a server entry and waits for its 'listening' message. JavaScript
- * entries (the built gateway, gateway/dist/server.js, as deployed) run on plain
- * node; TypeScript entries run from sources through tsx. Every server, the bare
- * baseline too, runs with the gateway's node options, so both sides of a
- * comparison run on the same runtime settings.
+ * Forks an entry of this repository with the gateway's node options, so both
+ * sides of a comparison run on the same runtime settings. JavaScript entries
+ * (the built gateway, gateway/dist/server.js, as deployed) run on plain node;
+ * TypeScript entries run from sources through tsx. `stderr()` is what the
+ * child has written there so far, for the error when it exits early.
  */
-export async function forkServer(entry: string, env: Record<string, string> = {}): Promise<Child> {
+function forkEntry(entry: string, env: Record<string, string>): { child: ChildProcess; stderr: () => string } {
   let err = '';
   const child = fork(`${ROOT}/${entry}`, [], {
     cwd: ROOT,
@@ -26,10 +26,16 @@ export async function forkServer(entry: string, env: Record<string, string> = {}
     stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
   });
   child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
+  return { child, stderr: () => err };
+}
+
+/** Forks a server entry (the bare baseline too) and waits for its 'listening' message. */
+export async function forkServer(entry: string, env: Record<string, string> = {}): Promise<Child> {
+  const { child, stderr } = forkEntry(entry, env);
   const exited = new Promise<void>((r) => child.once('exit', () => r()));
   const url = await new Promise<string>((resolve, reject) => {
     child.on('message', (m: { type?: string; url?: string }) => m.type === 'listening' && m.url && resolve(m.url));
-    void exited.then(() => reject(new Error(`${entry} exited:\n${err}`)));
+    void exited.then(() => reject(new Error(`${entry} exited:\n${stderr()}`)));
   });
   return {
     url,
@@ -41,18 +47,11 @@ export async function forkServer(entry: string, env: Record<string, string> = {}
   };
 }
 
-/** Forks a plain JavaScript entry with the gateway's node options and resolves with its 'result' message. */
+/** Forks an entry that measures something itself and resolves with its 'result' message. */
 export async function runForResult<T>(entry: string, env: Record<string, string>): Promise<T> {
-  let err = '';
-  const child = fork(`${ROOT}/${entry}`, [], {
-    cwd: ROOT,
-    env: { ...process.env, NODE_OPTIONS: '', ...env },
-    execArgv: [...GATEWAY_NODE_OPTIONS],
-    stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
-  });
-  child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
+  const { child, stderr } = forkEntry(entry, env);
   return new Promise<T>((resolve, reject) => {
     child.on('message', (m: { type?: string }) => m.type === 'result' && resolve(m as T));
-    child.once('exit', (code) => reject(new Error(`${entry} exited (${code}) before answering:\n${err}`)));
+    child.once('exit', (code) => reject(new Error(`${entry} exited (${code}) before answering:\n${stderr()}`)));
   });
 }
