@@ -9,6 +9,7 @@ import { INTAKE_WORKER_LIMITS } from '../runtime.js';
 import { runJobs, unwrap, errorOf, type PrepareJob, type PrepareResult, type Where } from './prepare-job.js';
 import { prepareMany, type Prepared, type PrepareContext, type RecordInput } from './prepare.js';
 import { unpackRun, type PackedRun } from './prepared-wire.js';
+import { isSingleEvent, packEvents, unpackEventResults, type EventsReply } from './event-wire.js';
 import type { BodyShape } from './request-body.js';
 
 export type { PrepareJob, PrepareResult, Where } from './prepare-job.js';
@@ -61,7 +62,7 @@ interface Small {
 export class PreparePool {
   private readonly workers: Worker[] = [];
   /** Messages a worker has not answered yet: its items count towards the worker's load. */
-  private readonly pending = new Map<number, { worker: Worker; items: number; answer: (r: PrepareReply | RootReply) => void; fail: (e: unknown) => void }>();
+  private readonly pending = new Map<number, { worker: Worker; items: number; answer: (r: Reply) => void; fail: (e: unknown) => void }>();
   private readonly outstanding = new Map<Worker, number>();
   private small: Small[] = [];
   private seq = 0;
@@ -73,7 +74,7 @@ export class PreparePool {
     for (let i = 0; i < size; i++) {
       const worker = spawnWorker({ gatewayId: ctx.gatewayId, subjectKey: ctx.subjectKey });
       worker.unref();
-      worker.on('message', (r: PrepareReply | RootReply) => this.answered(r));
+      worker.on('message', (r: Reply) => this.answered(r));
       worker.on('error', (e) => this.fail(worker, e));
       worker.on('exit', () => this.fail(worker, new Error('intake worker exited')));
       this.workers.push(worker);
@@ -142,12 +143,8 @@ export class PreparePool {
   merkleRoot(alg: HashAlg, leaves: Uint8Array): Promise<Uint8Array> {
     const worker = this.workers.at(-1);
     if (!worker) return merkleRootHere(alg, leaves);
-    const seq = ++this.seq;
-    return new Promise<Uint8Array>((resolve, fail) => {
-      this.pending.set(seq, { worker, items: 0, answer: (r) => resolve((r as RootReply).root), fail });
-      const message: RootMessage = { seq, root: { alg, leaves } };
-      worker.postMessage(message);
-    });
+    const message: RootMessage = { seq: ++this.seq, root: { alg, leaves } };
+    return this.post(worker, 0, message, []).then((r) => (r as RootReply).root);
   }
 
   async close(): Promise<void> {
@@ -172,10 +169,11 @@ export class PreparePool {
       runJobs(group.map((s) => s.job), this.ctx).results.forEach((r, i) => (r.ok ? group[i]!.resolve(r.prepared) : group[i]!.reject(errorOf(r))));
       return;
     }
-    this.send(group.map((s) => s.job), worker).then(
-      (results) => results.forEach((r, i) => (r.ok ? group[i]!.resolve(r.prepared) : group[i]!.reject(errorOf(r)))),
-      (e: unknown) => group.forEach((s) => s.reject(e)),
-    );
+    // Single events travel packed; anything else (small in-process runs) as jobs.
+    const events = group.filter((s) => isSingleEvent(s.job));
+    const others = events.length === group.length ? [] : group.filter((s) => !isSingleEvent(s.job));
+    if (events.length > 0) settle(events, this.sendEvents(events.map((s) => s.job as PrepareJob & { body: string | Uint8Array }), worker));
+    if (others.length > 0) settle(others, this.send(others.map((s) => s.job), worker));
   }
 
   /**
@@ -200,19 +198,30 @@ export class PreparePool {
     const seq = ++this.seq;
     // A bulk body's size is unknown until parsed; its length stands in (about 350 bytes an item).
     const items = jobs.reduce((n, j) => n + (j.inputs?.length ?? (j.shape?.kind === 'bulk' ? Math.ceil((j.body?.length ?? 0) / 350) : 1)), 0);
-    this.outstanding.set(worker, (this.outstanding.get(worker) ?? 0) + items);
     const { gatewayId } = this.ctx;
     // The records come back packed; the job still knows what is the same for all of them.
     const unpack = (r: PrepareReply): PrepareResult[] =>
       r.results.map((w, i) => (w.ok ? { ok: true, prepared: unpackRun(w.packed, r.arena, { client: jobs[i]!.client, receivedAt: jobs[i]!.receivedAt, gatewayId }) } : w));
-    return new Promise<PrepareResult[]>((settle, fail) => {
-      this.pending.set(seq, { worker, items, answer: (r) => settle(unpack(r as PrepareReply)), fail });
-      const message: PrepareMessage = { seq, jobs };
+    const message: PrepareMessage = { seq, jobs };
+    return this.post(worker, items, message, transfer).then((r) => unpack(r as PrepareReply));
+  }
+
+  /** Single events: their bodies in one moved buffer, their records back in one packed run (event-wire). */
+  private sendEvents(jobs: (PrepareJob & { body: string | Uint8Array })[], worker: Worker): Promise<PrepareResult[]> {
+    const { message, transfer } = packEvents(++this.seq, jobs);
+    return this.post(worker, jobs.length, message, transfer).then((r) => unpackEventResults(r as EventsReply, jobs, this.ctx.gatewayId));
+  }
+
+  /** Posts a message to a worker, counting its items against the worker's load until it answers. */
+  private post(worker: Worker, items: number, message: { seq: number }, transfer: ArrayBuffer[]): Promise<Reply> {
+    this.outstanding.set(worker, (this.outstanding.get(worker) ?? 0) + items);
+    return new Promise<Reply>((answer, fail) => {
+      this.pending.set(message.seq, { worker, items, answer, fail });
       worker.postMessage(message, transfer);
     });
   }
 
-  private answered(r: PrepareReply | RootReply): void {
+  private answered(r: Reply): void {
     const p = this.pending.get(r.seq);
     if (!p) return;
     this.pending.delete(r.seq);
@@ -229,6 +238,16 @@ export class PreparePool {
       p.fail(new GatewayError('INTERNAL', `intake worker failed: ${e.message}`));
     }
   }
+}
+
+type Reply = PrepareReply | RootReply | EventsReply;
+
+/** Resolves each small request with its records, or refuses it alone. */
+function settle(group: Small[], results: Promise<PrepareResult[]>): void {
+  results.then(
+    (rs) => rs.forEach((r, i) => (r.ok ? group[i]!.resolve(r.prepared) : group[i]!.reject(errorOf(r)))),
+    (e: unknown) => group.forEach((s) => s.reject(e)),
+  );
 }
 
 /** The buffer behind `body` when the body spans all of it, so it can move to a worker; a view into a shared pool is copied instead. */

@@ -10,12 +10,18 @@ import { runJobs } from './prepare-job.js';
 import { merkleRootHere } from '../batching/batch-tree.js';
 import type { PrepareMessage, PrepareReply, RootMessage, RootReply } from './prepare-pool.js';
 import { packRun } from './prepared-wire.js';
+import { packEventResults, unpackEvents, type EventsMessage } from './event-wire.js';
 
 const ctx = { gatewayId: workerData.gatewayId as string, subjectKey: new Uint8Array(workerData.subjectKey as Uint8Array) };
 
-parentPort!.on('message', (m: PrepareMessage | RootMessage) => {
+parentPort!.on('message', (m: PrepareMessage | RootMessage | EventsMessage) => {
   if ('root' in m) {
     void merkleRootHere(m.root.alg, m.root.leaves).then((root) => parentPort!.postMessage({ seq: m.seq, root } satisfies RootReply));
+    return;
+  }
+  if ('events' in m) {
+    const { results, arena } = runJobs(unpackEvents(m.events), ctx);
+    parentPort!.postMessage(packEventResults(m.seq, results, arena), [arena]);
     return;
   }
   const { results, arena } = runJobs(m.jobs, ctx);

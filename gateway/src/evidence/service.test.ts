@@ -226,6 +226,37 @@ describe('EvidenceService', () => {
       }
     });
 
+    it('takes single-event bodies arriving together (text, or bytes viewing a shared buffer) to a worker in one message, each answered on its own', async () => {
+      const pool = new PreparePool({ gatewayId, subjectKey }, 1);
+      const pooled = new EvidenceService({ store, gatewayId, subjectKey, masterKey, onDurable: (l) => durable.push(...l), pool });
+      const event = { kind: 'event' } as const;
+      const shared = Buffer.alloc(64 * 1024);
+      let at = 0;
+      const bytes = (text: string) => {
+        const n = shared.write(text, at, 'utf8');
+        return shared.subarray((at += n) - n, at);
+      };
+      try {
+        const bodies = Array.from({ length: 30 }, (_, i) => {
+          if (i === 11) return bytes('{"kind":"prescription"'); // cut short
+          const text = JSON.stringify(input({ occurredAt: i, subject: { idNumber: `id-${i}` } }));
+          return i % 2 === 0 ? text : bytes(text);
+        });
+        const results = await Promise.allSettled(bodies.map((b, i) => pooled.recordBody(b, event, i % 3 === 0 ? 'lis' : 'his')));
+        expect((results[11] as PromiseRejectedResult).reason).toMatchObject({ code: 'BAD_JSON' });
+        expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(29);
+        const ok = results.map((r) => (r.status === 'fulfilled' ? r.value[0]! : null));
+        expect(ok.map((r) => r?.leaf.ts ?? null)).toEqual(bodies.map((_, i) => (i === 11 ? null : i)));
+        const stored = (await store.getRecord(ok[21]!.id))!;
+        expect(stored.client).toBe('lis');
+        expect(ok[21]!.leaf.subject).toBe(toHex(subjectPseudonym(subjectKey, 'ID-21')));
+        expect((await pooled.openPayload(stored)).payload).toEqual(EXAMPLE_PAYLOADS.prescription);
+        expect(shared.buffer.byteLength).toBeGreaterThan(0); // copied from, never moved
+      } finally {
+        await pool.close();
+      }
+    });
+
     it('takes a bulk body as bytes: moved to the worker when they own their buffer, copied when they view a shared one', async () => {
       const pool = new PreparePool({ gatewayId, subjectKey }, 1);
       const pooled = new EvidenceService({ store, gatewayId, subjectKey, masterKey, onDurable: (l) => durable.push(...l), pool });

@@ -10,17 +10,17 @@ import { Accepted, EvidenceInput } from './schemas.js';
  * POST /v1/evidence and POST /v1/evidence/batch: acknowledged (202) only after
  * the durable write.
  *
- * The body reaches these handlers as received: text for one event, bytes for
- * a bulk feed (they move to an intake worker, which decodes them, so the main
- * thread neither decodes nor copies a feed of several hundred KB). It is
+ * The body reaches these handlers as received, as bytes: an intake worker
+ * decodes them, so the main thread decodes no body. A bulk feed of several
+ * hundred KB moves to the worker without a copy; single events arriving
+ * together are copied into one buffer that moves (event-wire). It is
  * parsed and validated against the schemas below with Fastify's own JSON rules
  * and Ajv (readBody), in an intake worker when there is one, so the main
  * thread never builds the body's objects; Fastify therefore does not validate
  * it a second time here. The schemas still document both routes at /docs.
  */
 export const recordRoutes: FastifyPluginAsync<{ ctx: GatewayContext }> = async (app, { ctx }) => {
-  keepBodyAs(app, 'string');
-  await app.register(bulkRoute, { ctx });
+  keepBodiesAsBytes(app);
 
   app.post(
     '/v1/evidence',
@@ -39,11 +39,7 @@ export const recordRoutes: FastifyPluginAsync<{ ctx: GatewayContext }> = async (
       return reply.status(202).type('application/json; charset=utf-8').send(acceptedItemJson(recorded!));
     },
   );
-};
 
-/** The bulk route, in its own context: its body is kept as bytes. */
-const bulkRoute: FastifyPluginAsync<{ ctx: GatewayContext }> = async (app, { ctx }) => {
-  keepBodyAs(app, 'buffer');
   app.post(
     '/v1/evidence/batch',
     {
@@ -70,11 +66,11 @@ const bulkRoute: FastifyPluginAsync<{ ctx: GatewayContext }> = async (app, { ctx
 /** The body is validated in the intake worker (readBody), not by Fastify. */
 const validatedInWorker = () => () => true;
 
-/** JSON bodies are kept as received (text or bytes) in req.rawBody, and parsed by readBody. */
-function keepBodyAs(app: FastifyInstance, parseAs: 'string' | 'buffer'): void {
+/** JSON bodies are kept as received (bytes) in req.rawBody, and parsed by readBody. */
+function keepBodiesAsBytes(app: FastifyInstance): void {
   app.removeContentTypeParser('application/json');
-  app.addContentTypeParser('application/json', { parseAs }, (req, body, done) => {
-    req.rawBody = body as string | Buffer;
+  app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (req, body, done) => {
+    req.rawBody = body as Buffer;
     done(null, body);
   });
 }
