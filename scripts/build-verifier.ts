@@ -26,10 +26,10 @@ const browserStandIns: Plugin = {
         ? { path: join(root, 'core/src/hash/sm3-browser.ts') }
         : undefined,
     );
-    // ids.ts (UUIDv7) and sm4/ (envelope, payload cipher) are gateway-side and never
+    // ids.ts (UUIDv7), random.ts and sm4/ (envelope, payload cipher) are gateway-side and never
     // called by the page; the core index still imports them, so their node:crypto
     // resolves to a module that throws if anything ever calls into it.
-    const gatewaySide = [join(root, 'core/src/ids.ts'), join(root, 'core/src/sm4/envelope.ts'), join(root, 'core/src/sm4/payload.ts')];
+    const gatewaySide = ['ids.ts', 'random.ts', 'sm4/envelope.ts', 'sm4/payload.ts'].map((f) => join(root, 'core/src', f));
     b.onResolve({ filter: /^node:crypto$/ }, (args) =>
       gatewaySide.includes(args.importer) ? { path: 'node-crypto', namespace: 'unavailable' } : undefined,
     );

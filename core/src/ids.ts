@@ -1,7 +1,7 @@
-import { randomBytes } from 'node:crypto';
 import { concatBytes, utf8 } from './encoding/bytes.js';
 import { EvidenceError } from './errors.js';
 import { sm3 } from './hash/sm3.js';
+import { randomOf } from './random.js';
 
 /** Spec section 2: a gateway's or node's 32-byte id is SM3 of its registered code. */
 export function entityId(code: string): Uint8Array {
@@ -24,19 +24,6 @@ export function subjectPseudonym(subjectKey: Uint8Array, idNumber: string): Uint
 let lastMs = 0;
 let lastRand: Uint8Array = new Uint8Array(10);
 
-/** CSPRNG bytes drawn 4 KiB at a time: one call per id would cost more than the id. */
-let pool = new Uint8Array(0);
-let poolAt = 0;
-function random10(): Uint8Array {
-  if (poolAt + 10 > pool.length) {
-    pool = new Uint8Array(randomBytes(4096));
-    poolAt = 0;
-  }
-  const out = pool.slice(poolAt, poolAt + 10);
-  poolAt += 10;
-  return out;
-}
-
 /**
  * A UUIDv7 (RFC 9562) as 16 raw bytes: 48-bit millisecond time, version 7,
  * 74 random bits. Within one millisecond the random part is incremented so ids
@@ -50,7 +37,7 @@ export function uuidv7(now: number = Date.now(), out: Uint8Array = new Uint8Arra
     now = lastMs;
     rand = increment(lastRand);
   } else {
-    rand = random10();
+    rand = randomOf(10);
     rand[0]! &= 0x07; // leave headroom so increments within a millisecond rarely overflow
   }
   lastMs = now;

@@ -11,6 +11,7 @@ export * from './sm2/sm2.js';
 export * as sm4 from './sm4/index.js';
 export * from './kinds.js';
 export * from './ids.js';
+export { randomFill, randomOf } from './random.js';
 export * from './leaf.js';
 export { hashLeaf, hashChildren } from './merkle/hashing.js';
 export { MerkleTree } from './merkle/tree.js';

@@ -1,6 +1,7 @@
-import { createCipheriv, createDecipheriv, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import { createCipheriv, createDecipheriv, createHmac, timingSafeEqual } from 'node:crypto';
 import { concatBytes, equalBytes, utf8 } from '../encoding/bytes.js';
 import { EvidenceError } from '../errors.js';
+import { randomOf } from '../random.js';
 
 /**
  * Authenticated encryption for payloads at rest: SM4-CTR, then HMAC-SM3 over
@@ -17,12 +18,12 @@ const TAG_LEN = 32;
 export const KEY_LENGTH = 32;
 
 export function generateKey(): Uint8Array {
-  return new Uint8Array(randomBytes(KEY_LENGTH));
+  return randomOf(KEY_LENGTH);
 }
 
 export function seal(plaintext: Uint8Array, key: Uint8Array, associatedData: Uint8Array = new Uint8Array(0)): Uint8Array {
   const { encKey, macKey } = deriveKeys(key);
-  const iv = randomBytes(IV_LEN);
+  const iv = randomOf(IV_LEN);
   const cipher = createCipheriv('sm4-ctr', encKey, iv);
   const ciphertext = concatBytes(cipher.update(plaintext), cipher.final());
   const head = concatBytes(new Uint8Array([VERSION]), iv, ciphertext);

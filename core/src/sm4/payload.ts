@@ -1,5 +1,6 @@
-import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
+import { createCipheriv, createDecipheriv } from 'node:crypto';
 import { EvidenceError } from '../errors.js';
+import { randomOf } from '../random.js';
 
 /**
  * Payload encryption at rest for one evidence record: SM4-CTR under a data
@@ -25,7 +26,7 @@ export const PAYLOAD_VERSION = 2;
 export const DATA_KEY_LENGTH = 32;
 
 export function generateDataKey(): Uint8Array {
-  return new Uint8Array(randomBytes(DATA_KEY_LENGTH));
+  return randomOf(DATA_KEY_LENGTH);
 }
 
 export function encryptPayload(plaintext: Uint8Array, dataKey: Uint8Array): Uint8Array {

@@ -1,5 +1,4 @@
-import { randomBytes } from 'node:crypto';
-import { concatBytes, fromHex, sm4, toHex, utf8 } from '@evidence/core';
+import { concatBytes, fromHex, randomOf, sm4, toHex, utf8 } from '@evidence/core';
 import { GatewayError } from '../errors.js';
 import type { EvidenceStore, KeyBlock, KeyRef, NewRecord } from '../ports/store.js';
 import { settleAll, type Waiter as Caller } from '../waiters.js';
@@ -139,6 +138,6 @@ export class KeyVault {
   }
 }
 
-const newBlockId = (): string => toHex(randomBytes(16));
+const newBlockId = (): string => toHex(randomOf(16));
 const aad = (id: string): Uint8Array => concatBytes(utf8('keyblock:'), fromHex(id, 16));
 const erased = (id: string) => new GatewayError('PAYLOAD_ERASED', `the payload of ${id} was erased; only its commitment remains`);

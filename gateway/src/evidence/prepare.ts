@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto';
 import {
   fromHex,
   isKnownKind,
@@ -7,6 +6,7 @@ import {
   kindCode,
   kindName,
   LEAF_LENGTH,
+  randomFill,
   SALT_LENGTH,
   sm3,
   sm3Hex,
@@ -50,29 +50,6 @@ export interface PrepareContext {
   subjectKey: Uint8Array;
 }
 
-/**
- * Randomness for salts and keys, drawn from the CSPRNG in 16 KiB refills
- * rather than one call per record or request: each call into the CSPRNG costs
- * about as much as encrypting a small payload. Bytes are copied out and never
- * handed out twice.
- */
-class RandomPool {
-  private static readonly REFILL = 16 * 1024;
-  private buf = randomBytes(RandomPool.REFILL);
-  private at = 0;
-
-  fill(out: Uint8Array): void {
-    const n = out.length;
-    if (this.at + n > this.buf.length) {
-      this.buf = randomBytes(Math.max(RandomPool.REFILL, n));
-      this.at = 0;
-    }
-    out.set(this.buf.subarray(this.at, this.at + n));
-    this.at += n;
-  }
-}
-
-const random = new RandomPool();
 
 /** One item after the checks (first pass), before anything is computed. */
 export interface Checked {
@@ -142,10 +119,10 @@ export function fillRun(run: CheckedRun, ctx: PrepareContext, client: string, re
   let at = offset;
   const take = (n: number) => new Uint8Array(arena, (at += n) - n, n);
   return run.items.map((c): Prepared => {
+    // Salt and data key sit side by side in the arena: one draw for both.
+    randomFill(new Uint8Array(arena, at, SALT_LENGTH + sm4.DATA_KEY_LENGTH));
     const salt = take(SALT_LENGTH);
     const dataKey = take(sm4.DATA_KEY_LENGTH);
-    random.fill(salt);
-    random.fill(dataKey);
     const idBytes = uuidv7(receivedAt, take(16));
     if (scratch.length < SALT_LENGTH + c.bytes) scratch = Buffer.allocUnsafe(2 * (SALT_LENGTH + c.bytes));
     scratch.set(salt, 0);
