@@ -208,7 +208,7 @@ describe('EvidenceService', () => {
     });
 
     it('hands concurrent small requests to a worker together, each failing or succeeding on its own', async () => {
-      const pool = new PreparePool({ gatewayId, subjectKey }, 1);
+      const pool = new PreparePool({ gatewayId, subjectKey }, 1, { spillAt: 0 });
       const pooled = new EvidenceService({ store, gatewayId, subjectKey, masterKey, onDurable: (l) => durable.push(...l), pool });
       try {
         const results = await Promise.allSettled(
@@ -227,7 +227,7 @@ describe('EvidenceService', () => {
     });
 
     it('takes single-event bodies arriving together (text, or bytes viewing a shared buffer) to a worker in one message, each answered on its own', async () => {
-      const pool = new PreparePool({ gatewayId, subjectKey }, 1);
+      const pool = new PreparePool({ gatewayId, subjectKey }, 1, { spillAt: 0 });
       const pooled = new EvidenceService({ store, gatewayId, subjectKey, masterKey, onDurable: (l) => durable.push(...l), pool });
       const event = { kind: 'event' } as const;
       const shared = Buffer.alloc(64 * 1024);
@@ -252,6 +252,23 @@ describe('EvidenceService', () => {
         expect(ok[21]!.leaf.subject).toBe(toHex(subjectPseudonym(subjectKey, 'ID-21')));
         expect((await pooled.openPayload(stored)).payload).toEqual(EXAMPLE_PAYLOADS.prescription);
         expect(shared.buffer.byteLength).toBeGreaterThan(0); // copied from, never moved
+        expect(pool.posted).toBe(1); // all 30 in one message
+      } finally {
+        await pool.close();
+      }
+    });
+
+    it('prepares small requests on the main thread while it has time to spare, and bulk feeds still in the workers', async () => {
+      const pool = new PreparePool({ gatewayId, subjectKey }, 1);
+      const pooled = new EvidenceService({ store, gatewayId, subjectKey, masterKey, onDurable: (l) => durable.push(...l), pool });
+      try {
+        const bodies = Array.from({ length: 30 }, (_, i) => JSON.stringify(input({ occurredAt: i })));
+        const out = await Promise.all(bodies.map((b) => pooled.recordBody(b, { kind: 'event' }, 'his')));
+        expect(out.map((o) => o[0]!.leaf.ts)).toEqual(bodies.map((_, i) => i));
+        expect(pool.posted).toBe(0);
+        const bulk = JSON.stringify({ items: [input({ occurredAt: 1 }), input({ occurredAt: 2 })] });
+        expect((await pooled.recordBody(new Uint8Array(Buffer.from(bulk)), { kind: 'bulk', maxItems: 10 }, 'his')).length).toBe(2);
+        expect(pool.posted).toBe(1);
       } finally {
         await pool.close();
       }
