@@ -253,6 +253,16 @@ describe('EvidenceService', () => {
         expect((await pooled.openPayload(stored)).payload).toEqual(EXAMPLE_PAYLOADS.prescription);
         expect(shared.buffer.byteLength).toBeGreaterThan(0); // copied from, never moved
         expect(pool.posted).toBe(1); // all 30 in one message
+
+        // Single events and in-process runs in the same turn: two messages, each answered in place.
+        const mixed = await Promise.all([
+          pooled.recordBody(JSON.stringify(input({ occurredAt: 100 })), event, 'his'),
+          pooled.record(input({ occurredAt: 101 }), 'remote-call', 'hop/'),
+          ...Array.from({ length: 8 }, (_, i) => pooled.recordBody(JSON.stringify(input({ occurredAt: 102 + i })), event, 'his')),
+        ]);
+        expect(mixed.map((m) => ('leaf' in m ? m : m[0]!).leaf.ts)).toEqual(Array.from({ length: 10 }, (_, i) => 100 + i));
+        expect((await store.getRecord((mixed[1] as { id: string }).id))!.client).toBe('remote-call');
+        expect(pool.posted).toBe(3);
       } finally {
         await pool.close();
       }
