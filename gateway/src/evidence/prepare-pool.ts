@@ -74,8 +74,8 @@ interface Small {
  * item (lowest index) is the one reported, as on a single thread. Small
  * requests arriving together are prepared on the main thread, together, while
  * it has time to spare; once it is busy (SPILL_AT) they are handed to the
- * first worker that is not as one message, so the main thread is left with
- * HTTP and writing. The last worker also computes the tree roots of closing
+ * first worker that is not busy, as one message, so the main thread is left
+ * with HTTP and writing. The last worker also computes the tree roots of closing
  * batches.
  */
 export class PreparePool {
@@ -195,7 +195,7 @@ export class PreparePool {
     const worker = this.firstNotBusy();
     const spill = this.mainLoad === null || this.mainLoad.utilisation >= this.spillAt;
     if (items < COALESCE_FROM || !worker || !spill) {
-      runJobs(group.map((s) => s.job), this.ctx).results.forEach((r, i) => (r.ok ? group[i]!.resolve(r.prepared) : group[i]!.reject(errorOf(r))));
+      answer(group, runJobs(group.map((s) => s.job), this.ctx).results);
       return;
     }
     // Single events travel packed; anything else (small in-process runs) as jobs.
@@ -273,9 +273,14 @@ export class PreparePool {
 type Reply = PrepareReply | RootReply | EventsReply;
 
 /** Resolves each small request with its records, or refuses it alone. */
+function answer(group: Small[], results: PrepareResult[]): void {
+  results.forEach((r, i) => (r.ok ? group[i]!.resolve(r.prepared) : group[i]!.reject(errorOf(r))));
+}
+
+/** The same once a worker answers; a failed worker refuses them all. */
 function settle(group: Small[], results: Promise<PrepareResult[]>): void {
   results.then(
-    (rs) => rs.forEach((r, i) => (r.ok ? group[i]!.resolve(r.prepared) : group[i]!.reject(errorOf(r)))),
+    (rs) => answer(group, rs),
     (e: unknown) => group.forEach((s) => s.reject(e)),
   );
 }

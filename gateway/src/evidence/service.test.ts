@@ -50,6 +50,16 @@ async function refusal(p: Promise<unknown>): Promise<{ code: string; message: st
   throw new Error('expected a refusal');
 }
 
+/** A service with intake worker threads, closed afterwards whatever the test does. */
+async function withPool({ size, spillAt }: { size: number; spillAt?: number }, run: (pooled: EvidenceService, pool: PreparePool) => Promise<void>): Promise<void> {
+  const pool = new PreparePool({ gatewayId, subjectKey }, size, spillAt === undefined ? {} : { spillAt });
+  try {
+    await run(new EvidenceService({ store, gatewayId, subjectKey, masterKey, onDurable: (l) => durable.push(...l), pool }), pool);
+  } finally {
+    await pool.close();
+  }
+}
+
 describe('EvidenceService', () => {
   it('builds the spec leaf: pseudonymous subject, SM3 commitment of salt || JCS(payload), UUIDv7 id', async () => {
     const r = await service.record(input({ occurredAt: 1234 }), 'his');
@@ -188,9 +198,7 @@ describe('EvidenceService', () => {
 
   describe('with intake worker threads', () => {
     it('splits large requests across threads, in order, naming the first bad item wherever it was prepared', async () => {
-      const pool = new PreparePool({ gatewayId, subjectKey }, 2);
-      const pooled = new EvidenceService({ store, gatewayId, subjectKey, masterKey, onDurable: (l) => durable.push(...l), pool });
-      try {
+      await withPool({ size: 2 }, async (pooled) => {
         const items = Array.from({ length: 300 }, (_, i) => input({ occurredAt: i, subject: { idNumber: `id-${i}` } }));
         const out = await pooled.recordMany(items, 'his');
         expect(out.map((o) => o.leaf.ts)).toEqual(items.map((_, i) => i));
@@ -202,15 +210,11 @@ describe('EvidenceService', () => {
         const r = await refusal(pooled.recordMany(bad, 'his', { prefix: 'body/items/', indexed: true }));
         expect(r.message).toContain('body/items/250/kind');
         expect((await store.pending()).length).toBe(300);
-      } finally {
-        await pool.close();
-      }
+      });
     });
 
     it('hands concurrent small requests to a worker together, each failing or succeeding on its own', async () => {
-      const pool = new PreparePool({ gatewayId, subjectKey }, 1, { spillAt: 0 });
-      const pooled = new EvidenceService({ store, gatewayId, subjectKey, masterKey, onDurable: (l) => durable.push(...l), pool });
-      try {
+      await withPool({ size: 1, spillAt: 0 }, async (pooled) => {
         const results = await Promise.allSettled(
           Array.from({ length: 40 }, (_, i) => pooled.record(i === 17 ? input({ payload: {} }) : input({ occurredAt: i }), 'his', 'body/')),
         );
@@ -221,22 +225,18 @@ describe('EvidenceService', () => {
         const ok = (results[3] as PromiseFulfilledResult<{ id: string; leaf: { ts: number } }>).value;
         expect(ok.leaf.ts).toBe(3);
         expect((await pooled.openPayload((await store.getRecord(ok.id))!)).payload).toEqual(EXAMPLE_PAYLOADS.prescription);
-      } finally {
-        await pool.close();
-      }
+      });
     });
 
     it('takes single-event bodies arriving together (text, or bytes viewing a shared buffer) to a worker in one message, each answered on its own', async () => {
-      const pool = new PreparePool({ gatewayId, subjectKey }, 1, { spillAt: 0 });
-      const pooled = new EvidenceService({ store, gatewayId, subjectKey, masterKey, onDurable: (l) => durable.push(...l), pool });
-      const event = { kind: 'event' } as const;
-      const shared = Buffer.alloc(64 * 1024);
-      let at = 0;
-      const bytes = (text: string) => {
-        const n = shared.write(text, at, 'utf8');
-        return shared.subarray((at += n) - n, at);
-      };
-      try {
+      await withPool({ size: 1, spillAt: 0 }, async (pooled, pool) => {
+        const event = { kind: 'event' } as const;
+        const shared = Buffer.alloc(64 * 1024);
+        let at = 0;
+        const bytes = (text: string) => {
+          const n = shared.write(text, at, 'utf8');
+          return shared.subarray((at += n) - n, at);
+        };
         const bodies = Array.from({ length: 30 }, (_, i) => {
           if (i === 11) return bytes('{"kind":"prescription"'); // cut short
           const text = JSON.stringify(input({ occurredAt: i, subject: { idNumber: `id-${i}` } }));
@@ -263,15 +263,11 @@ describe('EvidenceService', () => {
         expect(mixed.map((m) => ('leaf' in m ? m : m[0]!).leaf.ts)).toEqual(Array.from({ length: 10 }, (_, i) => 100 + i));
         expect((await store.getRecord((mixed[1] as { id: string }).id))!.client).toBe('remote-call');
         expect(pool.posted).toBe(3);
-      } finally {
-        await pool.close();
-      }
+      });
     });
 
     it('prepares small requests on the main thread while it has time to spare, and bulk feeds still in the workers', async () => {
-      const pool = new PreparePool({ gatewayId, subjectKey }, 1);
-      const pooled = new EvidenceService({ store, gatewayId, subjectKey, masterKey, onDurable: (l) => durable.push(...l), pool });
-      try {
+      await withPool({ size: 1 }, async (pooled, pool) => {
         const bodies = Array.from({ length: 30 }, (_, i) => JSON.stringify(input({ occurredAt: i })));
         const out = await Promise.all(bodies.map((b) => pooled.recordBody(b, { kind: 'event' }, 'his')));
         expect(out.map((o) => o[0]!.leaf.ts)).toEqual(bodies.map((_, i) => i));
@@ -279,17 +275,13 @@ describe('EvidenceService', () => {
         const bulk = JSON.stringify({ items: [input({ occurredAt: 1 }), input({ occurredAt: 2 })] });
         expect((await pooled.recordBody(new Uint8Array(Buffer.from(bulk)), { kind: 'bulk', maxItems: 10 }, 'his')).length).toBe(2);
         expect(pool.posted).toBe(1);
-      } finally {
-        await pool.close();
-      }
+      });
     });
 
     it('takes a bulk body as bytes: moved to the worker when they own their buffer, copied when they view a shared one', async () => {
-      const pool = new PreparePool({ gatewayId, subjectKey }, 1);
-      const pooled = new EvidenceService({ store, gatewayId, subjectKey, masterKey, onDurable: (l) => durable.push(...l), pool });
-      const bulk = { kind: 'bulk', maxItems: 100 } as const;
-      const text = JSON.stringify({ items: [input({ occurredAt: 1 }), input({ occurredAt: 2 })] });
-      try {
+      await withPool({ size: 1 }, async (pooled) => {
+        const bulk = { kind: 'bulk', maxItems: 100 } as const;
+        const text = JSON.stringify({ items: [input({ occurredAt: 1 }), input({ occurredAt: 2 })] });
         const owned = new Uint8Array(Buffer.from(text, 'utf8'));
         const out = await pooled.recordBody(owned, bulk, 'his');
         expect(out.map((o) => o.leaf.ts)).toEqual([1, 2]);
@@ -305,9 +297,7 @@ describe('EvidenceService', () => {
 
         const bad = await refusal(pooled.recordBody(new Uint8Array(Buffer.from('{"items": [')), bulk, 'his'));
         expect(bad.code).toBe('BAD_JSON');
-      } finally {
-        await pool.close();
-      }
+      });
     });
   });
 });
