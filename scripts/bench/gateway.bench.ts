@@ -2,7 +2,9 @@
  * Gateway benchmarks (issue: gateway), autocannon on loopback, each figure
  * next to a baseline measured in the same run:
  *   single-event intake (req/s, p99 at 64 connections)  vs a bare Fastify route answering 202
- *     with the CPU per request of each, and the rate the cores would allow if saturated
+ *     with the CPU per request of each (all threads, and the gateway's main thread), and the rate
+ *     the cores would allow if saturated; where /dev/shm exists, the same gateway with its store
+ *     in memory, to show what waiting for the disk's flush costs (a diagnostic, not a target)
  *   the same event through the intake pipeline alone (in process, no HTTP)  vs the bare route's HTTP cost
  *   bulk intake (events/s durably written)              vs the bare route parsing the same bulk body
  *   ack-to-anchored p50/p99 on a local chain (proof pushed to a subscriber)  vs the 1 s batch window and one anchor transaction
@@ -11,7 +13,7 @@
  *   npm run bench -- gateway
  *   BENCH_SECONDS=5 npm run bench -- gateway     shorter runs
  */
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { accessSync, constants, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -39,10 +41,10 @@ function event(i: number) {
 const single = JSON.stringify({ kind: 'prescription', subject: { idNumber: '110105194912310021' }, payload: EXAMPLE_PAYLOADS.prescription });
 const bulk = (n: number) => JSON.stringify({ items: Array.from({ length: n }, (_, i) => event(i)) });
 
-/** CPU seconds (user + system, all threads) a child process has used so far, from /proc (Linux). */
-function cpuSeconds(pid: number | undefined): number {
+/** CPU seconds (user + system) a child process has used so far, all threads or its main thread alone (`main`), from /proc (Linux). */
+function cpuSeconds(pid: number | undefined, main = false): number {
   try {
-    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    const fields = readFileSync(main ? `/proc/${pid}/task/${pid}/stat` : `/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
     return (Number(fields[11]) + Number(fields[12])) / 100; // utime, stime in clock ticks (USER_HZ = 100)
   } catch {
     return NaN;
@@ -81,23 +83,49 @@ function gatewayEnv(dir: string, extra: Record<string, string> = {}): Record<str
   };
 }
 
+/**
+ * A folder in memory (Linux /dev/shm) for a diagnostic run whose store never
+ * waits for the disk to flush; null where there is none.
+ */
+function ramFolder(): string | null {
+  try {
+    accessSync('/dev/shm', constants.W_OK);
+    return mkdtempSync('/dev/shm/gw-bench-ram-');
+  } catch {
+    return null;
+  }
+}
+
 async function intake(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'gw-bench-'));
+  const ramDir = ramFolder();
   const bare = await forkServer('scripts/bench/gateway/bare-server.mjs');
   const gw = await forkServer(GATEWAY_ENTRY, gatewayEnv(dir));
+  const ram = ramDir === null ? null : await forkServer(GATEWAY_ENTRY, gatewayEnv(ramDir));
   try {
-    // Warm both up (JIT, LevelDB files), then alternate so background load hits both alike.
+    // Warm them up (JIT, LevelDB files), then alternate so background load hits all alike.
     await load(`${bare.url}/v1/evidence`, single, 64, 3);
     await load(`${gw.url}/v1/evidence`, single, 64, 3);
+    if (ram) await load(`${ram.url}/v1/evidence`, single, 64, 3);
     const half = Math.max(2, Math.round(SECONDS / 2));
     const cpu0 = { bare: cpuSeconds(bare.child.pid), gw: cpuSeconds(gw.child.pid) };
+    let gwMain = 0;
+    const gatewayHalf = async () => {
+      const before = cpuSeconds(gw.child.pid, true);
+      const r = await load(`${gw.url}/v1/evidence`, single, 64, half);
+      gwMain += cpuSeconds(gw.child.pid, true) - before;
+      return r;
+    };
     const b1 = await load(`${bare.url}/v1/evidence`, single, 64, half);
-    const g1 = await load(`${gw.url}/v1/evidence`, single, 64, half);
+    const g1 = await gatewayHalf();
+    const r1 = ram && (await load(`${ram.url}/v1/evidence`, single, 64, half));
     const b2 = await load(`${bare.url}/v1/evidence`, single, 64, half);
-    const g2 = await load(`${gw.url}/v1/evidence`, single, 64, half);
+    const g2 = await gatewayHalf();
+    const r2 = ram && (await load(`${ram.url}/v1/evidence`, single, 64, half));
     const perRequest = {
       bare: (cpuSeconds(bare.child.pid) - cpu0.bare) / ((b1.rps + b2.rps) * half),
       gw: (cpuSeconds(gw.child.pid) - cpu0.gw) / ((g1.rps + g2.rps) * half),
+      gwMain: gwMain / ((g1.rps + g2.rps) * half),
     };
     const b = { rps: (b1.rps + b2.rps) / 2, p99: Math.max(b1.p99, b2.p99) };
     const g = { rps: (g1.rps + g2.rps) / 2, p99: Math.max(g1.p99, g2.p99), p50: Math.max(g1.p50, g2.p50) };
@@ -122,6 +150,25 @@ async function intake(): Promise<void> {
       ratio: `${(perRequest.gw / perRequest.bare).toFixed(1)}×`,
       target: '-',
     });
+    // HTTP, preparing single events and writing share the main thread; if it is not busy all the time, it is waiting (e.g. on the disk).
+    rows.push({
+      figure: 'gateway main thread per single-event request',
+      gateway: `${fmt(perRequest.gwMain * 1e6)} µs (busy ${fmt((100 * gwMain) / (2 * half))} % of the time)`,
+      baseline: `bare Fastify 202 (one thread): ${fmt(perRequest.bare * 1e6)} µs`,
+      ratio: `${(perRequest.gwMain / perRequest.bare).toFixed(1)}×`,
+      target: '-',
+    });
+    if (r1 && r2) {
+      // Diagnostic, not a way to run: a store in memory is lost with the machine. It shows what waiting for the disk's flush costs.
+      const r = (r1.rps + r2.rps) / 2;
+      rows.push({
+        figure: 'single-event intake, store in memory (no flush wait; diagnostic)',
+        gateway: `${fmt(r)} req/s (p99 ${fmt(Math.max(r1.p99, r2.p99))} ms); on disk ${fmt(g.rps)} req/s`,
+        baseline: `bare Fastify 202: ${fmt(b.rps)} req/s`,
+        ratio: `${((100 * r) / b.rps).toFixed(0)} %`,
+        target: '-',
+      });
+    }
     // What the cores allow: the server and the load generator (autocannon, this process) share them.
     // The bare route runs on one thread, so it can never use more than one core however idle the rest.
     const cores = availableParallelism();
@@ -178,8 +225,10 @@ async function intake(): Promise<void> {
     });
   } finally {
     await gw.stop();
+    await ram?.stop();
     await bare.stop();
     rmSync(dir, { recursive: true, force: true });
+    if (ramDir) rmSync(ramDir, { recursive: true, force: true });
   }
 }
 
