@@ -3,7 +3,7 @@
  * next to a baseline measured in the same run:
  *   single-event intake (req/s, p99 at 64 connections)  vs a bare Fastify route answering 202
  *     with the CPU per request of each (all threads, and the gateway's main thread), and the rate
- *     the cores would allow if saturated; where /dev/shm exists, the same gateway with its store
+ *     the cores would allow if saturated; where /dev/shm has room, the same gateway with its store
  *     in memory, to show what waiting for the disk's flush costs (a diagnostic, not a target)
  *   the same event through the intake pipeline alone (in process, no HTTP)  vs the bare route's HTTP cost
  *   bulk intake (events/s durably written)              vs the bare route parsing the same bulk body
@@ -13,7 +13,7 @@
  *   npm run bench -- gateway
  *   BENCH_SECONDS=5 npm run bench -- gateway     shorter runs
  */
-import { accessSync, constants, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { accessSync, constants, mkdtempSync, readFileSync, rmSync, statfsSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -83,13 +83,20 @@ function gatewayEnv(dir: string, extra: Record<string, string> = {}): Record<str
   };
 }
 
+/** Free space the in-memory store needs: a few hundred MB of log and tables at full intake rate, with room to spare. */
+const RAM_STORE_BYTES = 2 ** 30;
+
 /**
  * A folder in memory (Linux /dev/shm) for a diagnostic run whose store never
- * waits for the disk to flush; null where there is none.
+ * waits for the disk to flush; null where there is none, or too little room
+ * (containers often give /dev/shm 64 MB, and a full one would refuse writes
+ * and stop the whole benchmark).
  */
 function ramFolder(): string | null {
   try {
     accessSync('/dev/shm', constants.W_OK);
+    const fs = statfsSync('/dev/shm');
+    if (fs.bavail * fs.bsize < RAM_STORE_BYTES) return null;
     return mkdtempSync('/dev/shm/gw-bench-ram-');
   } catch {
     return null;
