@@ -85,8 +85,7 @@ export class PreparePool {
   private readonly outstanding = new Map<Worker, number>();
   private small: Small[] = [];
   private seq = 0;
-  /** Messages posted to workers so far (tests, and to tell where intake ran). */
-  posted = 0;
+  private messages = 0;
   private readonly mainLoad: MainLoad | null;
   private readonly spillAt: number;
 
@@ -110,6 +109,11 @@ export class PreparePool {
 
   get size(): number {
     return this.workers.length;
+  }
+
+  /** Messages posted to workers so far (tests, and to tell where intake ran). */
+  get posted(): number {
+    return this.messages;
   }
 
   async prepare(inputs: RecordInput[], client: string, receivedAt: number, where: Where): Promise<Prepared[]> {
@@ -244,7 +248,7 @@ export class PreparePool {
   /** Posts a message to a worker, counting its items against the worker's load until it answers. */
   private post(worker: Worker, items: number, message: { seq: number }, transfer: ArrayBuffer[]): Promise<Reply> {
     this.outstanding.set(worker, (this.outstanding.get(worker) ?? 0) + items);
-    this.posted++;
+    this.messages++;
     return new Promise<Reply>((answer, fail) => {
       this.pending.set(message.seq, { worker, items, answer, fail });
       worker.postMessage(message, transfer);
