@@ -4,10 +4,10 @@
  * the gateway's own code for each step, and nothing else. Per request: parse
  * and validate the body (readBody), pseudonymise the subject, commit to the
  * payload with SM3, seal it with SM4 under a fresh key, build the leaf
- * (prepareRun); per event-loop turn: seal the turn's data keys under the
- * master key in one block; then one synced LevelDB write for everything that
- * arrived while the previous write was on its way (GroupCommit), and 202 only
- * after it. No authentication, rate limit, metrics, logging, batching or
+ * (prepareRun); per write: the data keys of every event that arrived while
+ * the previous write was on its way (at least one event-loop turn) sealed
+ * under the master key in one block, and one synced LevelDB write of those
+ * events and the block (GroupCommit); 202 only after it. No authentication, rate limit, metrics, logging, batching or
  * worker threads.
  *
  * Whatever the gateway adds on top costs on top of this floor, so the floor's
