@@ -5,8 +5,9 @@
  *     with the CPU per request of each (all threads, and the gateway's main thread), and the rate
  *     the cores would allow if saturated; a floor: the bare route doing only the work every event
  *     requires (parse, validate, SM3, SM4, one synced group write; floor-server.mjs), to show how
- *     far any gateway doing that work on one main thread could get; where /dev/shm has room, the same gateway with its store
- *     in memory, to show what waiting for the disk's flush costs (a diagnostic, not a target)
+ *     far any gateway doing that work on one main thread could get; where /dev/shm has room, the
+ *     same gateway with its store in memory, to show what waiting for the disk's flush costs (a
+ *     diagnostic, not a target)
  *   the same event through the intake pipeline alone (in process, no HTTP)  vs the bare route's HTTP cost
  *   bulk intake (events/s durably written)              vs the bare route parsing the same bulk body
  *   ack-to-anchored p50/p99 on a local chain (proof pushed to a subscriber)  vs the 1 s batch window and one anchor transaction

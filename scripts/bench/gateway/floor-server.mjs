@@ -4,11 +4,11 @@
  * the gateway's own code for each step, and nothing else. Per request: parse
  * and validate the body (readBody), pseudonymise the subject, commit to the
  * payload with SM3, seal it with SM4 under a fresh key, build the leaf
- * (prepareRun); per write: the data keys of every event that arrived while
- * the previous write was on its way (at least one event-loop turn) sealed
- * under the master key in one block, and one synced LevelDB write of those
- * events and the block (GroupCommit); 202 only after it. No authentication, rate limit, metrics, logging, batching or
- * worker threads.
+ * (prepareRun). Per write (KeyVault): the data keys of every event that
+ * arrived while the previous write was on its way, sealed under the master
+ * key in one block, and one synced LevelDB write of those events and the
+ * block (GroupCommit); 202 only after it. No authentication, rate limit,
+ * metrics, logging, batching or worker threads.
  *
  * Whatever the gateway adds on top costs on top of this floor, so the floor's
  * ratio to the bare route bounds what any gateway doing this work on one main
@@ -19,11 +19,11 @@
  */
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
-import { setImmediate } from 'node:timers';
 import { ClassicLevel } from 'classic-level';
 import Fastify from 'fastify';
-import { concatBytes, randomOf, sm4, toHex, utf8 } from '@evidence/core';
+import { concatBytes } from '@evidence/core';
 import { GroupCommit } from '../../../gateway/dist/adapters/level/group-commit.js';
+import { KeyVault } from '../../../gateway/dist/evidence/key-vault.js';
 import { prepareRun } from '../../../gateway/dist/evidence/prepare.js';
 import { readBody } from '../../../gateway/dist/evidence/request-body.js';
 
@@ -33,59 +33,25 @@ const db = new ClassicLevel(join(process.env.DATA_DIR, 'db'), { valueEncoding: '
 await db.open();
 const commit = new GroupCommit(db);
 
-/** Records of this turn and of turns that arrived during the write in flight. */
-let waiting = [];
-let scheduled = false;
-let writing = false;
-
-function flush() {
-  if (writing || waiting.length === 0) return;
-  const group = waiting;
-  waiting = [];
-  writing = true;
-  const ops = [];
-  const keys = [];
-  for (const w of group) {
-    for (const { record, dataKey } of w.prepared) {
-      keys.push(dataKey);
-      ops.push({ type: 'put', key: `r!${record.id}`, value: concatBytes(record.leaf, record.salt, record.sealedPayload) });
-    }
-  }
-  const block = toHex(randomOf(16));
-  ops.push({ type: 'put', key: `k!${block}`, value: sm4.seal(concatBytes(...keys), masterKey, utf8(block)) });
-  commit.write(ops).then(
-    () => done(group, null),
-    (e) => done(group, e),
-  );
-}
-
-function done(group, error) {
-  writing = false;
-  flush();
-  for (const w of group) {
-    if (error) w.reject(error);
-    else w.resolve();
-  }
-}
-
-function written(prepared) {
-  return new Promise((resolve, reject) => {
-    waiting.push({ prepared, resolve, reject });
-    if (scheduled || writing) return;
-    scheduled = true;
-    setImmediate(() => {
-      scheduled = false;
-      flush();
-    });
-  });
-}
+/**
+ * The gateway's key vault (one key block per write, sealed under the master
+ * key) over the least store it needs: records and blocks in one synced group
+ * write. The gateway's LevelStore also keeps pending groups for batching.
+ */
+const vault = new KeyVault(masterKey, {
+  append: (records, blocks) =>
+    commit.write([
+      ...blocks.map((b) => ({ type: 'put', key: `k!${b.id}`, value: b.sealed })),
+      ...records.map((r) => ({ type: 'put', key: `r!${r.id}`, value: concatBytes(r.leaf, r.salt, r.sealedPayload) })),
+    ]),
+});
 
 const app = Fastify({ logger: false });
 app.removeAllContentTypeParsers();
 app.addContentTypeParser('application/json', { parseAs: 'string' }, (_req, body, parsed) => parsed(null, body));
 app.post('/v1/evidence', async (req, reply) => {
   const { prepared } = prepareRun(readBody(req.body, { kind: 'event' }), ctx, 'bench', Date.now(), () => 'body/');
-  await written(prepared);
+  await vault.write(prepared);
   const { record, leaf } = prepared[0];
   return reply.status(202).send({ id: record.id, leaf, status: 'pending' });
 });
