@@ -16,7 +16,7 @@
  *   npm run bench -- gateway
  *   BENCH_SECONDS=5 npm run bench -- gateway     shorter runs
  */
-import { accessSync, constants, mkdtempSync, readFileSync, rmSync, statfsSync } from 'node:fs';
+import { accessSync, constants, mkdtempSync, rmSync, statfsSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -26,6 +26,7 @@ import { createEvmAnchor, deployAll, localAccounts, registerGateway, startLocalC
 import { EXAMPLE_PAYLOADS, loadOrCreateKeys } from '@evidence/gateway';
 import { JsonRpcProvider, Wallet } from 'ethers';
 import { forkServer, runForResult, type Child } from './gateway/children.js';
+import { cpuSeconds } from './gateway/proc-cpu.mjs';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 const GATEWAY_ENTRY = 'gateway/dist/server.js';
@@ -43,16 +44,6 @@ function event(i: number) {
 
 const single = JSON.stringify({ kind: 'prescription', subject: { idNumber: '110105194912310021' }, payload: EXAMPLE_PAYLOADS.prescription });
 const bulk = (n: number) => JSON.stringify({ items: Array.from({ length: n }, (_, i) => event(i)) });
-
-/** CPU seconds (user + system) a child process has used so far, all threads or its main thread alone (`main`), from /proc (Linux). */
-function cpuSeconds(pid: number | undefined, main = false): number {
-  try {
-    const fields = readFileSync(main ? `/proc/${pid}/task/${pid}/stat` : `/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-    return (Number(fields[11]) + Number(fields[12])) / 100; // utime, stime in clock ticks (USER_HZ = 100)
-  } catch {
-    return NaN;
-  }
-}
 
 async function load(url: string, body: string, connections: number, seconds: number) {
   const cpu = process.cpuUsage();
@@ -124,9 +115,9 @@ async function intake(): Promise<void> {
     const cpu0 = { bare: cpuSeconds(bare.child.pid), gw: cpuSeconds(gw.child.pid) };
     let gwMain = 0;
     const gatewayHalf = async () => {
-      const before = cpuSeconds(gw.child.pid, true);
+      const before = cpuSeconds(gw.child.pid, gw.child.pid);
       const r = await load(`${gw.url}/v1/evidence`, single, 64, half);
-      gwMain += cpuSeconds(gw.child.pid, true) - before;
+      gwMain += cpuSeconds(gw.child.pid, gw.child.pid) - before;
       return r;
     };
     const b1 = await load(`${bare.url}/v1/evidence`, single, 64, half);

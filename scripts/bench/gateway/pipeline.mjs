@@ -7,23 +7,13 @@
  * benchmark can tell the pipeline's cost from the HTTP layer's.
  * Reads GATEWAY_* settings from the environment and SECONDS; answers on the IPC channel.
  */
-import { readdirSync, readFileSync } from 'node:fs';
 import { createGateway, loadConfig } from '@evidence/gateway';
+import { threadCpuSeconds } from './proc-cpu.mjs';
 
 const seconds = Number(process.env.SECONDS ?? 5);
 const body = process.env.EVENT_BODY;
 const gateway = await createGateway(loadConfig());
 const evidence = gateway.ctx.evidence;
-
-/** CPU microseconds per thread of this process, from /proc (clock ticks of 10 ms). */
-function threadCpu() {
-  const out = new Map();
-  for (const tid of readdirSync('/proc/self/task')) {
-    const f = readFileSync(`/proc/self/task/${tid}/stat`, 'utf8').split(') ')[1].split(' ');
-    out.set(tid, (Number(f[11]) + Number(f[12])) * 1e4);
-  }
-  return out;
-}
 
 let recorded = 0;
 let running = true;
@@ -35,17 +25,18 @@ async function caller() {
 }
 const callers = Array.from({ length: 64 }, caller);
 await new Promise((r) => setTimeout(r, 2000)); // warm-up: JIT, workers, LevelDB files
-const before = threadCpu();
+const before = threadCpuSeconds(process.pid);
 const from = { recorded, at: performance.now() };
 await new Promise((r) => setTimeout(r, seconds * 1000));
-const after = threadCpu();
+const after = threadCpuSeconds(process.pid);
 const n = recorded - from.recorded;
 const elapsed = (performance.now() - from.at) / 1000;
 running = false;
 await Promise.all(callers);
 let all = 0;
-for (const [tid, us] of after) all += us - (before.get(tid) ?? 0);
-const main = after.get(String(process.pid)) - before.get(String(process.pid));
-process.send?.({ type: 'result', perSecond: n / elapsed, cpuPerRecord: all / n, mainPerRecord: main / n });
+for (const [tid, s] of after) all += s - (before.get(tid) ?? 0);
+const main = after.get(process.pid) - before.get(process.pid);
+// Microseconds per record.
+process.send?.({ type: 'result', perSecond: n / elapsed, cpuPerRecord: (all * 1e6) / n, mainPerRecord: (main * 1e6) / n });
 await gateway.close();
 process.exit(0);
