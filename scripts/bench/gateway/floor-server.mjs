@@ -21,7 +21,7 @@ import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { ClassicLevel } from 'classic-level';
 import Fastify from 'fastify';
-import { concatBytes } from '@evidence/core';
+import { encodeRecord } from '../../../gateway/dist/adapters/level/codec.js';
 import { GroupCommit } from '../../../gateway/dist/adapters/level/group-commit.js';
 import { KeyVault } from '../../../gateway/dist/evidence/key-vault.js';
 import { prepareRun } from '../../../gateway/dist/evidence/prepare.js';
@@ -35,14 +35,15 @@ const commit = new GroupCommit(db);
 
 /**
  * The gateway's key vault (one key block per write, sealed under the master
- * key) over the least store it needs: records and blocks in one synced group
+ * key) over the least store it needs: records, in the gateway's own layout
+ * (with the key reference the vault assigns), and blocks in one synced group
  * write. The gateway's LevelStore also keeps pending groups for batching.
  */
 const vault = new KeyVault(masterKey, {
   append: (records, blocks) =>
     commit.write([
       ...blocks.map((b) => ({ type: 'put', key: `k!${b.id}`, value: b.sealed })),
-      ...records.map((r) => ({ type: 'put', key: `r!${r.id}`, value: concatBytes(r.leaf, r.salt, r.sealedPayload) })),
+      ...records.map((r) => ({ type: 'put', key: `r!${r.id}`, value: encodeRecord(r) })),
     ]),
 });
 
