@@ -7,8 +7,9 @@
  * (prepareRun). Per write (KeyVault): the data keys of every event that
  * arrived while the previous write was on its way, sealed under the master
  * key in one block, and one synced LevelDB write of those events and the
- * block (GroupCommit); 202 only after it. No authentication, rate limit,
- * metrics, logging, batching or worker threads.
+ * block (GroupCommit); 202 only after it. Errors leave through the gateway's
+ * error handler. No authentication, rate limit, metrics, logging, batching or
+ * worker threads.
  *
  * Whatever the gateway adds on top costs on top of this floor, so the floor's
  * ratio to the bare route bounds what any gateway doing this work on one main
@@ -26,6 +27,7 @@ import { GroupCommit } from '../../../gateway/dist/adapters/level/group-commit.j
 import { KeyVault } from '../../../gateway/dist/evidence/key-vault.js';
 import { prepareRun } from '../../../gateway/dist/evidence/prepare.js';
 import { readBody } from '../../../gateway/dist/evidence/request-body.js';
+import { errorHandler } from '../../../gateway/dist/http/error-handler.js';
 
 const ctx = { gatewayId: 'ab'.repeat(32), subjectKey: randomBytes(32) };
 const masterKey = randomBytes(32);
@@ -48,6 +50,8 @@ const vault = new KeyVault(masterKey, {
 });
 
 const app = Fastify({ logger: false });
+// The gateway's own handler: a bad body is answered 4xx { code, message } as the gateway would, not 500.
+app.setErrorHandler(errorHandler());
 app.removeAllContentTypeParsers();
 app.addContentTypeParser('application/json', { parseAs: 'string' }, (_req, body, parsed) => parsed(null, body));
 app.post('/v1/evidence', async (req, reply) => {
