@@ -11,7 +11,9 @@
  *   the same event through the intake pipeline alone (in process, no HTTP)  vs the bare route's HTTP cost
  *   bulk intake (events/s durably written)              vs the bare route parsing the same bulk body
  *   ack-to-anchored p50/p99 on a local chain (proof pushed to a subscriber)  vs the 1 s batch window and one anchor transaction
- * Servers run in child processes, autocannon here. The gateway runs as built
+ * Single-event figures come from alternating short rounds (about 3 s each);
+ * each round's ratio to the bare route is also shown (median and range), since
+ * the machine's speed drifts between phases. Servers run in child processes, autocannon here. The gateway runs as built
  * (gateway/dist, compiled by tsc; `npm run bench` builds first), as it is deployed.
  *   npm run bench -- gateway
  *   BENCH_SECONDS=5 npm run bench -- gateway     shorter runs
@@ -44,6 +46,8 @@ function event(i: number) {
 
 const single = JSON.stringify({ kind: 'prescription', subject: { idNumber: '110105194912310021' }, payload: EXAMPLE_PAYLOADS.prescription });
 const bulk = (n: number) => JSON.stringify({ items: Array.from({ length: n }, (_, i) => event(i)) });
+
+type Run = Awaited<ReturnType<typeof load>>;
 
 async function load(url: string, body: string, connections: number, seconds: number) {
   const cpu = process.cpuUsage();
@@ -111,38 +115,45 @@ async function intake(): Promise<void> {
     await load(`${gw.url}/v1/evidence`, single, 64, 3);
     await load(`${floor.url}/v1/evidence`, single, 64, 3);
     if (ram) await load(`${ram.url}/v1/evidence`, single, 64, 3);
-    const half = Math.max(2, Math.round(SECONDS / 2));
+    // Several short rounds, each server in turn: the machine's speed drifts by tens of percent between
+    // phases, and a ratio of two runs measured seconds apart is steadier than one of runs a minute apart.
+    const rounds = Math.max(2, Math.floor(SECONDS / 3));
+    const per = Math.max(2, Math.round(SECONDS / rounds));
     const cpu0 = { bare: cpuSeconds(bare.child.pid), gw: cpuSeconds(gw.child.pid) };
     let gwMain = 0;
-    const gatewayHalf = async () => {
+    const runs: { b: Run; g: Run; f: Run; r: Run | null }[] = [];
+    for (let i = 0; i < rounds; i++) {
+      const b = await load(`${bare.url}/v1/evidence`, single, 64, per);
       const before = cpuSeconds(gw.child.pid, gw.child.pid);
-      const r = await load(`${gw.url}/v1/evidence`, single, 64, half);
+      const g = await load(`${gw.url}/v1/evidence`, single, 64, per);
       gwMain += cpuSeconds(gw.child.pid, gw.child.pid) - before;
-      return r;
-    };
-    const b1 = await load(`${bare.url}/v1/evidence`, single, 64, half);
-    const g1 = await gatewayHalf();
-    const f1 = await load(`${floor.url}/v1/evidence`, single, 64, half);
-    const r1 = ram && (await load(`${ram.url}/v1/evidence`, single, 64, half));
-    const b2 = await load(`${bare.url}/v1/evidence`, single, 64, half);
-    const g2 = await gatewayHalf();
-    const f2 = await load(`${floor.url}/v1/evidence`, single, 64, half);
-    const r2 = ram && (await load(`${ram.url}/v1/evidence`, single, 64, half));
+      const f = await load(`${floor.url}/v1/evidence`, single, 64, per);
+      const r = ram && (await load(`${ram.url}/v1/evidence`, single, 64, per));
+      runs.push({ b, g, f, r });
+    }
     // Idle from here on, but their LevelDBs would still be flushing and compacting under the next measurements.
     await floor.stop();
     await ram?.stop();
-    const perRequest = {
-      bare: (cpuSeconds(bare.child.pid) - cpu0.bare) / ((b1.rps + b2.rps) * half),
-      gw: (cpuSeconds(gw.child.pid) - cpu0.gw) / ((g1.rps + g2.rps) * half),
-      gwMain: gwMain / ((g1.rps + g2.rps) * half),
+    const seconds = rounds * per;
+    const mean = (pick: (x: (typeof runs)[number]) => Run | null) => runs.reduce((s, x) => s + pick(x)!.rps, 0) / rounds;
+    const worst = (pick: (x: (typeof runs)[number]) => Run | null, key: 'p50' | 'p99') => Math.max(...runs.map((x) => pick(x)![key]));
+    /** Each round's rate against the bare route's in the same round: median, lowest and highest. */
+    const spread = (pick: (x: (typeof runs)[number]) => Run | null) => {
+      const ratios = runs.map((x) => (100 * pick(x)!.rps) / x.b.rps).sort((p, q) => p - q);
+      return `rounds ${ratios[Math.floor(rounds / 2)]!.toFixed(0)} % median, ${ratios[0]!.toFixed(0)}–${ratios[rounds - 1]!.toFixed(0)} %`;
     };
-    const b = { rps: (b1.rps + b2.rps) / 2, p99: Math.max(b1.p99, b2.p99) };
-    const g = { rps: (g1.rps + g2.rps) / 2, p99: Math.max(g1.p99, g2.p99), p50: Math.max(g1.p50, g2.p50) };
+    const perRequest = {
+      bare: (cpuSeconds(bare.child.pid) - cpu0.bare) / (mean((x) => x.b) * seconds),
+      gw: (cpuSeconds(gw.child.pid) - cpu0.gw) / (mean((x) => x.g) * seconds),
+      gwMain: gwMain / (mean((x) => x.g) * seconds),
+    };
+    const b = { rps: mean((x) => x.b), p99: worst((x) => x.b, 'p99') };
+    const g = { rps: mean((x) => x.g), p99: worst((x) => x.g, 'p99'), p50: worst((x) => x.g, 'p50') };
     rows.push({
       figure: 'single-event intake, 64 conn.',
       gateway: `${fmt(g.rps)} req/s`,
       baseline: `bare Fastify 202: ${fmt(b.rps)} req/s`,
-      ratio: `${((100 * g.rps) / b.rps).toFixed(0)} %`,
+      ratio: `${((100 * g.rps) / b.rps).toFixed(0)} % (${spread((x) => x.g)})`,
       target: '≥ 50 %',
     });
     rows.push({
@@ -162,26 +173,26 @@ async function intake(): Promise<void> {
     // HTTP, preparing single events and writing share the main thread; if it is not busy all the time, it is waiting (e.g. on the disk).
     rows.push({
       figure: 'gateway main thread per single-event request',
-      gateway: `${fmt(perRequest.gwMain * 1e6)} µs (busy ${fmt((100 * gwMain) / (2 * half))} % of the time)`,
+      gateway: `${fmt(perRequest.gwMain * 1e6)} µs (busy ${fmt((100 * gwMain) / seconds)} % of the time)`,
       baseline: `bare Fastify 202 (one thread): ${fmt(perRequest.bare * 1e6)} µs`,
       ratio: `${(perRequest.gwMain / perRequest.bare).toFixed(1)}×`,
       target: '-',
     });
     // Not a way to run either: it shows the ratio the work itself allows here, before anything the gateway adds.
-    const f = (f1.rps + f2.rps) / 2;
+    const f = mean((x) => x.f);
     rows.push({
       figure: 'single-event floor: bare route + required work only (parse, validate, SM3, SM4, synced write)',
-      gateway: `${fmt(f)} req/s (p99 ${fmt(Math.max(f1.p99, f2.p99))} ms); the gateway reached ${((100 * g.rps) / f).toFixed(0)} % of it`,
+      gateway: `${fmt(f)} req/s (p99 ${fmt(worst((x) => x.f, 'p99'))} ms); the gateway reached ${((100 * g.rps) / f).toFixed(0)} % of it`,
       baseline: `bare Fastify 202: ${fmt(b.rps)} req/s`,
-      ratio: `${((100 * f) / b.rps).toFixed(0)} %`,
+      ratio: `${((100 * f) / b.rps).toFixed(0)} % (${spread((x) => x.f)})`,
       target: '-',
     });
-    if (r1 && r2) {
+    if (ram) {
       // Diagnostic, not a way to run: a store in memory is lost with the machine. It shows what waiting for the disk's flush costs.
-      const r = (r1.rps + r2.rps) / 2;
+      const r = mean((x) => x.r);
       rows.push({
         figure: 'single-event intake, store in memory (no flush wait; diagnostic)',
-        gateway: `${fmt(r)} req/s (p99 ${fmt(Math.max(r1.p99, r2.p99))} ms); on disk ${fmt(g.rps)} req/s`,
+        gateway: `${fmt(r)} req/s (p99 ${fmt(worst((x) => x.r, 'p99'))} ms); on disk ${fmt(g.rps)} req/s`,
         baseline: `bare Fastify 202: ${fmt(b.rps)} req/s`,
         ratio: `${((100 * r) / b.rps).toFixed(0)} %`,
         target: '-',
@@ -190,7 +201,7 @@ async function intake(): Promise<void> {
     // What the cores allow: the server and the load generator (autocannon, this process) share them.
     // The bare route runs on one thread, so it can never use more than one core however idle the rest.
     const cores = availableParallelism();
-    const generator = { bare: (b1.generatorCpu + b2.generatorCpu) / 2, gw: (g1.generatorCpu + g2.generatorCpu) / 2 };
+    const generator = { bare: runs.reduce((s, x) => s + x.b.generatorCpu, 0) / rounds, gw: runs.reduce((s, x) => s + x.g.generatorCpu, 0) / rounds };
     const ceiling = { gw: cores / (perRequest.gw + generator.gw), bare: Math.min(1 / perRequest.bare, cores / (perRequest.bare + generator.bare)) };
     rows.push({
       figure: `single-event ceiling if ${cores} cores were saturated`,
