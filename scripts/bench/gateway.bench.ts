@@ -13,8 +13,9 @@
  *   ack-to-anchored p50/p99 on a local chain (proof pushed to a subscriber)  vs the 1 s batch window and one anchor transaction
  * Single-event figures come from alternating short rounds (about 3 s each);
  * each round's ratio to the bare route is also shown (median and range), since
- * the machine's speed drifts between phases. Servers run in child processes, autocannon here. The gateway runs as built
- * (gateway/dist, compiled by tsc; `npm run bench` builds first), as it is deployed.
+ * the machine's speed drifts between phases. Servers run in child processes,
+ * autocannon here. The gateway runs as built (gateway/dist, compiled by tsc;
+ * `npm run bench` builds first), as it is deployed.
  *   npm run bench -- gateway
  *   BENCH_SECONDS=5 npm run bench -- gateway     shorter runs
  */
@@ -135,7 +136,7 @@ async function intake(): Promise<void> {
     await floor.stop();
     await ram?.stop();
     const seconds = rounds * per;
-    const mean = (pick: (x: (typeof runs)[number]) => Run | null) => runs.reduce((s, x) => s + pick(x)!.rps, 0) / rounds;
+    const mean = (pick: (x: (typeof runs)[number]) => Run | null, key: 'rps' | 'generatorCpu' = 'rps') => runs.reduce((s, x) => s + pick(x)![key], 0) / rounds;
     const worst = (pick: (x: (typeof runs)[number]) => Run | null, key: 'p50' | 'p99') => Math.max(...runs.map((x) => pick(x)![key]));
     /** Each round's rate against the bare route's in the same round: median, lowest and highest. */
     const spread = (pick: (x: (typeof runs)[number]) => Run | null) => {
@@ -201,7 +202,7 @@ async function intake(): Promise<void> {
     // What the cores allow: the server and the load generator (autocannon, this process) share them.
     // The bare route runs on one thread, so it can never use more than one core however idle the rest.
     const cores = availableParallelism();
-    const generator = { bare: runs.reduce((s, x) => s + x.b.generatorCpu, 0) / rounds, gw: runs.reduce((s, x) => s + x.g.generatorCpu, 0) / rounds };
+    const generator = { bare: mean((x) => x.b, 'generatorCpu'), gw: mean((x) => x.g, 'generatorCpu') };
     const ceiling = { gw: cores / (perRequest.gw + generator.gw), bare: Math.min(1 / perRequest.bare, cores / (perRequest.bare + generator.bare)) };
     rows.push({
       figure: `single-event ceiling if ${cores} cores were saturated`,
