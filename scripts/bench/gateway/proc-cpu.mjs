@@ -6,8 +6,9 @@ import { readdirSync, readFileSync } from 'node:fs';
 
 /** utime + stime of one stat file, in seconds (clock ticks of USER_HZ = 100). */
 function statSeconds(path) {
-  // The command name (field 2) may hold spaces; the fields after ") " do not.
-  const fields = readFileSync(path, 'utf8').split(') ')[1].split(' ');
+  // The command name (field 2) is set by the process and may hold spaces or ")"; the fields after its last ")" hold neither.
+  const stat = readFileSync(path, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   return (Number(fields[11]) + Number(fields[12])) / 100;
 }
 
