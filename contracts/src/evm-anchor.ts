@@ -138,6 +138,12 @@ export function createEvmAnchor(options: EvmAnchorOptions): EvmAnchor {
       });
     },
 
+    // Placeholder until checkpoint anchoring lands in this adapter (spec section 11).
+    anchorCheckpoint: () => Promise.reject(new EvidenceError('ANCHOR_UNAVAILABLE', 'checkpoint anchoring is not implemented by this adapter yet')),
+    latestCheckpoint: () => Promise.resolve(null),
+    checkpointAt: () => Promise.resolve(null),
+    checkpoints: () => Promise.resolve([]),
+    checkpointReceipt: () => Promise.resolve(null),
     async keyAt(gateway: string, seq: number) {
       assertSeq(seq);
       const key = (await read('keyAt', (c) => c.getFunction('keyAt')(to0x(gateway, 32, 'gateway'), seq))) as string;

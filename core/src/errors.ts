@@ -31,6 +31,8 @@ export type ErrorCode =
   | 'ANCHOR_BAD_SIGNATURE'
   | 'ANCHOR_REJECTED'
   | 'ANCHOR_UNAVAILABLE'
+  | 'ANCHOR_STALE_CHECKPOINT'
+  | 'ANCHOR_INCONSISTENT'
   // EVM registries beside the anchor (contracts/): a revert's custom error name is in the message.
   | 'CONSENT_REJECTED'
   | 'CLAIM_REJECTED'

@@ -16,6 +16,20 @@ export * from './leaf.js';
 export { hashLeaf, hashChildren } from './merkle/hashing.js';
 export { MerkleTree } from './merkle/tree.js';
 export { rootFromInclusionProof, verifyInclusion, decomposeInclusionProof } from './merkle/verify.js';
+export { checkConsistency, verifyConsistency } from './merkle/consistency.js';
+export {
+  completedNodes,
+  consistencyRanges,
+  foldNodes,
+  hashRanges,
+  inclusionRanges,
+  rangeNodes,
+  splitPoint,
+  type LeafRange,
+  type NodeId,
+  type ReadNodes,
+} from './merkle/ranges.js';
+export * from './log/index.js';
 export * from './batch/header.js';
 export * from './hop/hop.js';
 export * from './hop/trace.js';
@@ -23,5 +37,5 @@ export * from './bundle/types.js';
 export { parseBundle } from './bundle/parse.js';
 export { verifyBundle } from './bundle/verify.js';
 export { checkAnchor, type AnchorCheck } from './bundle/online.js';
-export type { Anchor, AnchoredBatch } from './ports/anchor.js';
+export type { Anchor, AnchoredBatch, AnchoredCheckpoint } from './ports/anchor.js';
 export * from './audit/index.js';

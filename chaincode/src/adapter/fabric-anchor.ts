@@ -93,6 +93,12 @@ export function createFabricAnchor(options: FabricAnchorOptions): FabricAnchor {
       return b ? { gateway: b.gateway, seq: b.seq, alg: b.alg, size: b.size, root: b.root, headerHash: b.headerHash } : null;
     },
 
+    // Placeholder until checkpoint anchoring lands in this adapter (spec section 11).
+    anchorCheckpoint: () => Promise.reject(new EvidenceError('ANCHOR_UNAVAILABLE', 'checkpoint anchoring is not implemented by this adapter yet')),
+    latestCheckpoint: () => Promise.resolve(null),
+    checkpointAt: () => Promise.resolve(null),
+    checkpoints: () => Promise.resolve([]),
+    checkpointReceipt: () => Promise.resolve(null),
     async keyAt(gateway: string, seq: number): Promise<string | null> {
       return evaluateJson<string | null>(port, domain, 'anchor:KeyAt', gateway, seqArg(seq));
     },

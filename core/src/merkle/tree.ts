@@ -1,5 +1,6 @@
 import { EvidenceError } from '../errors.js';
 import { hashFor, type HashAlg, type HashFn } from '../hash/alg.js';
+import { consistencyRanges, foldNodes, rangeNodes } from './ranges.js';
 
 const HASH_LEN = 32;
 
@@ -98,6 +99,16 @@ export class MerkleTree {
       width = Math.ceil(width / 2);
     }
     return path;
+  }
+
+  /** PROOF(first, D[size]) of RFC 9162 section 2.1.4.1: this tree extends its first `first` leaves. */
+  consistencyProof(first: number): Uint8Array[] {
+    return consistencyRanges(first, this.size).map((range) =>
+      foldNodes(
+        hashFor(this.alg),
+        rangeNodes(range).map(({ level, index }) => this.levels[level]!.slice(index * HASH_LEN, (index + 1) * HASH_LEN)),
+      ),
+    );
   }
 
   private assertIndex(index: number): void {

@@ -47,6 +47,11 @@ export async function selectAnchor(config: GatewayConfig, env: Readonly<Record<s
     latest: (g) => evm.latest(g),
     batch: (g, s) => evm.batch(g, s),
     keyAt: (g, s) => evm.keyAt(g, s),
+    anchorCheckpoint: (c, p) => evm.anchorCheckpoint(c, p),
+    latestCheckpoint: (g) => evm.latestCheckpoint(g),
+    checkpointAt: (g, s) => evm.checkpointAt(g, s),
+    checkpoints: (g, f, l) => evm.checkpoints(g, f, l),
+    checkpointReceipt: (g, s) => evm.checkpointReceipt(g, s),
     receiptOf: (g, s) => evmReceipt(mod, evm, config, g, s),
   };
   return { anchor, alg: 'keccak256', close: async () => evm.close() };
