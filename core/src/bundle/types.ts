@@ -1,7 +1,10 @@
 import type { BatchHeader } from '../batch/header.js';
 import type { Leaf } from '../leaf.js';
+import type { Checkpoint, CheckpointSignature } from '../log/checkpoint.js';
+import type { Cosignature } from '../log/cosignature.js';
 
 export const BUNDLE_FORMAT = 'evidence-proof/1';
+export const BUNDLE_FORMAT_V2 = 'evidence-proof/2';
 
 export interface EvmAnchorRef {
   chain: 'evm';
@@ -32,6 +35,25 @@ export interface ProofBundle {
   signature: { alg: 'sm2'; publicKey: string; value: string };
   anchor?: AnchorRef | null;
 }
+
+/** Where a batch sits in its gateway's log, and the signed checkpoint that holds it (spec section 12). */
+export interface BundleLog {
+  checkpoint: Checkpoint;
+  signature: CheckpointSignature;
+  /** RFC 9162 inclusion proof of logLeafHash(batch) at index batch.seq in the log of checkpoint.size. */
+  inclusion: { index: number; size: number; path: string[] };
+  /** Possibly empty; never absent. */
+  cosignatures: Cosignature[];
+}
+
+/** The proof bundle of spec section 12: version 1's members plus the batch log; the anchor names the checkpoint's transaction. */
+export interface ProofBundleV2 extends Omit<ProofBundle, 'format'> {
+  format: typeof BUNDLE_FORMAT_V2;
+  log: BundleLog;
+  anchor: AnchorRef | null;
+}
+
+export type AnyProofBundle = ProofBundle | ProofBundleV2;
 
 /** The offline steps of spec section 8 in their order, plus the two parse outcomes. */
 export type VerificationStep = 'disclosure' | 'leaf' | 'inclusion' | 'signature';
