@@ -40,7 +40,11 @@ export type ErrorCode =
   | 'CHAIN_UNAVAILABLE'
   | 'DEPLOYMENT_INVALID'
   // An insurer's claim package (evidence-claim/1) that is malformed or does not hold together.
-  | 'CLAIM_PACKAGE_INVALID';
+  | 'CLAIM_PACKAGE_INVALID'
+  // A verifier's witness policy (trusted witness ids and keys, quorum) that is malformed.
+  | 'WITNESS_POLICY_INVALID'
+  // A consistency proof document { alg, first, second, firstRoot, secondRoot, proof } that is malformed.
+  | 'CONSISTENCY_PROOF_MALFORMED';
 
 export class EvidenceError extends Error {
   readonly code: ErrorCode;
