@@ -19,12 +19,13 @@ import { auditRoutes } from './routes/audit/audit.js';
 import { supervisionRoutes } from './routes/supervision/supervision.js';
 import { claimRoutes } from './routes/claims/claims.js';
 import { credentialRoutes } from './routes/credentials/credentials.js';
+import { logRoutes } from './routes/log/log.js';
 
 /** A route plugin of the gateway; the remote-call plugin (gateway/src/remote/) has the same shape. */
 export type GatewayPlugin = FastifyPluginAsync<{ ctx: GatewayContext }>;
 
 /** The gateway's own route plugins, in registration order. */
-export const ROUTE_PLUGINS: readonly GatewayPlugin[] = [systemRoutes, recordRoutes, readRoutes, batchRoutes, subscriptionRoutes, verifyPageRoutes, auditRoutes, supervisionRoutes, claimRoutes, credentialRoutes];
+export const ROUTE_PLUGINS: readonly GatewayPlugin[] = [systemRoutes, recordRoutes, readRoutes, batchRoutes, subscriptionRoutes, verifyPageRoutes, auditRoutes, supervisionRoutes, claimRoutes, credentialRoutes, logRoutes];
 
 export interface AppOptions {
   ctx: GatewayContext;

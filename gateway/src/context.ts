@@ -6,7 +6,8 @@ import type { Batcher } from './batching/batcher.js';
 import type { GatewayConfig } from './config/schema.js';
 import type { EvidenceService } from './evidence/service.js';
 import type { GatewayMetrics } from './metrics/metrics.js';
-import type { BatchStore } from './ports/store.js';
+import type { BatchLog } from './log/batch-log.js';
+import type { BatchStore, LogStore } from './ports/store.js';
 import type { ProofService } from './proofs/proof-service.js';
 import type { ServiceHandler } from './remote/service-handler.js';
 import type { SubscriptionService } from './subscriptions/subscription-service.js';
@@ -19,11 +20,13 @@ export interface GatewayContext {
   publicKey: string;
   alg: HashAlg;
   chain: 'evm' | 'fabric' | null;
-  /** The anchor batches go to, for reading the chain (audit); null when ANCHOR=none. */
+  /** The anchor checkpoints go to, for reading the chain (audit); null when ANCHOR=none. */
   anchor: Anchor | null;
   evidence: EvidenceService;
   proofs: ProofService;
-  batches: BatchStore;
+  batches: BatchStore & LogStore;
+  /** The batch log: checkpoints' roots and the monitor API's proofs. */
+  batchLog: BatchLog;
   batcher: Batcher;
   anchoring: AnchoringService;
   subscriptions: SubscriptionService;

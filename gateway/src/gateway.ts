@@ -13,6 +13,8 @@ import { Batcher } from './batching/batcher.js';
 import type { GatewayConfig } from './config/schema.js';
 import type { GatewayContext } from './context.js';
 import { PreparePool } from './evidence/prepare-pool.js';
+import { BatchLog } from './log/batch-log.js';
+import { Checkpointer } from './log/checkpointer.js';
 import { EvidenceService } from './evidence/service.js';
 import { deliveryRetry, QUEUES, type DeliveryJob } from './jobs.js';
 import { loadOrCreateKeys, type GatewayKeys } from './keys.js';
@@ -74,7 +76,7 @@ export async function createGateway(config: GatewayConfig, overrides: GatewayOve
         storeStats: () => store.stats,
       },
     );
-    const log = { info: (m: string) => app.log.info(m), warn: (m: string) => app.log.warn(m), error: (m: string) => app.log.error(m) };
+    const logger = { info: (m: string) => app.log.info(m), warn: (m: string) => app.log.warn(m), error: (m: string) => app.log.error(m) };
 
     const pool = new PreparePool({ gatewayId, subjectKey: keys.subjectKey }, config.INTAKE_WORKERS);
     closers.unshift(() => pool.close());
@@ -87,29 +89,61 @@ export async function createGateway(config: GatewayConfig, overrides: GatewayOve
       onDurable: (leaves) => batcher!.add(leaves),
       onRecorded: (kind, n) => metrics.recorded.inc({ kind }, n),
     });
+    const batchLog = await BatchLog.open(store, alg);
     const proofs = new ProofService({
       store,
+      log: batchLog,
       openPayload: (r) => evidence.openPayload(r),
       retryAfterSeconds: () => Math.ceil(config.BATCH_MAX_AGE_MS / 1000) + 1,
     });
     const subscriptions = new SubscriptionService({ store, queue, proofs, gatewayId, sm2: keys.sm2 });
+    const kill = (at: NonNullable<GatewayConfig['FAULT_KILL_AT']>) => (config.FAULT_KILL_AT === at ? () => process.kill(process.pid, 'SIGKILL') : undefined);
+    const killAfterSend = kill('after-send');
     const anchoring = new AnchoringService({
       store,
+      log: batchLog,
       queue,
       anchor,
       gatewayId,
-      publicKey: keys.sm2.publicKey,
+      sm2: keys.sm2,
       runAnchorJobs: config.ANCHOR_WORKER === 'embedded',
-      killAfterAnchor: config.FAULT_KILL_AT === 'after-anchor',
-      log,
-      onAnchored: async (batch) => {
-        metrics.batchesAnchored.inc();
-        if (batch.anchoredAt !== null) metrics.ackToAnchored.observe(Math.max(0, batch.anchoredAt - batch.oldestReceivedAt) / 1000);
-        await subscriptions.batchAnchored(batch);
+      minIntervalMs: config.ANCHOR_MIN_INTERVAL_MS,
+      logger: logger,
+      // Crash tests (FAULT_KILL_AT) stop the process at one moment of anchoring; nothing else reads it.
+      onJobStep: (step) => {
+        if (step === 'before-send') kill('before-send')?.();
+        // Killed while the transaction waits for its block: sent, not yet confirmed.
+        if (step === 'sent' && killAfterSend) setTimeout(killAfterSend, 200);
+        if (step === 'confirmed') kill('after-confirm')?.();
       },
+      beforeRecord: kill('before-record'),
+      onAnchored: async (checkpoint, firstSeq) => {
+        metrics.checkpointsAnchored.inc();
+        const anchoredAt = checkpoint.anchoredAt ?? Date.now();
+        for (let seq = firstSeq; seq < checkpoint.checkpoint.size; seq++) {
+          const batch = await store.getBatch(seq);
+          if (!batch) continue;
+          metrics.batchesAnchored.inc();
+          metrics.ackToAnchored.observe(Math.max(0, anchoredAt - batch.oldestReceivedAt) / 1000);
+          await subscriptions.batchAnchored(batch);
+        }
+      },
+    });
+    const checkpointer = new Checkpointer({
+      store,
+      log: batchLog,
+      gatewayId,
+      sm2: keys.sm2,
+      minIntervalMs: config.BATCH_MAX_AGE_MS,
+      onSigned: () => {
+        metrics.checkpointsSigned.inc();
+        anchoring.checkpointSigned();
+      },
+      onError: (e) => logger.error(`signing a checkpoint failed, will retry: ${(e as Error).message}`),
     });
     batcher = new Batcher({
       store,
+      log: batchLog,
       alg,
       gatewayId,
       sm2: keys.sm2,
@@ -119,10 +153,10 @@ export async function createGateway(config: GatewayConfig, overrides: GatewayOve
       onClosed: async (batch) => {
         metrics.batchSize.observe(batch.header.size);
         metrics.batchesClosed.inc();
-        if (config.FAULT_KILL_AT === 'after-close') process.kill(process.pid, 'SIGKILL');
-        await anchoring.batchClosed(batch);
+        kill('after-close')?.();
+        checkpointer.logGrew();
       },
-      onError: (e) => log.error(`closing a batch failed, will retry: ${(e as Error).message}`),
+      onError: (e) => logger.error(`closing a batch failed, will retry: ${(e as Error).message}`),
     });
 
     const ctx: GatewayContext = {
@@ -136,6 +170,7 @@ export async function createGateway(config: GatewayConfig, overrides: GatewayOve
       evidence,
       proofs,
       batches: store,
+      batchLog,
       batcher,
       anchoring,
       subscriptions,
@@ -159,10 +194,11 @@ export async function createGateway(config: GatewayConfig, overrides: GatewayOve
       queue.process<DeliveryJob>(QUEUES.deliver, deliveryHandler(config.WEBHOOK_TIMEOUT_MS, (ok) => metrics.deliveries.inc({ outcome: ok ? 'delivered' : 'failed' })), {
         concurrency: 4,
         retry: deliveryRetry(config.WEBHOOK_ATTEMPTS),
-        onFailed: (job, e) => log.warn(`webhook for subscription ${(job as DeliveryJob).subscription} given up: ${e.message}`),
+        onFailed: (job, e) => logger.warn(`webhook for subscription ${(job as DeliveryJob).subscription} given up: ${e.message}`),
       });
     }
     anchoring.start();
+    await checkpointer.start();
 
     let closed = false;
     return {
@@ -179,7 +215,8 @@ export async function createGateway(config: GatewayConfig, overrides: GatewayOve
         await evidence.drain();
         anchoring.stop();
         await batcher!.stop();
-        for (const c of closers) await c().catch((e: unknown) => log.warn(`closing: ${(e as Error).message}`));
+        await checkpointer.stop();
+        for (const c of closers) await c().catch((e: unknown) => logger.warn(`closing: ${(e as Error).message}`));
       },
     };
   } catch (e) {

@@ -1,31 +1,30 @@
-import type { AnchorRef, BatchHeader } from '@evidence/core';
+import type { AnchorRef, Checkpoint } from '@evidence/core';
 import type { RetryPolicy } from './ports/queue.js';
 
 /** Queue names and job shapes shared by the gateway process and a separate worker process. */
 export const QUEUES = {
-  /** Anchor one closed batch (data: AnchorJob). Runs wherever an Anchor is configured. */
-  anchor: 'anchor',
-  /** A batch is on chain (data: AnchoredJob). Runs in the gateway process, which owns the store. */
-  anchored: 'anchored',
+  /** Anchor one signed checkpoint (data: CheckpointJob); at most one per gateway at a time. Runs wherever an Anchor is configured. */
+  checkpoint: 'checkpoint',
+  /** The outcome of a checkpoint job (data: CheckpointOutcome). Runs in the gateway process, which owns the store. */
+  checkpointed: 'checkpointed',
   /** POST a signed webhook body (data: DeliveryJob). Runs anywhere. */
   deliver: 'deliver',
 } as const;
 
-export interface AnchorJob {
+/** Anchor `checkpoint` on top of the chain's checkpoint of size `from` (0: none yet), with the consistency proof between them. */
+export interface CheckpointJob {
   gateway: string;
-  seq: number;
-  header: BatchHeader;
-  /** SM2 signature over headerBytes, hex. */
-  signature: string;
-  headerHash: string;
+  checkpoint: Checkpoint;
+  from: number;
+  /** RFC 9162 consistency proof from `from` to checkpoint.size, hex; empty for the first. */
+  proof: string[];
 }
 
-export interface AnchoredJob {
-  seq: number;
-  /** null when the batch was found already on chain (anchored before a crash). */
-  anchor: AnchorRef | null;
-  at: number;
-}
+export type CheckpointOutcome =
+  /** The chain holds the checkpoint; anchor is null when it was found there without a receipt (anchored before a crash, receipt not found). */
+  | { outcome: 'anchored'; size: number; anchor: AnchorRef | null; at: number }
+  /** The chain's latest checkpoint is not the one the job started from: the gateway compares it with its log and tries again. */
+  | { outcome: 'chain-moved'; size: number; at: number };
 
 export interface DeliveryJob {
   subscription: string;
@@ -37,8 +36,8 @@ export interface DeliveryJob {
 
 /** A chain outage is waited out: unlimited attempts, at most 5 s apart, so catch-up starts quickly. */
 export const ANCHOR_RETRY: RetryPolicy = { attempts: Infinity, initialDelayMs: 250, maxDelayMs: 5000 };
-export const ANCHORED_RETRY: RetryPolicy = { attempts: Infinity, initialDelayMs: 200, maxDelayMs: 5000 };
+export const OUTCOME_RETRY: RetryPolicy = { attempts: Infinity, initialDelayMs: 200, maxDelayMs: 5000 };
 export const deliveryRetry = (attempts: number): RetryPolicy => ({ attempts, initialDelayMs: 1000, maxDelayMs: 60_000 });
 
-export const anchorJobId = (seq: number): string => `anchor-${seq}`;
-export const anchoredJobId = (seq: number): string => `anchored-${seq}`;
+export const checkpointJobId = (size: number): string => `checkpoint-${size}`;
+export const outcomeJobId = (size: number, outcome: CheckpointOutcome['outcome']): string => `${outcome}-${size}`;

@@ -1,16 +1,17 @@
 import { Redis } from 'ioredis';
 import { selectAnchor } from './adapters/anchors.js';
 import { BullQueue } from './adapters/bullmq-queue.js';
-import { anchorJobHandler } from './anchoring/anchor-job.js';
+import { checkpointJobHandler } from './anchoring/checkpoint-job.js';
 import { ConfigError, loadConfig } from './config/load.js';
-import { ANCHOR_RETRY, deliveryRetry, QUEUES, type AnchorJob, type DeliveryJob } from './jobs.js';
+import { ANCHOR_RETRY, deliveryRetry, QUEUES, type CheckpointJob, type DeliveryJob } from './jobs.js';
 import { deliveryHandler } from './subscriptions/deliver.js';
 
 /**
  * A separate worker process for a gateway whose jobs live in Redis
- * (REDIS_URL, ANCHOR_WORKER=external on the gateway): it anchors batches and
- * delivers webhooks. It needs the chain settings but neither the data folder
- * nor the gateway's keys: jobs carry signed headers and signed bodies.
+ * (REDIS_URL, ANCHOR_WORKER=external on the gateway): it anchors checkpoints
+ * and delivers webhooks. It needs the chain settings but neither the data
+ * folder nor the gateway's keys: jobs carry signed checkpoints with their
+ * consistency proofs, and signed bodies.
  */
 async function main(): Promise<void> {
   let config;
@@ -38,10 +39,10 @@ async function main(): Promise<void> {
   const queue = new BullQueue({ url: config.REDIS_URL, prefix: config.QUEUE_PREFIX ?? `evidence:${config.GATEWAY_CODE}` });
   const selected = await selectAnchor(config);
   if (selected) {
-    queue.process<AnchorJob>(QUEUES.anchor, anchorJobHandler({ anchor: selected.anchor, queue, killAfterAnchor: config.FAULT_KILL_AT === 'after-anchor' }), {
+    queue.process<CheckpointJob>(QUEUES.checkpoint, checkpointJobHandler({ anchor: selected.anchor, queue }), {
       concurrency: 1,
       retry: ANCHOR_RETRY,
-      onFailed: (job, e) => console.error(`anchoring batch ${(job as AnchorJob).seq} failed for good: ${e.message}`),
+      onFailed: (job, e) => console.error(`anchoring checkpoint ${(job as CheckpointJob).checkpoint.size} failed for good: ${e.message}`),
     });
   }
   queue.process<DeliveryJob>(QUEUES.deliver, deliveryHandler(config.WEBHOOK_TIMEOUT_MS), { concurrency: 4, retry: deliveryRetry(config.WEBHOOK_ATTEMPTS) });

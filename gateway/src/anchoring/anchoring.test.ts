@@ -2,15 +2,16 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { generateSm2KeyPair, headerHash, toHex, type Anchor } from '@evidence/core';
-import { makeSignedBatch, type SignedBatch } from '../../../test/conformance/anchor.js';
+import { generateSm2KeyPair, headerHash, signCheckpoint, toHex, type Anchor, type Checkpoint } from '@evidence/core';
+import { makeSignedBatch } from '../../../test/conformance/anchor.js';
 import { inProcessEvm, type EvmFixture } from '../../../test/gateway/support/evm.js';
 import { LevelStore } from '../adapters/level/level-store.js';
 import { MemoryQueue } from '../adapters/memory-queue.js';
-import type { AnchoredJob, AnchorJob } from '../jobs.js';
-import { RetryLaterError, UnrecoverableJobError } from '../ports/queue.js';
+import type { CheckpointJob, CheckpointOutcome } from '../jobs.js';
+import { BatchLog } from '../log/batch-log.js';
+import { UnrecoverableJobError } from '../ports/queue.js';
 import type { BatchRecord } from '../ports/store.js';
-import { anchorJobHandler } from './anchor-job.js';
+import { checkpointJobHandler } from './checkpoint-job.js';
 import { checkChainHistory } from './history.js';
 
 let evm: EvmFixture;
@@ -23,126 +24,158 @@ afterAll(async () => {
 
 let n = 0;
 async function registeredGateway(account: number) {
-  const code = `HTEST${++n}`;
+  const code = `HCKPT${++n}`;
   const keys = generateSm2KeyPair();
   const id = await evm.register(code, keys.publicKey, account);
   return { code, id, ...keys };
 }
 
-function chainOf(gw: { id: string; privateKey: string; publicKey: string }, count: number): SignedBatch[] {
-  const out: SignedBatch[] = [];
+const dirs: string[] = [];
+afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
+
+/** A gateway's store and batch log holding `count` signed batches (salt varies the headers: a forked history). */
+async function logOf(gw: { id: string; privateKey: string; publicKey: string }, count: number, salt = 2) {
+  const dir = mkdtempSync(join(tmpdir(), 'gw-ckpt-'));
+  dirs.push(dir);
+  const store = await LevelStore.open(dir);
+  const log = await BatchLog.open(store, 'keccak256');
   let prev = '00'.repeat(32);
   for (let s = 0; s < count; s++) {
-    const b = makeSignedBatch('keccak256', gw, s, prev, 2);
-    out.push(b);
-    prev = toHex(headerHash(b.header));
+    const b = makeSignedBatch('keccak256', gw, s, prev, salt + s);
+    const record: BatchRecord = {
+      header: b.header,
+      signature: toHex(b.signature),
+      headerHash: toHex(headerHash(b.header)),
+      publicKey: gw.publicKey,
+      leaves: new Uint8Array(0),
+      oldestReceivedAt: 0,
+      anchored: false,
+      anchor: null,
+      anchoredAt: null,
+    };
+    const nodes = log.nodesFor(b.header);
+    await store.closeBatch(record, [], nodes);
+    log.appended(nodes);
+    prev = record.headerHash;
   }
-  return out;
+  return { store, log };
 }
 
-const job = (b: SignedBatch): AnchorJob => ({
-  gateway: b.header.gateway,
-  seq: b.header.seq,
-  header: b.header,
-  signature: toHex(b.signature),
-  headerHash: toHex(headerHash(b.header)),
-});
+async function checkpointOf(gw: { id: string; privateKey: string; publicKey: string }, log: BatchLog, size: number): Promise<Checkpoint> {
+  return { gateway: gw.id, alg: 'keccak256', size, root: await log.root(size), ts: Date.now() };
+}
 
-describe('anchor jobs against a real EVM chain', () => {
-  it('anchor in seq order, wait for a missing predecessor, and never anchor twice', async () => {
+async function jobFor(gw: { id: string; privateKey: string; publicKey: string }, log: BatchLog, from: number, size: number): Promise<CheckpointJob> {
+  return { gateway: gw.id, checkpoint: await checkpointOf(gw, log, size), from, proof: from === 0 ? [] : await log.consistencyProof(from, size) };
+}
+
+function outcomes(queue: MemoryQueue): CheckpointOutcome[] {
+  const done: CheckpointOutcome[] = [];
+  queue.process<CheckpointOutcome>('checkpointed', async (o) => void done.push(o));
+  return done;
+}
+
+const settle = () => new Promise((r) => setTimeout(r, 20));
+
+describe('checkpoint jobs against a real EVM chain', () => {
+  it('anchor checkpoints with consistency proofs, and never anchor one twice', async () => {
     const gw = await registeredGateway(1);
     const anchor = evm.anchorFor(1);
+    const { log, store } = await logOf(gw, 9);
     const queue = new MemoryQueue();
-    const done: AnchoredJob[] = [];
-    queue.process<AnchoredJob>('anchored', async (j) => void done.push(j));
-    const handle = anchorJobHandler({ anchor, queue });
-    const batches = chainOf(gw, 3);
+    const done = outcomes(queue);
+    const handle = checkpointJobHandler({ anchor, queue });
 
-    await expect(handle(job(batches[1]!))).rejects.toBeInstanceOf(RetryLaterError);
-    expect(await anchor.latest(gw.id)).toBeNull();
-    await handle(job(batches[0]!));
-    await handle(job(batches[1]!));
-    // A second run of an anchored batch (a crash after the chain accepted it) is a no-op.
-    await handle(job(batches[1]!));
-    await handle(job(batches[2]!));
-    expect(await anchor.latest(gw.id)).toEqual({ seq: 2, headerHash: toHex(headerHash(batches[2]!.header)) });
-    await new Promise((r) => setTimeout(r, 20));
-    expect(done.map((d) => [d.seq, d.anchor === null])).toEqual([
-      [0, false],
-      [1, false],
-      [1, true],
-      [2, false],
+    await handle(await jobFor(gw, log, 0, 3));
+    await handle(await jobFor(gw, log, 3, 9));
+    // A second run of an anchored checkpoint (a crash after the chain accepted it) sends nothing.
+    const again = await jobFor(gw, log, 3, 9);
+    await handle(again);
+    await settle();
+    expect(done.map((d) => [d.outcome, d.size])).toEqual([
+      ['anchored', 3],
+      ['anchored', 9],
+      ['anchored', 9],
     ]);
-    expect(done[0]!.anchor).toMatchObject({ chain: 'evm', contract: evm.address });
+    expect(done[1]).toMatchObject({ anchor: { chain: 'evm', contract: evm.address } });
+    // The repeated run found it on chain and looked its receipt up: the same transaction.
+    expect(done[2]).toMatchObject({ anchor: { txHash: (done[1] as { anchor: { txHash: string } }).anchor.txHash } });
+    expect(await anchor.latestCheckpoint(gw.id)).toMatchObject({ size: 9, root: again.checkpoint.root });
     await queue.close();
+    await store.close();
   });
 
-  it('refuse for good a different batch under an anchored seq (a fork)', async () => {
+  it('hand back a job whose proof starts from a checkpoint the chain no longer has as its latest', async () => {
     const gw = await registeredGateway(2);
     const anchor = evm.anchorFor(2);
+    const { log, store } = await logOf(gw, 6);
     const queue = new MemoryQueue();
-    const handle = anchorJobHandler({ anchor, queue });
-    const [b0] = chainOf(gw, 1);
-    await handle(job(b0!));
-    const forged = makeSignedBatch('keccak256', gw, 0, '00'.repeat(32), 5);
-    await expect(handle(job(forged))).rejects.toBeInstanceOf(UnrecoverableJobError);
+    const done = outcomes(queue);
+    const handle = checkpointJobHandler({ anchor, queue });
+    await handle(await jobFor(gw, log, 0, 2));
+    await handle(await jobFor(gw, log, 2, 4));
+    // A job built before size 4 was recorded: its proof is from 2, the chain is at 4.
+    await handle(await jobFor(gw, log, 2, 6));
+    await settle();
+    expect(done.map((d) => [d.outcome, d.size])).toEqual([
+      ['anchored', 2],
+      ['anchored', 4],
+      ['chain-moved', 6],
+    ]);
     await queue.close();
+    await store.close();
   });
 
-  it('refuse for good a batch from an account that is not the gateway’s', async () => {
+  it('refuse for good a rewritten log (the chain checks consistency) and a stranger’s account', async () => {
     const gw = await registeredGateway(3);
+    const { log, store } = await logOf(gw, 4);
     const queue = new MemoryQueue();
-    const handle = anchorJobHandler({ anchor: evm.anchorFor(4), queue });
-    const error = await handle(job(chainOf(gw, 1)[0]!)).catch((e: unknown) => e);
+    outcomes(queue);
+    await checkpointJobHandler({ anchor: evm.anchorFor(3), queue })(await jobFor(gw, log, 0, 2));
+    // The same gateway with its batches rewritten after size 2 was anchored.
+    const forked = await logOf(gw, 4, 40);
+    const error = await checkpointJobHandler({ anchor: evm.anchorFor(3), queue })(await jobFor(gw, forked.log, 2, 4)).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(UnrecoverableJobError);
-    expect((error as Error).message).toMatch(/ANCHOR_UNAUTHORIZED/);
+    expect((error as Error).message).toMatch(/ANCHOR_INCONSISTENT/);
+    const stranger = await checkpointJobHandler({ anchor: evm.anchorFor(4), queue })(await jobFor(gw, log, 2, 4)).catch((e: unknown) => e);
+    expect(stranger).toBeInstanceOf(UnrecoverableJobError);
+    expect((stranger as Error).message).toMatch(/ANCHOR_UNAUTHORIZED/);
     await queue.close();
+    await store.close();
+    await forked.store.close();
   });
 });
 
 describe('chain history check at start', () => {
-  const dirs: string[] = [];
-  afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
-
-  async function storeWith(batches: SignedBatch[], anchored: number): Promise<LevelStore> {
-    const dir = mkdtempSync(join(tmpdir(), 'gw-hist-'));
-    dirs.push(dir);
-    const store = await LevelStore.open(dir);
-    for (const b of batches) {
-      const record: BatchRecord = {
-        header: b.header,
-        signature: toHex(b.signature),
-        headerHash: toHex(headerHash(b.header)),
-        publicKey: '',
-        leaves: new Uint8Array(0),
-        oldestReceivedAt: 0,
-        anchored: false,
-        anchor: null,
-        anchoredAt: null,
-      };
-      await store.closeBatch(record, []);
-      if (b.header.seq <= anchored) await store.markAnchored(b.header.seq, null, 1);
+  async function anchorUpTo(anchor: Anchor, gw: { id: string; privateKey: string; publicKey: string }, log: BatchLog, sizes: number[]) {
+    let from = 0;
+    for (const size of sizes) {
+      await anchor.anchorCheckpoint(await checkpointOf(gw, log, size), from === 0 ? [] : (await log.consistencyProof(from, size)).map((h) => Buffer.from(h, 'hex')));
+      from = size;
     }
-    return store;
   }
 
-  async function anchorAll(anchor: Anchor, batches: SignedBatch[]) {
-    for (const b of batches) await anchor.anchor(b.header, b.signature);
+  async function recordAnchored(store: LevelStore, gw: { id: string; privateKey: string; publicKey: string }, log: BatchLog, size: number) {
+    const checkpoint = await checkpointOf(gw, log, size);
+    await store.putCheckpoint({ checkpoint, signature: toHex(signCheckpoint(checkpoint, gw.privateKey)), publicKey: gw.publicKey, cosignatures: [], anchor: null, anchoredAt: null });
+    await store.markCheckpointAnchored(size, null, 1);
   }
 
-  it('passes when the chain holds what the gateway anchored, plus batches anchored before a crash', async () => {
+  it('passes when the chain holds what the gateway anchored, plus a checkpoint anchored before a crash', async () => {
     const gw = await registeredGateway(5);
-    const batches = chainOf(gw, 3);
-    await anchorAll(evm.anchorFor(5), batches.slice(0, 2));
-    const store = await storeWith(batches, 0);
-    expect(await checkChainHistory(evm.anchorFor(5), store, gw.id, gw.publicKey)).toMatchObject({ ok: true, chainSeq: 1 });
+    const { log, store } = await logOf(gw, 5);
+    await anchorUpTo(evm.anchorFor(5), gw, log, [2, 4]);
+    await recordAnchored(store, gw, log, 2);
+    const r = await checkChainHistory(evm.anchorFor(5), store, log, gw.id, gw.publicKey);
+    expect(r).toMatchObject({ ok: true, chainCheckpoint: { size: 4, root: await log.root(4) } });
     await store.close();
   });
 
-  it('refuses a chain that lost batches the gateway anchored (a reset chain or a wrong contract)', async () => {
+  it('refuses a chain that lost checkpoints the gateway anchored (a reset chain or a wrong contract)', async () => {
     const gw = await registeredGateway(6);
-    const store = await storeWith(chainOf(gw, 2), 1);
-    const r = await checkChainHistory(evm.anchorFor(6), store, gw.id, gw.publicKey);
+    const { log, store } = await logOf(gw, 3);
+    await recordAnchored(store, gw, log, 2);
+    const r = await checkChainHistory(evm.anchorFor(6), store, log, gw.id, gw.publicKey);
     expect(r).toMatchObject({ ok: false, problem: 'CHAIN_LOST_HISTORY' });
     expect(r.message).toMatch(/reset|wrong/);
     await store.close();
@@ -150,27 +183,30 @@ describe('chain history check at start', () => {
 
   it('refuses a chain that holds more of this gateway than its data (wrong data folder)', async () => {
     const gw = await registeredGateway(7);
-    const batches = chainOf(gw, 2);
-    await anchorAll(evm.anchorFor(7), batches);
-    const store = await storeWith(batches.slice(0, 1), -1);
-    expect(await checkChainHistory(evm.anchorFor(7), store, gw.id, gw.publicKey)).toMatchObject({ ok: false, problem: 'CHAIN_AHEAD' });
+    const full = await logOf(gw, 4);
+    await anchorUpTo(evm.anchorFor(7), gw, full.log, [4]);
+    const { log, store } = await logOf(gw, 2);
+    expect(await checkChainHistory(evm.anchorFor(7), store, log, gw.id, gw.publicKey)).toMatchObject({ ok: false, problem: 'CHAIN_AHEAD' });
     await store.close();
+    await full.store.close();
   });
 
-  it('refuses a chain whose batch differs from the local one', async () => {
+  it('refuses a chain whose checkpoint is not this log (a rewritten batch)', async () => {
     const gw = await registeredGateway(8);
-    await anchorAll(evm.anchorFor(8), [makeSignedBatch('keccak256', gw, 0, '00'.repeat(32), 7)]);
-    const store = await storeWith(chainOf(gw, 1), -1);
-    expect(await checkChainHistory(evm.anchorFor(8), store, gw.id, gw.publicKey)).toMatchObject({ ok: false, problem: 'CHAIN_FORK' });
+    const theirs = await logOf(gw, 3, 70);
+    await anchorUpTo(evm.anchorFor(8), gw, theirs.log, [3]);
+    const { log, store } = await logOf(gw, 3);
+    expect(await checkChainHistory(evm.anchorFor(8), store, log, gw.id, gw.publicKey)).toMatchObject({ ok: false, problem: 'CHAIN_FORK' });
     await store.close();
+    await theirs.store.close();
   });
 
   it('names an unregistered gateway and a key that is not the registered one', async () => {
     const stranger = generateSm2KeyPair();
-    const store = await storeWith([], -1);
-    expect(await checkChainHistory(evm.anchorFor(9), store, 'ef'.repeat(32), stranger.publicKey)).toMatchObject({ ok: false, problem: 'GATEWAY_NOT_REGISTERED' });
     const gw = await registeredGateway(9);
-    expect(await checkChainHistory(evm.anchorFor(9), store, gw.id, stranger.publicKey)).toMatchObject({ ok: false, problem: 'KEY_MISMATCH' });
+    const { log, store } = await logOf(gw, 1);
+    expect(await checkChainHistory(evm.anchorFor(9), store, log, 'ef'.repeat(32), stranger.publicKey)).toMatchObject({ ok: false, problem: 'GATEWAY_NOT_REGISTERED' });
+    expect(await checkChainHistory(evm.anchorFor(9), store, log, gw.id, stranger.publicKey)).toMatchObject({ ok: false, problem: 'KEY_MISMATCH' });
     await store.close();
   });
 });

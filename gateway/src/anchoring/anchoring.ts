@@ -1,14 +1,10 @@
-import type { Anchor, AnchorRef } from '@evidence/core';
-import { ANCHOR_RETRY, ANCHORED_RETRY, anchorJobId, QUEUES, type AnchorJob, type AnchoredJob } from '../jobs.js';
+import { signCheckpoint, toHex, type Anchor, type AnchoredCheckpoint, type AnchorRef } from '@evidence/core';
+import { ANCHOR_RETRY, checkpointJobId, OUTCOME_RETRY, QUEUES, type CheckpointJob, type CheckpointOutcome } from '../jobs.js';
+import type { BatchLog } from '../log/batch-log.js';
 import type { JobQueue } from '../ports/queue.js';
-import type { BatchRecord, BatchStore } from '../ports/store.js';
-import { anchorJobHandler } from './anchor-job.js';
+import type { BatchStore, CheckpointRecord, LogStore } from '../ports/store.js';
+import { checkpointJobHandler, type CheckpointJobStep } from './checkpoint-job.js';
 import { checkChainHistory, type HistoryProblem } from './history.js';
-
-/** Optional capability of an anchor adapter: find the receipt of a batch anchored earlier. */
-export interface ReceiptLookup {
-  receiptOf(gateway: string, seq: number): Promise<AnchorRef | null>;
-}
 
 export type AnchoringState =
   | { state: 'disabled'; message: string }
@@ -17,37 +13,53 @@ export type AnchoringState =
   | { state: 'halted'; problem: HistoryProblem | 'ANCHOR_FAILED'; message: string };
 
 export interface AnchoringOptions {
-  store: BatchStore;
+  store: BatchStore & LogStore;
+  log: BatchLog;
   queue: JobQueue;
-  /** null when ANCHOR=none: batches wait, signed, until an anchor is configured. */
+  /** null when ANCHOR=none: checkpoints are signed and kept until an anchor is configured. */
   anchor: Anchor | null;
   gatewayId: string;
-  publicKey: string;
-  /** Whether this process runs the 'anchor' jobs (false with ANCHOR_WORKER=external). */
+  sm2: { privateKey: string; publicKey: string };
+  /** Whether this process runs the 'checkpoint' jobs (false with ANCHOR_WORKER=external). */
   runAnchorJobs: boolean;
-  /** Told once a batch is recorded as anchored (subscriptions, metrics). */
-  onAnchored: (batch: BatchRecord) => Promise<void>;
-  log: { info: (msg: string) => void; warn: (msg: string) => void; error: (msg: string) => void };
-  /** How often to look for batches without a queued job (lost with an in-memory queue or a flushed Redis). */
+  /** No checkpoint is sent sooner than this after the previous one was confirmed (ms). */
+  minIntervalMs: number;
+  /** Told once a checkpoint is recorded as anchored, with the batches it anchored first (subscriptions, metrics). */
+  onAnchored: (checkpoint: CheckpointRecord, firstSeq: number) => Promise<void>;
+  logger: { info: (msg: string) => void; warn: (msg: string) => void; error: (msg: string) => void };
+  /** How often to look again for a checkpoint to send, in case a job was lost (a flushed Redis). */
   sweepMs?: number;
-  killAfterAnchor?: boolean;
+  /** Crash tests stop the process at a step of the job (wired by the composition root). */
+  onJobStep?: (step: CheckpointJobStep, size: number) => void;
+  /** Crash tests stop the process after the outcome arrives and before it is recorded. */
+  beforeRecord?: (size: number) => void;
+  now?: () => number;
 }
 
 /**
- * The gateway side of anchoring: checks the chain's history at start, turns
- * closed batches into 'anchor' jobs, and records the outcome of 'anchored'
- * jobs in the store. On restart, every closed batch not yet anchored is queued
- * again; the job handler makes that safe.
+ * Anchoring of the batch log (spec section 11): at most one checkpoint
+ * transaction in flight; when it is confirmed, the next one anchors the
+ * latest signed checkpoint, no sooner than minIntervalMs after the last. A
+ * chain that confirms slowly therefore gets fewer, larger checkpoints and
+ * never falls behind. At start, and whenever a job finds the chain elsewhere
+ * than expected, the chain's latest checkpoint is compared with the log and
+ * recorded if it is this gateway's (a crash between sending and recording).
  */
 export class AnchoringService {
   private current: AnchoringState;
   private timer: ReturnType<typeof setTimeout> | null = null;
+  private kickTimer: ReturnType<typeof setTimeout> | null = null;
+  private inFlight: { size: number; since: number } | null = null;
+  private lastConfirmedAt = 0;
   private stopped = false;
+  private kicking: Promise<void> = Promise.resolve();
+  private readonly now: () => number;
 
   constructor(private readonly o: AnchoringOptions) {
+    this.now = o.now ?? Date.now;
     this.current = o.anchor
       ? { state: 'checking', message: 'checking the chain history' }
-      : { state: 'disabled', message: 'no anchor configured (ANCHOR=none): batches are signed and kept until one is' };
+      : { state: 'disabled', message: 'no anchor configured (ANCHOR=none): checkpoints are signed and kept until one is' };
   }
 
   get status(): AnchoringState {
@@ -55,32 +67,33 @@ export class AnchoringService {
   }
 
   start(): void {
-    this.o.queue.process<AnchoredJob>(QUEUES.anchored, (job) => this.recordAnchored(job), { retry: ANCHORED_RETRY });
+    this.o.queue.process<CheckpointOutcome>(QUEUES.checkpointed, (outcome) => this.record(outcome), { retry: OUTCOME_RETRY });
     if (!this.o.anchor) return;
     if (this.o.runAnchorJobs) {
-      this.o.queue.process<AnchorJob>(
-        QUEUES.anchor,
-        anchorJobHandler({ anchor: this.o.anchor, queue: this.o.queue, killAfterAnchor: this.o.killAfterAnchor }),
+      this.o.queue.process<CheckpointJob>(
+        QUEUES.checkpoint,
+        checkpointJobHandler({ anchor: this.o.anchor, queue: this.o.queue, onStep: this.o.onJobStep }),
         { concurrency: 1, retry: ANCHOR_RETRY, onFailed: (_data, e) => this.halt('ANCHOR_FAILED', e.message) },
       );
     }
     void this.check();
   }
 
-  /** A batch was just closed: queue it if anchoring is running. */
-  async batchClosed(batch: BatchRecord): Promise<void> {
-    if (this.current.state === 'ready') await this.enqueue(batch);
+  /** A checkpoint was signed: send it if nothing is in flight. */
+  checkpointSigned(): void {
+    this.kick();
   }
 
   stop(): void {
     this.stopped = true;
     if (this.timer) clearTimeout(this.timer);
+    if (this.kickTimer) clearTimeout(this.kickTimer);
   }
 
   private async check(): Promise<void> {
     if (this.stopped || !this.o.anchor) return;
     try {
-      const result = await checkChainHistory(this.o.anchor, this.o.store, this.o.gatewayId, this.o.publicKey);
+      const result = await checkChainHistory(this.o.anchor, this.o.store, this.o.log, this.o.gatewayId, this.o.sm2.publicKey);
       if (!result.ok) {
         // Not registered yet may be fixed by the governor; look again later. The others need a person.
         if (result.problem === 'GATEWAY_NOT_REGISTERED') {
@@ -89,56 +102,91 @@ export class AnchoringService {
         }
         return this.halt(result.problem, result.message);
       }
-      await this.reconcile(result.chainSeq);
+      if (result.chainCheckpoint) await this.reconcile(result.chainCheckpoint);
+      this.inFlight = null;
       this.set({ state: 'ready', message: result.message }, 'info');
-      await this.sweep();
+      this.sweep();
     } catch (e) {
       this.set({ state: 'checking', message: `the chain is unreachable, retrying: ${(e as Error).message}` }, 'warn');
       this.later(() => this.check(), 2000);
     }
   }
 
-  /** Batches the chain holds that the store does not know as anchored (a crash between the two). */
-  private async reconcile(chainSeq: number): Promise<void> {
-    for (const seq of await this.o.store.unanchored()) {
-      if (seq > chainSeq) break;
-      await this.recordAnchored({ seq, anchor: null, at: Date.now() });
+  /** The chain holds a checkpoint of this gateway's log (checked by the caller) that the store does not know as anchored. */
+  private async reconcile(onChain: AnchoredCheckpoint): Promise<void> {
+    const local = await this.o.store.lastAnchoredCheckpoint();
+    if ((local?.checkpoint.size ?? 0) >= onChain.size) return;
+    if (!(await this.o.store.checkpointAt(onChain.size))) {
+      // Signed and sent before a crash lost the record: the chain's values, signed again, are the same checkpoint.
+      const checkpoint = { gateway: this.o.gatewayId, alg: this.o.log.alg, size: onChain.size, root: onChain.root, ts: onChain.ts };
+      const signature = toHex(signCheckpoint(checkpoint, this.o.sm2.privateKey));
+      await this.o.store.putCheckpoint({ checkpoint, signature, publicKey: this.o.sm2.publicKey, cosignatures: [], anchor: null, anchoredAt: null });
     }
+    const receipt = await this.o.anchor!.checkpointReceipt(this.o.gatewayId, onChain.size).catch(() => null);
+    await this.recordAnchored(onChain.size, receipt, this.now());
   }
 
-  private async sweep(): Promise<void> {
-    if (this.stopped || this.current.state !== 'ready') return;
-    try {
-      for (const seq of await this.o.store.unanchored()) {
-        const batch = await this.o.store.getBatch(seq);
-        if (batch) await this.enqueue(batch);
+  /** Sends the latest signed checkpoint when nothing is in flight and the interval has passed. Serialised. */
+  private kick(): void {
+    this.kicking = this.kicking.then(() => this.kickNow()).catch((e: unknown) => this.o.logger.warn(`anchoring: ${(e as Error).message}`));
+  }
+
+  private async kickNow(): Promise<void> {
+    if (this.stopped || this.current.state !== 'ready' || this.inFlight) return;
+    const [latest, anchored] = await Promise.all([this.o.store.latestCheckpoint(), this.o.store.lastAnchoredCheckpoint()]);
+    const from = anchored?.checkpoint.size ?? 0;
+    if (!latest || latest.checkpoint.size <= from) return;
+    const wait = this.lastConfirmedAt + this.o.minIntervalMs - this.now();
+    if (wait > 0) {
+      if (!this.kickTimer) {
+        this.kickTimer = setTimeout(() => {
+          this.kickTimer = null;
+          this.kick();
+        }, wait);
       }
-    } catch (e) {
-      this.o.log.warn(`anchoring sweep failed: ${(e as Error).message}`);
+      return;
     }
-    this.later(() => this.sweep(), this.o.sweepMs ?? 30_000);
-  }
-
-  private async enqueue(batch: BatchRecord): Promise<void> {
-    const job: AnchorJob = {
+    const size = latest.checkpoint.size;
+    const job: CheckpointJob = {
       gateway: this.o.gatewayId,
-      seq: batch.header.seq,
-      header: batch.header,
-      signature: batch.signature,
-      headerHash: batch.headerHash,
+      checkpoint: latest.checkpoint,
+      from,
+      proof: from === 0 ? [] : await this.o.log.consistencyProof(from, size),
     };
-    await this.o.queue.add(QUEUES.anchor, job, { jobId: anchorJobId(batch.header.seq) });
+    this.inFlight = { size, since: this.now() };
+    await this.o.queue.add(QUEUES.checkpoint, job, { jobId: checkpointJobId(size) });
   }
 
-  private async recordAnchored(job: AnchoredJob): Promise<void> {
-    let ref = job.anchor;
-    const lookup = this.o.anchor as (Anchor & Partial<ReceiptLookup>) | null;
-    if (ref === null && typeof lookup?.receiptOf === 'function') {
-      ref = await lookup.receiptOf(this.o.gatewayId, job.seq).catch(() => null);
+  private async record(outcome: CheckpointOutcome): Promise<void> {
+    this.o.beforeRecord?.(outcome.size);
+    if (outcome.outcome === 'anchored') {
+      await this.recordAnchored(outcome.size, outcome.anchor, outcome.at);
+      this.lastConfirmedAt = this.now();
+      if (this.inFlight?.size === outcome.size) this.inFlight = null;
+      this.kick();
+      return;
     }
-    await this.o.store.markAnchored(job.seq, ref, job.at);
-    const batch = await this.o.store.getBatch(job.seq);
-    if (batch) await this.o.onAnchored(batch);
+    // The chain is not where the job expected: compare it with the log again, then carry on from there.
+    this.inFlight = null;
+    this.set({ state: 'checking', message: `the chain moved while checkpoint ${outcome.size} was being anchored; checking it again` }, 'info');
+    await this.check();
+  }
+
+  private async recordAnchored(size: number, anchor: AnchorRef | null, at: number): Promise<void> {
+    const before = (await this.o.store.lastAnchoredCheckpoint())?.checkpoint.size ?? 0;
+    if (before >= size) return;
+    await this.o.store.markCheckpointAnchored(size, anchor, at);
+    const record = await this.o.store.checkpointAt(size);
+    if (record) await this.o.onAnchored(record, before);
+  }
+
+  /** Looks for a checkpoint to send now and then: one may have been signed while the chain was being checked, or a job lost. */
+  private sweep(): void {
+    if (this.stopped || this.current.state !== 'ready') return;
+    const stale = this.inFlight && this.now() - this.inFlight.since > 10 * (this.o.sweepMs ?? 30_000);
+    if (stale) this.inFlight = null;
+    this.kick();
+    this.later(() => Promise.resolve(this.sweep()), this.o.sweepMs ?? 30_000);
   }
 
   private halt(problem: HistoryProblem | 'ANCHOR_FAILED', message: string): void {
@@ -148,7 +196,7 @@ export class AnchoringService {
   private set(state: AnchoringState, level: 'info' | 'warn' | 'error'): void {
     const changed = state.state !== this.current.state || state.message !== this.current.message;
     this.current = state;
-    if (changed) this.o.log[level](`anchoring ${state.state}: ${state.message}`);
+    if (changed) this.o.logger[level](`anchoring ${state.state}: ${state.message}`);
   }
 
   private later(fn: () => Promise<void>, ms: number): void {

@@ -13,10 +13,14 @@ import {
   verifyHeaderSignature,
   verifyInclusion,
   leafHash,
+  logLeafHash,
   MerkleTree,
+  signCheckpoint,
   ZERO32,
+  type HashAlg,
 } from '@evidence/core';
 import { LevelStore } from '../adapters/level/level-store.js';
+import { BatchLog } from '../log/batch-log.js';
 import type { BatchRecord, PendingLeaf } from '../ports/store.js';
 import { PreparePool } from '../evidence/prepare-pool.js';
 import { ProofService } from '../proofs/proof-service.js';
@@ -26,11 +30,17 @@ const sm2 = generateSm2KeyPair();
 const gatewayId = 'aa'.repeat(32);
 let dir: string;
 let store: LevelStore;
+let log: BatchLog;
 let closed: BatchRecord[];
 
-beforeEach(async () => {
+async function openStore(alg: HashAlg = 'keccak256'): Promise<void> {
   dir = mkdtempSync(join(tmpdir(), 'gw-batch-'));
   store = await LevelStore.open(dir);
+  log = await BatchLog.open(store, alg);
+}
+
+beforeEach(async () => {
+  await openStore();
   closed = [];
 });
 afterEach(async () => {
@@ -53,7 +63,7 @@ async function acknowledged(n: number, receivedAt = Date.now()): Promise<Pending
 }
 
 function batcher(o: { maxSize?: number; maxAgeMs?: number } = {}): Batcher {
-  return new Batcher({ store, alg: 'keccak256', gatewayId, sm2, maxSize: o.maxSize ?? 4, maxAgeMs: o.maxAgeMs ?? 60_000, onClosed: (b) => void closed.push(b) });
+  return new Batcher({ store, log, alg: 'keccak256', gatewayId, sm2, maxSize: o.maxSize ?? 4, maxAgeMs: o.maxAgeMs ?? 60_000, onClosed: (b) => void closed.push(b) });
 }
 
 const until = async (check: () => boolean, ms = 5000) => {
@@ -117,17 +127,27 @@ describe('Batcher', () => {
     b.add(leaves);
     await until(() => closed.length === 1);
     await b.stop();
-    const proofs = new ProofService({ store, openPayload: async () => ({ payload: null, salt: '' }), retryAfterSeconds: () => 1 });
+    const proofs = new ProofService({ store, log, openPayload: async () => ({ payload: null, salt: '' }), retryAfterSeconds: () => 1 });
     const batch = (await store.getBatch(0))!;
+    // The batch is entry 0 of the log; a signed checkpoint of it lets ?pending=true bundles be served.
+    expect(log.size).toBe(1);
+    expect(await log.root()).toBe(toHex(logLeafHash(batch.header)));
+    const checkpoint = { gateway: gatewayId, alg: 'keccak256' as const, size: 1, root: await log.root(), ts: Date.now() };
+    await store.putCheckpoint({ checkpoint, signature: toHex(signCheckpoint(checkpoint, sm2.privateKey)), publicKey: sm2.publicKey, cosignatures: [], anchor: null, anchoredAt: null });
+    await expect(proofs.bundle(leaves[0]!.id, false)).rejects.toMatchObject({ code: 'PROOF_PENDING' });
     for (const [i, l] of leaves.entries()) {
       expect(await store.location(l.id)).toEqual({ seq: 0, index: i });
-      const bundle = proofs.fromBatch(batch, i, null);
+      const bundle = await proofs.bundle(l.id, false, { pending: true });
+      expect(bundle).toMatchObject({ format: 'evidence-proof/2', anchor: null, log: { checkpoint, inclusion: { index: 0, size: 1, path: [] } } });
       expect(verifyBundle(bundle)).toMatchObject({ valid: true });
       expect(verifyInclusion(keccak256, i, 7, leafHash('keccak256', l.leaf), bundle.inclusion.path.map((p) => fromHex(p)), fromHex(batch.header.root))).toBe(true);
     }
     // A tampered leaf does not verify against the signed root.
-    const bundle = proofs.fromBatch(batch, 0, null);
+    const bundle = await proofs.bundle(leaves[0]!.id, false, { pending: true });
     expect(verifyBundle({ ...bundle, leaf: { ...bundle.leaf, ts: bundle.leaf.ts + 1 } })).toMatchObject({ valid: false, failedStep: 'inclusion' });
+    // Once anchored, the same checkpoint is named without ?pending.
+    await store.markCheckpointAnchored(1, null, Date.now());
+    expect(await proofs.bundle(leaves[0]!.id, false)).toMatchObject({ format: 'evidence-proof/2', log: { checkpoint } });
   });
 
   it('computes roots in an intake worker to the same signed headers, for keccak256 and SM3 trees', async () => {
@@ -135,7 +155,11 @@ describe('Batcher', () => {
     try {
       for (const alg of ['keccak256', 'sm3'] as const) {
         closed.length = 0;
-        const b = new Batcher({ store, alg, gatewayId, sm2, maxSize: 5, maxAgeMs: 20, rootOf: (a, l) => pool.merkleRoot(a, l), onClosed: (c) => void closed.push(c) });
+        // One log, one algorithm: each algorithm gets its own data folder.
+        await store.close();
+        rmSync(dir, { recursive: true, force: true });
+        await openStore(alg);
+        const b = new Batcher({ store, log, alg, gatewayId, sm2, maxSize: 5, maxAgeMs: 20, rootOf: (a, l) => pool.merkleRoot(a, l), onClosed: (c) => void closed.push(c) });
         b.start(await store.head(), []);
         const leaves = await acknowledged(7);
         b.add(leaves);

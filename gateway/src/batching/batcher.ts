@@ -1,9 +1,12 @@
 import { headerHash, LEAF_LENGTH, signHeader, toHex, ZERO32, type BatchHeader, type HashAlg } from '@evidence/core';
+import type { BatchLog } from '../log/batch-log.js';
 import type { BatchRecord, BatchStore, PendingLeaf } from '../ports/store.js';
 import { merkleRootHere, type MerkleRootOf } from './batch-tree.js';
 
 export interface BatcherOptions {
   store: BatchStore;
+  /** The batch log each closed batch is appended to, in the same write. */
+  log: Pick<BatchLog, 'nodesFor' | 'appended'>;
   alg: HashAlg;
   gatewayId: string;
   sm2: { privateKey: string; publicKey: string };
@@ -25,8 +28,9 @@ export interface BatcherOptions {
 /**
  * Turns acknowledged leaves into batches (spec sections 5 and 6): an RFC 9162
  * tree, a header chained to the previous one by seq and prev, signed with the
- * gateway's SM2 key. A batch closes by size or by age; closing is one atomic
- * write, so after a crash a leaf is either pending or in exactly one batch.
+ * gateway's SM2 key, and appended to the batch log (section 9). A batch closes
+ * by size or by age; closing is one atomic write, so after a crash a leaf is
+ * either pending or in exactly one batch, and every batch is in the log.
  */
 export class Batcher {
   private pending: PendingLeaf[] = [];
@@ -135,8 +139,10 @@ export class Batcher {
       anchor: null,
       anchoredAt: null,
     };
-    await this.o.store.closeBatch(batch, take.map((l) => l.id));
-    // Only now, with the batch on disk, do the leaves leave the in-memory queue.
+    const logNodes = this.o.log.nodesFor(header);
+    await this.o.store.closeBatch(batch, take.map((l) => l.id), logNodes);
+    // Only now, with the batch on disk, do the leaves leave the in-memory queue and the log grow.
+    this.o.log.appended(logNodes);
     this.pending.splice(0, take.length);
     this.head = { seq: header.seq, headerHash: batch.headerHash };
     await this.o.onClosed(batch);

@@ -14,6 +14,8 @@ export const ConfigSchema = Type.Object({
 
   BATCH_SIZE: Type.Integer({ minimum: 1, maximum: 65536, default: 1024 }),
   BATCH_MAX_AGE_MS: Type.Integer({ minimum: 10, maximum: 3_600_000, default: 1000 }),
+  /** No checkpoint transaction is sent sooner than this after the previous one was confirmed (ms). */
+  ANCHOR_MIN_INTERVAL_MS: Type.Integer({ minimum: 0, maximum: 86_400_000, default: 1000 }),
 
   ANCHOR: Type.Union([Type.Literal('evm'), Type.Literal('fabric'), Type.Literal('none')], {
     default: 'evm',
@@ -60,7 +62,15 @@ export const ConfigSchema = Type.Object({
   WEBHOOK_TIMEOUT_MS: Type.Integer({ minimum: 100, default: 10_000 }),
   WEBHOOK_ATTEMPTS: Type.Integer({ minimum: 1, maximum: 100, default: 12 }),
   /** Test-only fault injection: the process SIGKILLs itself at this point. */
-  FAULT_KILL_AT: Type.Optional(Type.Union([Type.Literal('after-anchor'), Type.Literal('after-close')])),
+  FAULT_KILL_AT: Type.Optional(
+    Type.Union([
+      Type.Literal('after-close'),
+      Type.Literal('before-send'),
+      Type.Literal('after-send'),
+      Type.Literal('after-confirm'),
+      Type.Literal('before-record'),
+    ]),
+  ),
 });
 
 export type GatewayConfig = Static<typeof ConfigSchema>;

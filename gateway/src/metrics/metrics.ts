@@ -23,6 +23,8 @@ export class GatewayMetrics {
   readonly batchSize: Histogram;
   readonly batchesClosed: Counter;
   readonly batchesAnchored: Counter;
+  readonly checkpointsSigned: Counter;
+  readonly checkpointsAnchored: Counter;
   readonly ackToAnchored: Histogram;
   readonly deliveries: Counter<'outcome'>;
 
@@ -40,6 +42,8 @@ export class GatewayMetrics {
     });
     this.batchesClosed = new Counter({ name: 'evidence_batches_closed_total', help: 'Batches closed and signed', registers });
     this.batchesAnchored = new Counter({ name: 'evidence_batches_anchored_total', help: 'Batches recorded as anchored', registers });
+    this.checkpointsSigned = new Counter({ name: 'evidence_checkpoints_signed_total', help: 'Checkpoints of the batch log signed', registers });
+    this.checkpointsAnchored = new Counter({ name: 'evidence_checkpoints_anchored_total', help: 'Checkpoints recorded as anchored (one chain transaction each)', registers });
     this.ackToAnchored = new Histogram({
       name: 'evidence_anchoring_lag_seconds',
       help: 'From the acknowledgement of the oldest leaf of a batch to the batch being anchored',

@@ -1,10 +1,10 @@
-import { kindName, sm3, toHex, utf8, type ProofBundle } from '@evidence/core';
+import { kindName, sm3, toHex, utf8, type AnyProofBundle } from '@evidence/core';
 import type { GatewayContext } from '../context.js';
 import { GatewayError, isGatewayError } from '../errors.js';
 import { registriesOf, type ClaimRequest } from './registries.js';
 
 /** The location ClaimVerifier checks: the batch seq and the audit path. */
-const locationOf = (b: ProofBundle) => ({ seq: b.batch.seq, index: b.inclusion.index, size: b.inclusion.size, path: [...b.inclusion.path] });
+const locationOf = (b: AnyProofBundle) => ({ seq: b.batch.seq, index: b.inclusion.index, size: b.inclusion.size, path: [...b.inclusion.path] });
 
 /**
  * Builds an insurer's claim package (evidence-claim/1; parsed on the insurer's
@@ -27,7 +27,7 @@ export async function buildClaimPackage(ctx: GatewayContext, req: ClaimRequest, 
     throw new GatewayError('INSURER_SIGNATURE_INVALID', `the request is not signed by ${insurer} (EIP-191 over claimRequestMessage)`);
   }
 
-  const bundles: ProofBundle[] = [];
+  const bundles: AnyProofBundle[] = [];
   for (const id of req.evidenceIds) bundles.push(await disclosedBundle(ctx, id));
   const subject = bundles[0]!.leaf.subject;
   const other = bundles.find((b) => b.leaf.subject !== subject);
@@ -74,7 +74,7 @@ export async function buildClaimPackage(ctx: GatewayContext, req: ClaimRequest, 
 }
 
 /** The bundle with its payload; an erased payload leaves the proof of its commitment only. */
-async function disclosedBundle(ctx: GatewayContext, id: string): Promise<ProofBundle> {
+async function disclosedBundle(ctx: GatewayContext, id: string): Promise<AnyProofBundle> {
   try {
     return await ctx.proofs.bundle(id, true);
   } catch (e) {

@@ -1,4 +1,4 @@
-import type { AnchorRef, BatchHeader } from '@evidence/core';
+import type { AnchorRef, BatchHeader, Checkpoint, Cosignature, NodeId } from '@evidence/core';
 
 /** One evidence record as the gateway keeps it. Binary fields are raw bytes. */
 export interface EvidenceRecord {
@@ -97,18 +97,68 @@ export interface EvidenceStore {
   erase(id: string, at: number, block: KeyBlock): Promise<void>;
 }
 
+/** A perfect subtree of the batch log and its hash (spec section 9). */
+export interface LogNode {
+  id: NodeId;
+  hash: Uint8Array;
+}
+
 /** Batches, written atomically with the records they take off the pending queue. */
 export interface BatchStore {
-  /** Stores the batch, the leaf locations, removes the leaves from pending and advances the head: one atomic, synced write. */
-  closeBatch(batch: BatchRecord, ids: string[]): Promise<void>;
+  /**
+   * Stores the batch, the leaf locations and the batch log's subtrees the
+   * batch completes, removes the leaves from pending and advances the head:
+   * one atomic, synced write.
+   */
+  closeBatch(batch: BatchRecord, ids: string[], logNodes: LogNode[]): Promise<void>;
   /** The last closed batch, or null before the first. */
   head(): Promise<{ seq: number; headerHash: string } | null>;
   getBatch(seq: number): Promise<BatchRecord | null>;
-  markAnchored(seq: number, anchor: AnchorRef | null, at: number): Promise<void>;
   /** Closed batches not yet anchored, ascending. */
   unanchored(): Promise<number[]>;
   /** The highest seq such that it and every batch before it are anchored; -1 when none. */
   anchoredHead(): Promise<number>;
+}
+
+/** A checkpoint this gateway signed, with what it gathered since: cosignatures and, once anchored, the receipt. */
+export interface CheckpointRecord {
+  checkpoint: Checkpoint;
+  /** SM2 signature over checkpointBytes, hex. */
+  signature: string;
+  /** The key that signed it, hex. */
+  publicKey: string;
+  cosignatures: Cosignature[];
+  /** The transaction that anchored it; null while not anchored, or when found on chain without one (a crash). */
+  anchor: AnchorRef | null;
+  /** When the gateway recorded it as anchored (ms); null while it is not. */
+  anchoredAt: number | null;
+}
+
+/**
+ * The batch log (spec sections 9 to 11): every perfect subtree of the RFC 9162
+ * log whose entry i is batch i's header, so a root, an inclusion or a
+ * consistency proof at any size costs O(log n) reads; and the checkpoints.
+ */
+export interface LogStore {
+  /** Perfect subtrees by id, in the order asked. Throws when one is missing (a log that lost data). */
+  logNodes(ids: readonly NodeId[]): Promise<Uint8Array[]>;
+  /** How many log entries have their subtrees stored (batches closed before the log existed have none until backfilled). */
+  logSize(): Promise<number>;
+  /** Writes the subtrees of entries already closed as batches (a data folder from before the log), durably. */
+  backfillLog(nodes: LogNode[], size: number): Promise<void>;
+  /** Stores a signed checkpoint, or replaces it with the same checkpoint carrying more cosignatures. */
+  putCheckpoint(record: CheckpointRecord): Promise<void>;
+  /** The latest signed checkpoint (largest size), or null before the first. */
+  latestCheckpoint(): Promise<CheckpointRecord | null>;
+  checkpointAt(size: number): Promise<CheckpointRecord | null>;
+  /** Records the checkpoint of `size` as anchored, and so every batch below it: one atomic, synced write. */
+  markCheckpointAnchored(size: number, anchor: AnchorRef | null, at: number): Promise<void>;
+  /** The anchored checkpoint of largest size, or null. */
+  lastAnchoredCheckpoint(): Promise<CheckpointRecord | null>;
+  /** The first anchored checkpoint whose size exceeds `seq`: the one every bundle of batch `seq` names, forever. */
+  anchoredCheckpointCovering(seq: number): Promise<CheckpointRecord | null>;
+  /** Anchored checkpoints by increasing size, above `afterSize`, at most `limit`. */
+  anchoredCheckpoints(afterSize: number, limit: number): Promise<CheckpointRecord[]>;
 }
 
 export interface Subscription {
@@ -138,6 +188,6 @@ export interface NonceStore {
   liveNonces(now: number): Promise<NonceEntry[]>;
 }
 
-export interface GatewayStore extends EvidenceStore, BatchStore, SubscriptionStore, NonceStore {
+export interface GatewayStore extends EvidenceStore, BatchStore, LogStore, SubscriptionStore, NonceStore {
   close(): Promise<void>;
 }

@@ -66,7 +66,7 @@ export class SubscriptionService {
           subscription: s.id,
           gateway: this.o.gatewayId,
           batch: { seq: batch.header.seq, root: batch.header.root, size: batch.header.size },
-          bundles: indices.slice(c * CHUNK, (c + 1) * CHUNK).map((i) => this.o.proofs.fromBatch(batch, i, null)),
+          bundles: await this.o.proofs.anchoredBundles(batch, indices.slice(c * CHUNK, (c + 1) * CHUNK)),
         });
         const job: DeliveryJob = { subscription: s.id, url: s.url, body, headers: signWebhook(body, delivery, this.o.gatewayId, this.o.sm2) };
         await this.o.queue.add(QUEUES.deliver, job, { jobId: `deliver-${delivery.replaceAll('.', '-')}` });

@@ -161,7 +161,7 @@ export async function pool<T, R>(items: readonly T[], limit: number, fn: (item: 
   return out;
 }
 
-/** An Anchor whose answers come from the chain once per (call, gateway, seq): verifying 10 000 bundles of a few batches. */
+/** An Anchor whose answers come from the chain once per (call, gateway, seq or size): verifying 10 000 bundles of a few batches. */
 export function memoAnchor(anchor: Anchor): Anchor {
   const cache = new Map<string, Promise<unknown>>();
   const memo = <T>(key: string, f: () => Promise<T>): Promise<T> => {
@@ -174,6 +174,11 @@ export function memoAnchor(anchor: Anchor): Anchor {
     latest: (g) => anchor.latest(g),
     batch: (g, s) => memo(`b${g}${s}`, () => anchor.batch(g, s)),
     keyAt: (g, s) => memo(`k${g}${s}`, () => anchor.keyAt(g, s)),
+    anchorCheckpoint: (c, p) => anchor.anchorCheckpoint(c, p),
+    latestCheckpoint: (g) => anchor.latestCheckpoint(g),
+    checkpointAt: (g, s) => memo(`c${g}${s}`, () => anchor.checkpointAt(g, s)),
+    checkpoints: (g, f, l) => anchor.checkpoints(g, f, l),
+    checkpointReceipt: (g, s) => memo(`r${g}${s}`, () => anchor.checkpointReceipt(g, s)),
   };
 }
 

@@ -2,8 +2,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { encodeLeaf, toHex, type BatchHeader } from '@evidence/core';
-import type { BatchRecord, NewRecord } from '../../ports/store.js';
+import { encodeLeaf, logLeafHash, MerkleTree, toHex, type BatchHeader } from '@evidence/core';
+import { BatchLog } from '../../log/batch-log.js';
+import type { BatchRecord, CheckpointRecord, NewRecord } from '../../ports/store.js';
 import { ClassicLevel } from 'classic-level';
 import { encodePending, encodeRecord } from './codec.js';
 import { LevelStore } from './level-store.js';
@@ -67,7 +68,7 @@ describe('LevelStore', () => {
     await store.append(rs, []);
     expect((await store.pending()).map((p) => p.id)).toEqual([1, 2, 3].map((i) => record(i).id));
     const b = batch(0, [record(1), record(2)]);
-    await store.closeBatch(b, [record(1).id, record(2).id]);
+    await store.closeBatch(b, [record(1).id, record(2).id], []);
     expect((await store.pending()).map((p) => p.id)).toEqual([record(3).id]);
     expect(await store.location(record(2).id)).toEqual({ seq: 0, index: 1 });
     expect(await store.location(record(3).id)).toBeNull();
@@ -82,7 +83,7 @@ describe('LevelStore', () => {
     await store.append([1, 2, 3].map((i) => record(i)), []);
     await store.append([4, 5].map((i) => record(i)), []);
     // A batch takes part of the first group and part of the second.
-    await store.closeBatch(batch(0, [record(1), record(2), record(4)]), [1, 2, 4].map((i) => record(i).id));
+    await store.closeBatch(batch(0, [record(1), record(2), record(4)]), [1, 2, 4].map((i) => record(i).id), []);
     expect((await store.pending()).map((p) => p.id)).toEqual([3, 5].map((i) => record(i).id));
     await store.close();
     stores.pop();
@@ -90,7 +91,7 @@ describe('LevelStore', () => {
     const { store: again } = await open(dir);
     const pending = await again.pending();
     expect(pending).toEqual([3, 5].map((i) => ({ id: record(i).id, leaf: record(i).leaf, receivedAt: record(i).receivedAt })));
-    await again.closeBatch(batch(1, [record(3), record(5)]), [3, 5].map((i) => record(i).id));
+    await again.closeBatch(batch(1, [record(3), record(5)]), [3, 5].map((i) => record(i).id), []);
     expect(await again.pending()).toEqual([]);
     await again.close();
     stores.pop();
@@ -112,29 +113,87 @@ describe('LevelStore', () => {
     const { store } = await open(dir);
     await store.append([record(8)], []);
     expect((await store.pending()).map((p) => p.id)).toEqual([old.id, record(8).id]);
-    await store.closeBatch(batch(0, [old, record(8)]), [old.id, record(8).id]);
+    await store.closeBatch(batch(0, [old, record(8)]), [old.id, record(8).id], []);
     expect(await store.pending()).toEqual([]);
     expect(await store.location(old.id)).toEqual({ seq: 0, index: 0 });
   });
 
-  it('tracks the contiguous anchored head when batches are marked out of order', async () => {
-    const { store } = await open();
-    for (let s = 0; s < 4; s++) await store.closeBatch(batch(s, [record(s)]), [record(s).id]);
-    expect(await store.unanchored()).toEqual([0, 1, 2, 3]);
-    await store.markAnchored(1, null, 10);
-    expect(await store.anchoredHead()).toBe(-1);
-    await store.markAnchored(0, { chain: 'fabric', channel: 'c', chaincode: 'a', txId: 't0' }, 11);
-    expect(await store.anchoredHead()).toBe(1);
-    await store.markAnchored(3, null, 12);
-    await store.markAnchored(2, null, 13);
-    expect(await store.anchoredHead()).toBe(3);
+  it('keeps the batch log, signed checkpoints and which of them are anchored; anchoring a checkpoint anchors every batch below it', async () => {
+    const { store, dir } = await open();
+    const log = await BatchLog.open(store, 'keccak256');
+    const headers = [];
+    for (let s = 0; s < 5; s++) {
+      const b = batch(s, [record(s)]);
+      const nodes = log.nodesFor(b.header);
+      await store.closeBatch(b, [record(s).id], nodes);
+      log.appended(nodes);
+      headers.push(b.header);
+    }
+    const tree = MerkleTree.fromLeafHashes('keccak256', headers.map(logLeafHash));
+    expect(await log.root()).toBe(toHex(tree.root));
+    expect(await store.logSize()).toBe(5);
+    const signed = (size: number, ts: number): CheckpointRecord => ({
+      checkpoint: { gateway: 'aa'.repeat(32), alg: 'keccak256', size, root: 'ab'.repeat(32), ts },
+      signature: 'cd'.repeat(64),
+      publicKey: '04' + 'ef'.repeat(64),
+      cosignatures: [],
+      anchor: null,
+      anchoredAt: null,
+    });
+    for (const size of [2, 3, 5]) await store.putCheckpoint(signed(size, size));
+    expect((await store.latestCheckpoint())?.checkpoint.size).toBe(5);
+    expect(await store.lastAnchoredCheckpoint()).toBeNull();
+    expect(await store.anchoredCheckpointCovering(0)).toBeNull();
+    expect(await store.unanchored()).toEqual([0, 1, 2, 3, 4]);
+
+    await store.markCheckpointAnchored(3, { chain: 'fabric', channel: 'c', chaincode: 'a', txId: 't3' }, 30);
+    expect(await store.anchoredHead()).toBe(2);
+    expect(await store.unanchored()).toEqual([3, 4]);
+    expect((await store.anchoredCheckpointCovering(0))?.checkpoint.size).toBe(3);
+    expect((await store.anchoredCheckpointCovering(2))?.checkpoint.size).toBe(3);
+    expect(await store.anchoredCheckpointCovering(3)).toBeNull();
+    // A later checkpoint never changes the one an earlier batch's bundle names.
+    await store.markCheckpointAnchored(5, null, 50);
+    await store.markCheckpointAnchored(5, { chain: 'fabric', channel: 'c', chaincode: 'a', txId: 't5' }, 55);
+    expect((await store.anchoredCheckpointCovering(1))?.checkpoint.size).toBe(3);
+    expect((await store.anchoredCheckpointCovering(3))?.checkpoint).toMatchObject({ size: 5 });
+    expect(await store.checkpointAt(5)).toMatchObject({ anchor: { txId: 't5' }, anchoredAt: 50 });
+    expect((await store.anchoredCheckpoints(0, 10)).map((c) => c.checkpoint.size)).toEqual([3, 5]);
+    expect((await store.anchoredCheckpoints(3, 10)).map((c) => c.checkpoint.size)).toEqual([5]);
+    expect(await store.anchoredHead()).toBe(4);
     expect(await store.unanchored()).toEqual([]);
-    // A later receipt fills in a batch found on chain without one; a null never erases one.
-    await store.markAnchored(1, { chain: 'fabric', channel: 'c', chaincode: 'a', txId: 't1' }, 14);
-    await store.markAnchored(0, null, 15);
-    expect((await store.getBatch(1))?.anchor).toMatchObject({ txId: 't1' });
-    expect((await store.getBatch(0))?.anchor).toMatchObject({ txId: 't0' });
-    expect((await store.getBatch(1))?.anchoredAt).toBe(10);
+    await expect(store.markCheckpointAnchored(4, null, 60)).rejects.toThrow(/not stored/);
+
+    // Reopened, the log resumes from its stored right edge and proves the same.
+    await store.close();
+    stores.pop();
+    const { store: again } = await open(dir);
+    const reopened = await BatchLog.open(again, 'keccak256');
+    expect(reopened.size).toBe(5);
+    expect(await reopened.root()).toBe(toHex(tree.root));
+    expect(await reopened.root(3)).toBe(toHex(MerkleTree.fromLeafHashes('keccak256', headers.slice(0, 3).map(logLeafHash)).root));
+    expect(await reopened.inclusionProof(2, 5)).toEqual(tree.proof(2).map(toHex));
+    expect(await reopened.consistencyProof(2, 5)).toEqual(tree.consistencyProof(2).map(toHex));
+  });
+
+  it('builds the batch log of a data folder from before the log, once, from the stored headers', async () => {
+    const { store, dir } = await open();
+    const headers = [];
+    for (let s = 0; s < 6; s++) {
+      const b = batch(s, [record(s)]);
+      await store.closeBatch(b, [record(s).id], []);
+      headers.push(b.header);
+    }
+    // Earlier versions kept no log: no subtrees and no log size.
+    await store.close();
+    stores.pop();
+    const db = new ClassicLevel<string, Uint8Array>(dir, { valueEncoding: 'view' });
+    await db.del('m!log');
+    await db.close();
+    const { store: again } = await open(dir);
+    const log = await BatchLog.open(again, 'keccak256');
+    expect(await again.logSize()).toBe(6);
+    expect(await log.root()).toBe(toHex(MerkleTree.fromLeafHashes('keccak256', headers.map(logLeafHash)).root));
   });
 
   it('erases payload, key reference and salt with the rewritten key block, keeping the leaf', async () => {

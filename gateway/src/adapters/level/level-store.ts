@@ -1,12 +1,14 @@
 import { ClassicLevel } from 'classic-level';
-import type { AnchorRef } from '@evidence/core';
+import type { AnchorRef, NodeId } from '@evidence/core';
 import type {
   BatchRecord,
+  CheckpointRecord,
   EvidenceRecord,
   GatewayStore,
   IdempotencyEntry,
   KeyBlock,
   LeafLocation,
+  LogNode,
   NewRecord,
   NonceEntry,
   PendingLeaf,
@@ -34,8 +36,10 @@ import { GroupCommit, type LevelOp } from './group-commit.js';
  *   i!<client>\0<key> idempotency {id, digest}     x!<id>      location (seq || index)
  *   b!<seq>           batch                        u!<seq>     batch not yet anchored
  *   m!head            last closed {seq, hash}      m!anchored  contiguous anchored head
+ *   l!<level><index>  batch log perfect subtree    m!log       log entries with subtrees stored
+ *   c!<size>          signed checkpoint            a!<size>    anchored checkpoint (marker)
  *   s!<id>            subscription                 n!<expiry>!<key>  nonce seen
- * seq and expiry are 16 hex digits so lexicographic order is numeric order.
+ * seq, size, expiry and node index are 16 hex digits (level 2) so lexicographic order is numeric order.
  * Every write goes through one GroupCommit, synced, in submission order.
  */
 export class LevelStore implements GatewayStore {
@@ -47,8 +51,6 @@ export class LevelStore implements GatewayStore {
    */
   private readonly groupOf = new Map<string, string>();
   private readonly groupLeft = new Map<string, number>();
-  /** Serialises markAnchored so the contiguous head is computed on a stable view. */
-  private anchorLock: Promise<void> = Promise.resolve();
 
   private constructor(private readonly db: ClassicLevel<string, Uint8Array>) {
     this.commit = new GroupCommit(db);
@@ -156,12 +158,14 @@ export class LevelStore implements GatewayStore {
 
   // --- batches --------------------------------------------------------------
 
-  async closeBatch(batch: BatchRecord, ids: string[]): Promise<void> {
+  async closeBatch(batch: BatchRecord, ids: string[], logNodes: LogNode[]): Promise<void> {
     const seq = batch.header.seq;
     const ops: LevelOp[] = [
       { type: 'put', key: `b!${seqKey(seq)}`, value: encodeBatch(batch) },
       { type: 'put', key: `u!${seqKey(seq)}`, value: new Uint8Array(0) },
       { type: 'put', key: 'm!head', value: json({ seq, headerHash: batch.headerHash }) },
+      ...nodeOps(logNodes),
+      { type: 'put', key: 'm!log', value: json(seq + 1) },
     ];
     // How many records each touched group keeps pending after this batch; applied once it is written.
     const left = new Map<string, number>();
@@ -190,33 +194,6 @@ export class LevelStore implements GatewayStore {
     return v === undefined ? null : decodeBatch(v);
   }
 
-  markAnchored(seq: number, anchor: AnchorRef | null, at: number): Promise<void> {
-    const run = this.anchorLock.then(() => this.markAnchoredNow(seq, anchor, at));
-    this.anchorLock = run.catch(() => undefined);
-    return run;
-  }
-
-  private async markAnchoredNow(seq: number, anchor: AnchorRef | null, at: number): Promise<void> {
-    const batch = await this.getBatch(seq);
-    if (!batch) throw new Error(`batch ${seq} is not stored`);
-    if (batch.anchored && (batch.anchor !== null || anchor === null)) return;
-    const updated: BatchRecord = { ...batch, anchored: true, anchor, anchoredAt: batch.anchoredAt ?? at };
-    const ops: LevelOp[] = [
-      { type: 'put', key: `b!${seqKey(seq)}`, value: encodeBatch(updated) },
-      { type: 'del', key: `u!${seqKey(seq)}` },
-    ];
-    let headSeq = await this.anchoredHead();
-    if (seq === headSeq + 1) {
-      headSeq = seq;
-      // Later batches anchored out of order (a retried job) extend the head now.
-      const stillOpen = new Set(await this.unanchored());
-      const closed = (await this.head())?.seq ?? -1;
-      while (headSeq + 1 <= closed && !stillOpen.has(headSeq + 1)) headSeq++;
-      ops.push({ type: 'put', key: 'm!anchored', value: json(headSeq) });
-    }
-    await this.commit.write(ops);
-  }
-
   async unanchored(): Promise<number[]> {
     const out: number[] = [];
     for await (const key of this.db.keys({ gt: 'u!', lt: 'u"' })) out.push(parseInt(key.slice(2), 16));
@@ -226,6 +203,76 @@ export class LevelStore implements GatewayStore {
   async anchoredHead(): Promise<number> {
     const v = await this.db.get('m!anchored');
     return v === undefined ? -1 : parse<number>(v);
+  }
+
+  // --- batch log and checkpoints ------------------------------------------
+
+  async logNodes(ids: readonly NodeId[]): Promise<Uint8Array[]> {
+    if (ids.length === 0) return [];
+    const values = await this.db.getMany(ids.map(nodeKey));
+    return values.map((v, i) => {
+      if (v === undefined) throw new Error(`batch log node ${ids[i]!.level}/${ids[i]!.index} is missing from the store`);
+      return v;
+    });
+  }
+
+  async logSize(): Promise<number> {
+    const v = await this.db.get('m!log');
+    return v === undefined ? 0 : parse<number>(v);
+  }
+
+  backfillLog(nodes: LogNode[], size: number): Promise<void> {
+    return this.commit.write([...nodeOps(nodes), { type: 'put', key: 'm!log', value: json(size) }]);
+  }
+
+  putCheckpoint(record: CheckpointRecord): Promise<void> {
+    const size = record.checkpoint.size;
+    const ops: LevelOp[] = [{ type: 'put', key: `c!${seqKey(size)}`, value: json(record) }];
+    if (record.anchoredAt !== null) ops.push({ type: 'put', key: `a!${seqKey(size)}`, value: new Uint8Array(0) });
+    return this.commit.write(ops);
+  }
+
+  async latestCheckpoint(): Promise<CheckpointRecord | null> {
+    for await (const value of this.db.values({ gt: 'c!', lt: 'c"', reverse: true, limit: 1 })) return parse<CheckpointRecord>(value);
+    return null;
+  }
+
+  async checkpointAt(size: number): Promise<CheckpointRecord | null> {
+    const v = await this.db.get(`c!${seqKey(size)}`);
+    return v === undefined ? null : parse<CheckpointRecord>(v);
+  }
+
+  async markCheckpointAnchored(size: number, anchor: AnchorRef | null, at: number): Promise<void> {
+    const record = await this.checkpointAt(size);
+    if (!record) throw new Error(`checkpoint of size ${size} is not stored`);
+    const anchored: CheckpointRecord = { ...record, anchor: anchor ?? record.anchor, anchoredAt: record.anchoredAt ?? at };
+    const ops: LevelOp[] = [
+      { type: 'put', key: `c!${seqKey(size)}`, value: json(anchored) },
+      { type: 'put', key: `a!${seqKey(size)}`, value: new Uint8Array(0) },
+    ];
+    // Every batch below the size is anchored now; none is anchored on its own any more.
+    for await (const key of this.db.keys({ gt: 'u!', lt: `u!${seqKey(size)}` })) ops.push({ type: 'del', key });
+    if ((await this.anchoredHead()) < size - 1) ops.push({ type: 'put', key: 'm!anchored', value: json(size - 1) });
+    await this.commit.write(ops);
+  }
+
+  async lastAnchoredCheckpoint(): Promise<CheckpointRecord | null> {
+    for await (const key of this.db.keys({ gt: 'a!', lt: 'a"', reverse: true, limit: 1 })) return this.checkpointAt(parseInt(key.slice(2), 16));
+    return null;
+  }
+
+  async anchoredCheckpointCovering(seq: number): Promise<CheckpointRecord | null> {
+    for await (const key of this.db.keys({ gt: `a!${seqKey(seq)}`, lt: 'a"', limit: 1 })) return this.checkpointAt(parseInt(key.slice(2), 16));
+    return null;
+  }
+
+  async anchoredCheckpoints(afterSize: number, limit: number): Promise<CheckpointRecord[]> {
+    const out: CheckpointRecord[] = [];
+    for await (const key of this.db.keys({ gt: `a!${seqKey(afterSize)}`, lt: 'a"', limit })) {
+      const record = await this.checkpointAt(parseInt(key.slice(2), 16));
+      if (record) out.push(record);
+    }
+    return out;
   }
 
   // --- subscriptions ------------------------------------------------------
@@ -268,6 +315,8 @@ export class LevelStore implements GatewayStore {
   }
 }
 
+const nodeKey = (id: NodeId): string => `l!${id.level.toString(16).padStart(2, '0')}${seqKey(id.index)}`;
+const nodeOps = (nodes: LogNode[]): LevelOp[] => nodes.map((n) => ({ type: 'put', key: nodeKey(n.id), value: n.hash }));
 const idemKey = (client: string, key: string): string => `i!${client}\u0000${key}`;
 const json = (v: unknown): Uint8Array => Buffer.from(JSON.stringify(v), 'utf8');
 const parse = <T>(v: Uint8Array): T => JSON.parse(Buffer.from(v.buffer, v.byteOffset, v.byteLength).toString('utf8')) as T;

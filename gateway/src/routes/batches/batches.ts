@@ -43,6 +43,7 @@ export const batchRoutes: FastifyPluginAsync<{ ctx: GatewayContext }> = async (a
             anchored: Type.Boolean(),
             anchoredAt: Type.Union([Type.Null(), Type.Integer({ description: 'When the gateway recorded it as anchored (ms)' })]),
             anchor: Type.Union([Type.Null(), Type.Record(Type.String(), Type.Unknown())]),
+            checkpointSize: Type.Union([Type.Null(), Type.Integer({ description: 'Size of the anchored checkpoint that anchored it / 锚定它的检查点大小' })]),
             ids: Type.Array(Type.String()),
           }),
           ...errorResponses(400, 401, 403, 404),
@@ -54,13 +55,16 @@ export const batchRoutes: FastifyPluginAsync<{ ctx: GatewayContext }> = async (a
       if (!batch) throw new GatewayError('BATCH_NOT_FOUND', `no batch ${req.params.seq}`);
       const ids: string[] = [];
       for (let o = 0; o < batch.leaves.length; o += LEAF_LENGTH) ids.push(toHex(batch.leaves.subarray(o + 2, o + 18)));
+      // Batches of the log are anchored by the first anchored checkpoint that includes them.
+      const checkpoint = batch.anchored ? null : await ctx.batches.anchoredCheckpointCovering(batch.header.seq);
       return {
         header: batch.header as unknown as Record<string, unknown>,
         headerHash: batch.headerHash,
         signature: { alg: 'sm2' as const, publicKey: batch.publicKey, value: batch.signature },
-        anchored: batch.anchored,
-        anchoredAt: batch.anchoredAt,
-        anchor: batch.anchor as Record<string, unknown> | null,
+        anchored: batch.anchored || checkpoint !== null,
+        anchoredAt: batch.anchoredAt ?? checkpoint?.anchoredAt ?? null,
+        anchor: (batch.anchor ?? checkpoint?.anchor ?? null) as Record<string, unknown> | null,
+        checkpointSize: checkpoint?.checkpoint.size ?? null,
         ids,
       };
     },

@@ -54,7 +54,13 @@ export const readRoutes: FastifyPluginAsync<{ ctx: GatewayContext }> = async (ap
         payloadErased: v.record.erasedAt !== undefined,
         batch:
           v.batch && v.location
-            ? { seq: v.location.seq, index: v.location.index, root: v.batch.header.root, anchored: v.batch.anchored, anchor: v.batch.anchor as Record<string, unknown> | null }
+            ? {
+                seq: v.location.seq,
+                index: v.location.index,
+                root: v.batch.header.root,
+                anchored: v.status === 'anchored',
+                anchor: (v.batch.anchor ?? (await ctx.batches.anchoredCheckpointCovering(v.location.seq))?.anchor ?? null) as Record<string, unknown> | null,
+              }
             : null,
       };
     },
@@ -66,12 +72,18 @@ export const readRoutes: FastifyPluginAsync<{ ctx: GatewayContext }> = async (ap
       config: { permission: 'proof:read' },
       schema: {
         tags: ['evidence'],
-        summary: 'Proof bundle (spec section 8) / 证明包',
+        summary: 'Proof bundle (spec sections 8 and 12) / 证明包',
         description:
-          'While the batch is not anchored: 409 PROOF_PENDING with Retry-After. ?disclose=true adds payload and salt (discloser or court role). / 未锚定时返回 409 与 Retry-After；disclose=true 需披露权限。',
+          'An evidence-proof/2 bundle naming the first anchored checkpoint that includes the batch (it never changes once issued); ' +
+          'evidence-proof/1 for a batch anchored on its own before the batch log. While no such checkpoint is anchored: 409 PROOF_PENDING with Retry-After, ' +
+          'or with ?pending=true the v2 bundle of the latest signed checkpoint with anchor null. ?disclose=true adds payload and salt (discloser or court role). / ' +
+          '返回包含该批次的首个已锚定检查点的 v2 证明包（签发后不再变化）；未锚定时返回 409 与 Retry-After，pending=true 时返回最新签名检查点、anchor 为 null 的证明包；disclose=true 需披露权限。',
         params: IdParams,
-        querystring: Type.Object({ disclose: Type.Optional(Type.Enum(['true', 'false'])) }, { additionalProperties: false }),
-        response: { 200: Type.Record(Type.String(), Type.Unknown(), { description: 'evidence-proof/1 bundle' }), ...errorResponses(401, 403, 404, 409, 410) },
+        querystring: Type.Object(
+          { disclose: Type.Optional(Type.Enum(['true', 'false'])), pending: Type.Optional(Type.Enum(['true', 'false'])) },
+          { additionalProperties: false },
+        ),
+        response: { 200: Type.Record(Type.String(), Type.Unknown(), { description: 'evidence-proof/2 (or /1) bundle' }), ...errorResponses(401, 403, 404, 409, 410) },
       },
     },
     async (req) => {
@@ -79,7 +91,7 @@ export const readRoutes: FastifyPluginAsync<{ ctx: GatewayContext }> = async (ap
       if (disclose && !allows(req.client!.roles, 'payload:disclose')) {
         throw new GatewayError('AUTH_FORBIDDEN', `client ${req.client!.id} may read proofs but not disclosed payloads`);
       }
-      return ctx.proofs.bundle(req.params.id, disclose) as unknown as Record<string, unknown>;
+      return ctx.proofs.bundle(req.params.id, disclose, { pending: req.query.pending === 'true' }) as unknown as Record<string, unknown>;
     },
   );
 

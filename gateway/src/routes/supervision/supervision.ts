@@ -1,7 +1,7 @@
 import type { FastifyPluginAsync } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
-import { EVIDENCE_KINDS, LEAF_LENGTH, toHex, type ProofBundle } from '@evidence/core';
+import { EVIDENCE_KINDS, LEAF_LENGTH, toHex } from '@evidence/core';
 import type { GatewayContext } from '../../context.js';
 import { isGatewayError } from '../../errors.js';
 import { errorResponses } from '../schemas.js';
@@ -63,18 +63,18 @@ export const supervisionRoutes: FastifyPluginAsync<{ ctx: GatewayContext }> = as
       for (let seq = after + 1; seq <= last; seq++) {
         const batch = await ctx.batches.getBatch(seq);
         if (!batch) break; // anchoredHead says it exists; a hole would be the audit's to report
-        const supervision: ProofBundle[] = [];
-        for (let i = 0; i < batch.header.size; i++) {
-          if (batch.leaves[i * LEAF_LENGTH + 1] !== SUPERVISION) continue;
-          const id = toHex(batch.leaves.subarray(i * LEAF_LENGTH + 2, i * LEAF_LENGTH + 18));
-          supervision.push(ctx.proofs.fromBatch(batch, i, await disclosure(ctx, id)));
-        }
+        const reports: number[] = [];
+        for (let i = 0; i < batch.header.size; i++) if (batch.leaves[i * LEAF_LENGTH + 1] === SUPERVISION) reports.push(i);
+        const idAt = (i: number) => toHex(batch.leaves.subarray(i * LEAF_LENGTH + 2, i * LEAF_LENGTH + 18));
+        const supervision = await ctx.proofs.anchoredBundles(batch, reports, (i) => disclosure(ctx, idAt(i)));
+        const first = supervision[0];
         batches.push({
           seq,
           header: batch.header as unknown as Record<string, unknown>,
           headerHash: batch.headerHash,
           signature: { alg: 'sm2' as const, publicKey: batch.publicKey, value: batch.signature },
-          anchor: batch.anchor as Record<string, unknown> | null,
+          // A batch anchored by a checkpoint names that checkpoint's transaction (its bundles carry the log proof).
+          anchor: (batch.anchor ?? (first && 'log' in first ? first.anchor : ((await ctx.batches.anchoredCheckpointCovering(seq))?.anchor ?? null))) as Record<string, unknown> | null,
           supervision: supervision as unknown as Record<string, unknown>[],
         });
       }
