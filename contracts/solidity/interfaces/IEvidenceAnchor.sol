@@ -9,6 +9,13 @@ interface IEvidenceAnchor {
     /// @return root The batch's Merkle root.
     function batchRoot(bytes32 gateway, uint64 seq) external view returns (bytes32 root);
 
+    /// @notice The root of the checkpoint of `gateway`'s batch log anchored at exactly `size`
+    /// batches (spec section 11), or zero when no checkpoint of that size is anchored.
+    /// @param gateway Gateway id.
+    /// @param size Log size: the checkpoint covers batches 0 .. size - 1.
+    /// @return root The log's Merkle Tree Hash at that size.
+    function checkpointRoot(bytes32 gateway, uint64 size) external view returns (bytes32 root);
+
     /// @notice Whether `account` is the current EVM account of the active gateway `gateway`.
     /// @param gateway Gateway id.
     /// @param account The account to test, usually msg.sender of the caller.

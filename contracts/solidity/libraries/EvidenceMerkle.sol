@@ -45,6 +45,16 @@ library EvidenceMerkle {
         return keccak256(abi.encodePacked(v, gateway, seq, alg, size, root, prev, closedAt));
     }
 
+    /// @dev logLeafHash of spec section 9 under keccak256: keccak256(0x00 ||
+    /// headerBytes) of the header v = 1, alg = 1 (keccak256) with these fields.
+    function logLeafHash(bytes32 gateway, uint64 seq, uint64 size, bytes32 root, bytes32 prev, uint64 closedAt)
+        internal
+        pure
+        returns (bytes32)
+    {
+        return keccak256(abi.encodePacked(bytes1(0x00), uint8(1), gateway, seq, uint8(1), size, root, prev, closedAt));
+    }
+
     /// @dev RFC 9162 section 2.1.3.2, with HASH(0x01 || left || right) for
     /// interior nodes. Returns false on any malformed or wrong proof.
     /// In the RFC's names: `index` serves as fn, `leaf` as r (both are copies
@@ -99,6 +109,92 @@ library EvidenceMerkle {
                 }
                 mstore8(0x40, 0)
                 ok := and(eq(p, end), and(iszero(sn), eq(leaf, root)))
+            }
+        }
+    }
+
+    /// @dev RFC 9162 section 2.1.4.2: whether the log of `second` entries with
+    /// `secondRoot` extends the log of `first` entries with `firstRoot`, with
+    /// HASH(0x01 || left || right) for interior nodes. Sizes, roots and proof all
+    /// come from the caller (a gateway rewriting its history picks them to fit):
+    /// first = 0, first > second, a proof for equal sizes, a proof too short or
+    /// too long, each yields false, never a revert. In the RFC's names: fn, sn,
+    /// fr, sr; the proof is read in place and never copied to memory.
+    function verifyConsistency(
+        uint256 first,
+        uint256 second,
+        bytes32 firstRoot,
+        bytes32 secondRoot,
+        bytes32[] calldata proof
+    ) internal pure returns (bool ok) {
+        assembly ("memory-safe") {
+            if and(gt(first, 0), iszero(gt(first, second))) {
+                switch eq(first, second)
+                case 1 {
+                    // Equal sizes: nothing to prove but that the roots agree.
+                    ok := and(iszero(proof.length), eq(firstRoot, secondRoot))
+                }
+                default {
+                    let p := proof.offset
+                    let end := add(p, shl(5, proof.length))
+                    // The path starts with firstRoot when first is a power of two
+                    // (the old tree is then a node of the new one), else with the
+                    // proof's first element. `valid` is cleared when a path that
+                    // must start in the proof has nothing to start with.
+                    let valid := 1
+                    let fr := firstRoot
+                    if and(first, sub(first, 1)) {
+                        switch lt(p, end)
+                        case 0 { valid := 0 }
+                        default {
+                            fr := calldataload(p)
+                            p := add(p, 0x20)
+                        }
+                    }
+                    let sr := fr
+                    let fn := sub(first, 1)
+                    let sn := sub(second, 1)
+                    for {} and(fn, 1) {} {
+                        fn := shr(1, fn)
+                        sn := shr(1, sn)
+                    }
+                    // The node preimage 0x01 || left || right at 0x00-0x40, as in
+                    // verifyInclusion: the top byte of the free memory pointer is
+                    // overwritten and restored to zero below.
+                    mstore8(0x00, 0x01)
+                    // Stops at the end of the proof, or early when sn reaches 0
+                    // (a surplus element: the check after the loop fails it).
+                    for {} and(lt(p, end), gt(sn, 0)) { p := add(p, 0x20) } {
+                        let c := calldataload(p)
+                        switch or(and(fn, 1), eq(fn, sn))
+                        case 0 {
+                            // c is a node only the new tree has, right of sr.
+                            mstore(0x01, sr)
+                            mstore(0x21, c)
+                            sr := keccak256(0x00, 0x41)
+                        }
+                        default {
+                            // c is a left sibling both trees share: c || fr, c || sr.
+                            mstore(0x01, c)
+                            mstore(0x21, fr)
+                            fr := keccak256(0x00, 0x41)
+                            mstore(0x21, sr)
+                            sr := keccak256(0x00, 0x41)
+                            if iszero(and(fn, 1)) {
+                                for {} iszero(or(and(fn, 1), iszero(fn))) {} {
+                                    fn := shr(1, fn)
+                                    sn := shr(1, sn)
+                                }
+                            }
+                        }
+                        fn := shr(1, fn)
+                        sn := shr(1, sn)
+                    }
+                    mstore8(0x40, 0)
+                    ok := and(
+                        and(valid, eq(p, end)), and(iszero(sn), and(eq(fr, firstRoot), eq(sr, secondRoot)))
+                    )
+                }
             }
         }
     }

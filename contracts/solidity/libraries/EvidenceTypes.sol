@@ -24,3 +24,18 @@ struct InclusionProof {
     uint64 size;
     bytes32[] path;
 }
+
+/// @notice Where an evidence leaf's batch sits in its gateway's batch log (spec
+/// sections 9 and 12), for a batch anchored through a checkpoint rather than
+/// on its own: the header fields an InclusionProof does not carry (the header
+/// is rebuilt from these, the leaf's gateway and the proof's seq and size) and
+/// the RFC 9162 inclusion proof of the header's log leaf at index seq in the
+/// log of `logSize` batches. `logSize` must be the size of an anchored
+/// checkpoint: it selects the anchored root, so it is never trusted alone.
+struct LogInclusion {
+    bytes32 batchRoot;
+    bytes32 prev;
+    uint64 closedAt;
+    uint64 logSize;
+    bytes32[] path;
+}
