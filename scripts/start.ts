@@ -46,7 +46,7 @@ async function main(): Promise<void> {
   process.on('SIGTERM', () => void stop(0));
 
   try {
-    chain = await startStackChain(options.dir, options.chainPort, say);
+    chain = await startStackChain(options.dir, options.chainPort, options.blockTime, say);
     const { deployment } = chain;
     // Routing nodes first: each gateway publishes its services to its node when it starts.
     routing = await startStackRouting({

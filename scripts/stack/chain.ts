@@ -29,16 +29,17 @@ export interface StackChain {
  * survive restarts. Contracts are deployed once and their addresses kept in
  * .local/deployment.json.
  */
-export async function startStackChain(dir: string, port: number, say: (m: string) => void): Promise<StackChain> {
+export async function startStackChain(dir: string, port: number, blockTime: number, say: (m: string) => void): Promise<StackChain> {
   let chain: LocalChain;
   try {
-    chain = await startLocalChain({ port, journalPath: join(dir, 'chain', 'journal.jsonl') });
+    chain = await startLocalChain({ port, journalPath: join(dir, 'chain', 'journal.jsonl'), blockTimeMs: Math.round(blockTime * 1000) });
   } catch (e) {
     const m = (e as Error).message;
     if (/EADDRINUSE/.test(m)) throw new Error(`port ${port} is in use: pass --chain-port / 端口 ${port} 已被占用，请用 --chain-port 指定其他端口`);
     throw e;
   }
-  say(`chain / 区块链  ${chain.rpcUrl}  (chain id ${chain.chainId}, ${chain.replayed} journaled transactions replayed / 已重放 ${chain.replayed} 笔交易)`);
+  const blocks = chain.blockTimeMs === 0 ? 'every transaction mined at once / 即时出块' : `a block every ${chain.blockTimeMs / 1000} s / 每 ${chain.blockTimeMs / 1000} 秒出块`;
+  say(`chain / 区块链  ${chain.rpcUrl}  (chain id ${chain.chainId}, ${blocks}, ${chain.replayed} journaled entries replayed / 已重放 ${chain.replayed} 条记录)`);
   const provider = new JsonRpcProvider(chain.rpcUrl, chain.chainId, { staticNetwork: true });
   const governor = new Wallet(localAccounts()[0]!.privateKey, provider);
   const deploymentPath = join(dir, 'deployment.json');

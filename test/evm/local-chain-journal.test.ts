@@ -164,3 +164,52 @@ describe('local chain with a journal', () => {
     again.destroy();
   });
 });
+
+describe('local chain with a block time and a journal', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'evm-blocks-'));
+  const journalPath = join(dir, 'chain.jsonl');
+  let chain: LocalChain;
+  afterAll(async () => {
+    await chain?.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('holds transactions until the next block, mines several in one block, and replays the blocks exactly', async () => {
+    chain = await startLocalChain({ journalPath, blockTimeMs: 1000 });
+    expect(chain.blockTimeMs).toBe(1000);
+    const connection = openConnection({ rpcUrl: chain.rpcUrl, privateKey: admin!.privateKey }, 'CHAIN_UNAVAILABLE');
+    const { signer } = await connection.ready();
+    const deployment = await deployAll({ signer: signer! });
+    await registerGateway({ signer: signer!, address: deployment.contracts.EvidenceAnchor }, { gateway: gateway.id, account: gatewayAccount!.address, publicKey: gateway.publicKey });
+    connection.close();
+
+    // Two transfers from two accounts sent together land in one block, after a wait.
+    const provider = new JsonRpcProvider(chain.rpcUrl, 31337, { staticNetwork: true, cacheTimeout: -1 });
+    const startBlock = await provider.getBlockNumber();
+    const sentAt = Date.now();
+    const [a, b] = await Promise.all([5, 6].map(async (i) => (await provider.getSigner(i)).sendTransaction({ to: admin!.address, value: 7n })));
+    expect(await provider.getTransactionReceipt(a!.hash)).toBeNull(); // pooled, not mined at once
+    const [ra, rb] = await Promise.all([a!.wait(), b!.wait()]);
+    expect(ra!.blockNumber).toBe(rb!.blockNumber);
+    expect(ra!.blockNumber).toBe(startBlock + 1);
+    expect(Date.now() - sentAt).toBeGreaterThan(50);
+
+    const before = (await rpc(chain.rpcUrl, 'eth_getBlockByNumber', ['latest', false])).result as { hash: string; number: string };
+    provider.destroy();
+    const blocks = readFileSync(journalPath, 'utf8').trim().split('\n').map((l) => JSON.parse(l)).filter((e) => e.type === 'block');
+    expect(blocks.at(-1).block).toBe(ra!.blockNumber);
+    expect(blocks.at(-1).transactions.map((t: { hash: string }) => t.hash).sort()).toEqual([a!.hash, b!.hash].sort());
+    // An idle chain mines nothing: the journal does not grow.
+    await new Promise((r) => setTimeout(r, 2200));
+    expect(readFileSync(journalPath, 'utf8').trim().split('\n').filter((l) => JSON.parse(l).type === 'block')).toHaveLength(blocks.length);
+
+    await chain.close();
+    chain = await startLocalChain({ journalPath, blockTimeMs: 1000 });
+    expect(chain.replayed).toBe(blocks.length);
+    const after = (await rpc(chain.rpcUrl, 'eth_getBlockByNumber', ['latest', false])).result as { hash: string; number: string };
+    expect(after).toMatchObject({ hash: before.hash, number: before.number });
+    const again = new JsonRpcProvider(chain.rpcUrl, 31337, { staticNetwork: true });
+    expect((await again.getTransactionReceipt(b!.hash))?.blockNumber).toBe(rb!.blockNumber);
+    again.destroy();
+  });
+});

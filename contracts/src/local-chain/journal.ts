@@ -10,7 +10,7 @@ export interface GenesisEntry {
   initialDate: string;
 }
 
-/** A state change the chain accepted, with the block it produced. */
+/** A state change the chain accepted, with the block it produced (a chain that mines each transaction at once). */
 export interface ChangeEntry {
   type: 'change';
   method: 'eth_sendRawTransaction' | 'eth_sendTransaction' | 'evm_mine';
@@ -22,7 +22,23 @@ export interface ChangeEntry {
   timestamp: number;
 }
 
-export type JournalEntry = GenesisEntry | ChangeEntry;
+/** A transaction request as the node received it, replayed into the pool before its block is mined again. */
+export interface PooledRequest {
+  method: 'eth_sendRawTransaction' | 'eth_sendTransaction';
+  params: unknown[];
+  hash: string;
+}
+
+/** A block mined on the chain's own clock (a block time), with the transactions it included in order. */
+export interface BlockEntry {
+  type: 'block';
+  transactions: PooledRequest[];
+  block: number;
+  /** Block timestamp, seconds. */
+  timestamp: number;
+}
+
+export type JournalEntry = GenesisEntry | ChangeEntry | BlockEntry;
 
 /**
  * An append-only JSON-lines journal. Each append is written and fsynced before
