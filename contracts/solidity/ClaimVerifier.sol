@@ -6,11 +6,13 @@ import {IConsentRegistry} from "./interfaces/IConsentRegistry.sol";
 import {IEvidenceAnchor} from "./interfaces/IEvidenceAnchor.sol";
 import {EvidenceKinds} from "./libraries/EvidenceKinds.sol";
 import {EvidenceMerkle} from "./libraries/EvidenceMerkle.sol";
-import {InclusionProof, Leaf} from "./libraries/EvidenceTypes.sol";
+import {InclusionProof, Leaf, LogInclusion} from "./libraries/EvidenceTypes.sol";
 
 /// @title ClaimVerifier: insurers' claims checked against anchored evidence
 /// @notice An insurer submits a claim: an id, the patient's pseudonym and the
-/// evidence items it rests on. Each item must be included in an anchored batch,
+/// evidence items it rests on. Each item must be included in an anchored batch
+/// (anchored on its own, or through an anchored checkpoint of its gateway's
+/// batch log with `submitClaimViaCheckpoints`),
 /// belong to that patient, be covered by the patient's active consent to this
 /// insurer, and not be part of any other claim; together the items must cover
 /// the kinds the insurer's policy requires. Each failure has its own error.
@@ -31,6 +33,16 @@ contract ClaimVerifier is AccessControl {
     struct EvidenceItem {
         Leaf leaf;
         InclusionProof proof;
+    }
+
+    /// @notice One piece of evidence whose batch may be anchored through a checkpoint:
+    /// `log.logSize` = 0 says the batch is anchored on its own (as EvidenceItem, the
+    /// rest of `log` unused); otherwise `log` places the batch in the gateway's log
+    /// as anchored at `log.logSize`.
+    struct CheckpointedEvidenceItem {
+        Leaf leaf;
+        InclusionProof proof;
+        LogInclusion log;
     }
 
     /// @notice An insurer's policy: the kinds every claim must include.
@@ -123,6 +135,18 @@ contract ClaimVerifier is AccessControl {
     /// @notice The item's inclusion proof does not yield the anchored root.
     /// @param item Item index.
     error ClaimVerifier__InvalidProof(uint256 item);
+    /// @notice No checkpoint of the item's gateway's batch log is anchored at this size.
+    /// @param item Item index.
+    /// @param gateway The item's gateway.
+    /// @param logSize The log size given.
+    error ClaimVerifier__CheckpointNotAnchored(uint256 item, bytes32 gateway, uint64 logSize);
+    /// @notice The batch header rebuilt from the item is not entry `seq` of the
+    /// anchored log of `logSize` batches (a wrong header field or log path).
+    /// @param item Item index.
+    /// @param gateway The item's gateway.
+    /// @param seq The batch seq given.
+    /// @param logSize The anchored log size.
+    error ClaimVerifier__BatchNotInLog(uint256 item, bytes32 gateway, uint64 seq, uint64 logSize);
     /// @notice The item's evidence id is already part of a claim (another one, or this one twice).
     /// @param item Item index.
     /// @param evidenceId The evidence id.
@@ -169,27 +193,40 @@ contract ClaimVerifier is AccessControl {
         external
         returns (uint16 kinds)
     {
-        Policy memory policy = _policies[msg.sender];
-        if (!policy.registered) revert ClaimVerifier__UnknownInsurer(msg.sender);
-        if (claimId == bytes32(0)) revert ClaimVerifier__ZeroClaimId();
-        if (_claims[claimId].insurer != address(0)) revert ClaimVerifier__ClaimExists(claimId);
-        uint256 n = items.length;
-        if (n == 0 || n > MAX_ITEMS) revert ClaimVerifier__BadItemCount(n);
-
-        for (uint256 i; i < n; ++i) {
-            kinds |= _verifyItem(i, items[i], claimId, subject);
+        uint16 required = _openClaim(claimId, items.length);
+        for (uint256 i; i < items.length; ++i) {
+            EvidenceItem calldata item = items[i];
+            _checkLeaf(i, item.leaf, subject);
+            bytes32 root = _batchRoot(i, item.leaf.gateway, item.proof.seq);
+            kinds |= _spendItem(i, item.leaf, item.proof, root, claimId);
         }
-        uint16 missing = policy.requiredKinds & ~kinds;
-        if (missing != 0) revert ClaimVerifier__MissingRequiredKinds(missing);
+        _closeClaim(claimId, subject, kinds, required, items.length);
+    }
 
-        _claims[claimId] = Claim({
-            insurer: msg.sender,
-            verifiedAt: uint64(block.timestamp) * 1000,
-            kinds: kinds,
-            items: uint16(n),
-            subject: subject
-        });
-        emit ClaimVerified(claimId, msg.sender, subject, kinds, n);
+    /// @notice Verifies and records a claim whose items' batches may be anchored through
+    /// checkpoints of their gateways' batch logs (spec sections 9 to 12), each item
+    /// either way; reverts with the first failure. The checks are those of
+    /// submitClaim, with the batch root of a checkpointed item taken from its log:
+    /// the header rebuilt from the leaf's gateway, `proof.seq`, `proof.size` and
+    /// `log`'s fields must be entry `proof.seq` of the log anchored at `log.logSize`.
+    /// @param claimId The insurer's claim id, non-zero and unused.
+    /// @param subject The patient's pseudonym; every item's leaf must carry it.
+    /// @param items The evidence, 1 to MAX_ITEMS items.
+    /// @return kinds Mask of the kinds the evidence covers.
+    function submitClaimViaCheckpoints(bytes32 claimId, bytes32 subject, CheckpointedEvidenceItem[] calldata items)
+        external
+        returns (uint16 kinds)
+    {
+        uint16 required = _openClaim(claimId, items.length);
+        for (uint256 i; i < items.length; ++i) {
+            CheckpointedEvidenceItem calldata item = items[i];
+            _checkLeaf(i, item.leaf, subject);
+            bytes32 root = item.log.logSize == 0
+                ? _batchRoot(i, item.leaf.gateway, item.proof.seq)
+                : _loggedBatchRoot(i, item.leaf.gateway, item.proof, item.log);
+            kinds |= _spendItem(i, item.leaf, item.proof, root, claimId);
+        }
+        _closeClaim(claimId, subject, kinds, required, items.length);
     }
 
     /// @notice A verified claim, or a zero insurer when there is none.
@@ -214,22 +251,68 @@ contract ClaimVerifier is AccessControl {
         return _policies[insurer];
     }
 
-    /// @dev Checks one item and marks its evidence id used; returns its kind's bit.
-    function _verifyItem(uint256 i, EvidenceItem calldata item, bytes32 claimId, bytes32 subject)
-        private
-        returns (uint16)
-    {
-        Leaf calldata leaf = item.leaf;
+    /// @dev The checks before any item: a registered insurer, a new non-zero id, 1 to
+    /// MAX_ITEMS items. Returns the kinds the insurer's policy requires.
+    function _openClaim(bytes32 claimId, uint256 n) private view returns (uint16 required) {
+        Policy memory policy = _policies[msg.sender];
+        if (!policy.registered) revert ClaimVerifier__UnknownInsurer(msg.sender);
+        if (claimId == bytes32(0)) revert ClaimVerifier__ZeroClaimId();
+        if (_claims[claimId].insurer != address(0)) revert ClaimVerifier__ClaimExists(claimId);
+        if (n == 0 || n > MAX_ITEMS) revert ClaimVerifier__BadItemCount(n);
+        return policy.requiredKinds;
+    }
+
+    /// @dev The policy check after every item, then the record and its event.
+    function _closeClaim(bytes32 claimId, bytes32 subject, uint16 kinds, uint16 required, uint256 n) private {
+        uint16 missing = required & ~kinds;
+        if (missing != 0) revert ClaimVerifier__MissingRequiredKinds(missing);
+        _claims[claimId] = Claim({
+            insurer: msg.sender,
+            verifiedAt: uint64(block.timestamp) * 1000,
+            kinds: kinds,
+            items: uint16(n),
+            subject: subject
+        });
+        emit ClaimVerified(claimId, msg.sender, subject, kinds, n);
+    }
+
+    /// @dev An item's leaf: version, kind, patient, and the patient's consent to the sender.
+    function _checkLeaf(uint256 i, Leaf calldata leaf, bytes32 subject) private view {
         if (leaf.v != 1) revert ClaimVerifier__UnsupportedLeafVersion(i, leaf.v);
         if (!EvidenceKinds.isKnown(leaf.kind)) revert ClaimVerifier__UnknownKind(i, leaf.kind);
         if (leaf.subject != subject) revert ClaimVerifier__SubjectMismatch(i, leaf.subject);
         _checkConsent(i, leaf.gateway, subject, leaf.kind);
+    }
 
-        bytes32 root = anchors.batchRoot(leaf.gateway, item.proof.seq);
-        if (root == bytes32(0)) revert ClaimVerifier__BatchNotAnchored(i, leaf.gateway, item.proof.seq);
-        bool included = EvidenceMerkle.verifyInclusion(
-            EvidenceMerkle.leafHash(leaf), item.proof.index, item.proof.size, item.proof.path, root
-        );
+    /// @dev The root of a batch anchored on its own.
+    function _batchRoot(uint256 i, bytes32 gateway, uint64 seq) private view returns (bytes32 root) {
+        root = anchors.batchRoot(gateway, seq);
+        if (root == bytes32(0)) revert ClaimVerifier__BatchNotAnchored(i, gateway, seq);
+    }
+
+    /// @dev The root of a batch anchored through a checkpoint: the sender's `log.batchRoot`,
+    /// once the header it completes is shown to be in the anchored log.
+    function _loggedBatchRoot(uint256 i, bytes32 gateway, InclusionProof calldata proof, LogInclusion calldata log)
+        private
+        view
+        returns (bytes32)
+    {
+        bytes32 logRoot = anchors.checkpointRoot(gateway, log.logSize);
+        if (logRoot == bytes32(0)) revert ClaimVerifier__CheckpointNotAnchored(i, gateway, log.logSize);
+        bytes32 logLeaf = EvidenceMerkle.logLeafHash(gateway, proof.seq, proof.size, log.batchRoot, log.prev, log.closedAt);
+        if (!EvidenceMerkle.verifyInclusion(logLeaf, proof.seq, log.logSize, log.path, logRoot)) {
+            revert ClaimVerifier__BatchNotInLog(i, gateway, proof.seq, log.logSize);
+        }
+        return log.batchRoot;
+    }
+
+    /// @dev Checks the leaf against its (trusted) batch root and marks its evidence id
+    /// used by this claim; returns its kind's bit.
+    function _spendItem(uint256 i, Leaf calldata leaf, InclusionProof calldata proof, bytes32 root, bytes32 claimId)
+        private
+        returns (uint16)
+    {
+        bool included = EvidenceMerkle.verifyInclusion(EvidenceMerkle.leafHash(leaf), proof.index, proof.size, proof.path, root);
         if (!included) revert ClaimVerifier__InvalidProof(i);
 
         bytes32 evidenceKey = keccak256(abi.encode(leaf.gateway, leaf.id));
