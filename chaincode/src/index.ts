@@ -6,6 +6,8 @@ export { contracts, AnchorContract, ClaimsContract, ConsentContract, Credentials
 export { accountOf, type Caller } from './ledger/identity.js';
 export { CHAINCODE_ONLY_CODES, type ChaincodeErrorCode, type ChaincodeOnlyCode } from './ledger/errors.js';
 export type { BatchRecord, HeadRecord } from './ledger/batches.js';
+export type { CheckpointRecord } from './ledger/checkpoints.js';
+export type { BundleV2Verification, BundleStep, BundleStepOutcome } from './ledger/bundle-v2.js';
 export type { GatewayKeyRecord, GatewayRecord, NodeKeyRecord, NodeRecord, RegistryConfig } from './ledger/registry.js';
 export type { ConsentRecord, ConsentStatus } from './ledger/consents.js';
 export type { ClaimPolicy, ClaimRecord } from './contracts/claims.js';

@@ -168,7 +168,9 @@ describe('SM3 bundles', () => {
     expect(await check(badSig)).toMatchObject({ valid: false, failedStep: 'signature', anchored: false });
     const badLeaf = { ...b, leaf: { ...b.leaf, kind: 13 } };
     expect(await check(badLeaf)).toMatchObject({ valid: false, failedStep: 'leaf' });
-    expect(await check({ ...b, format: 'evidence-proof/2' })).toMatchObject({ valid: false, failedStep: 'format' });
+    expect(await check({ ...b, format: 'evidence-proof/3' })).toMatchObject({ valid: false, failedStep: 'format' });
+    // A version 1 bundle relabelled version 2 has no log: it fails at the first step version 2 adds.
+    expect(await check({ ...b, format: 'evidence-proof/2' })).toMatchObject({ valid: false, failedStep: 'log', anchored: false });
   });
 
   it('says not-anchored where the batch was never anchored', async () => {

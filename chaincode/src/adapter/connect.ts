@@ -1,7 +1,7 @@
 import { createPrivateKey } from 'node:crypto';
 import { Client, credentials, type ChannelCredentials } from '@grpc/grpc-js';
 import { connect, hash, signers, type Gateway } from '@hyperledger/fabric-gateway';
-import { createFabricAnchor, type FabricAnchor } from './fabric-anchor.js';
+import { createFabricAnchor, type CheckpointSignatureSource, type FabricAnchor } from './fabric-anchor.js';
 import type { ChaincodeLocation, ChaincodePort } from './port.js';
 import { FabricSettingsError, fabricSettingsFromEnv, readPem, type FabricSettings } from './settings.js';
 
@@ -70,10 +70,21 @@ export async function connectFabricGateway(settings: FabricSettings): Promise<Fa
 /**
  * The Fabric anchor the gateway (服务开放设备) uses when configured with
  * ANCHOR=fabric: settings from the environment (see settings.ts) or given.
- * close() ends the connection.
+ * A gateway that anchors checkpoints passes `checkpointSignature`, its SM2
+ * signature of each checkpoint (see FabricAnchorOptions). close() ends the
+ * connection.
  */
-export async function connectFabricAnchor(source: FabricSettings | Readonly<Record<string, string | undefined>> = process.env): Promise<FabricAnchor> {
+export async function connectFabricAnchor(
+  source: FabricSettings | Readonly<Record<string, string | undefined>> = process.env,
+  options: { checkpointSignature?: CheckpointSignatureSource } = {},
+): Promise<FabricAnchor> {
   const settings = 'peerEndpoint' in source && typeof source.peerEndpoint === 'string' ? (source as FabricSettings) : fabricSettingsFromEnv(source as Record<string, string | undefined>);
   const connection = await connectFabricGateway(settings);
-  return createFabricAnchor({ port: connection.port, channel: connection.channel, chaincode: connection.chaincode, close: () => connection.close() });
+  return createFabricAnchor({
+    port: connection.port,
+    channel: connection.channel,
+    chaincode: connection.chaincode,
+    checkpointSignature: options.checkpointSignature,
+    close: () => connection.close(),
+  });
 }

@@ -62,11 +62,76 @@ describe('toEvidenceError', () => {
     expect(e.message).toContain('Expected 2 parameters');
   });
 
-  it('reports a transaction invalidated at commit as rejected, naming the status', () => {
-    const c = new CommitError({ code: StatusCode.MVCC_READ_CONFLICT, transactionId: 'tx9', message: 'Transaction tx9 failed to commit with status code 11 (MVCC_READ_CONFLICT)' });
+  it('reports a transaction that lost a race at commit (MVCC or phantom conflict) as unavailable, naming the status', () => {
+    // Two submits of one anchoring: both endorsed against the same head, the second invalidated at validation.
+    // Its content was not refused, so the caller re-reads the chain and decides; a retry after that may pass.
+    for (const [code, name] of [
+      [StatusCode.MVCC_READ_CONFLICT, 'MVCC_READ_CONFLICT'],
+      [StatusCode.PHANTOM_READ_CONFLICT, 'PHANTOM_READ_CONFLICT'],
+    ] as const) {
+      const c = new CommitError({ code, transactionId: 'tx9', message: `Transaction tx9 failed to commit with status code ${code} (${name})` });
+      const e = toEvidenceError(c, DOMAINS.anchor, 'anchor:AnchorCheckpoint');
+      expect(e).not.toBeInstanceOf(ChaincodeRefusalError);
+      expect(e).toMatchObject({ code: 'ANCHOR_UNAVAILABLE' });
+      expect(e.message).toMatch(new RegExp(`tx9.*read the ledger before retrying.*${name}`));
+      expect(toEvidenceError(c, DOMAINS.claims, 'claims:SubmitClaim')).toMatchObject({ code: 'CHAIN_UNAVAILABLE' });
+    }
+  });
+
+  it('reports other invalidations at commit (endorsement policy) as rejected, naming the status', () => {
+    const c = new CommitError({ code: StatusCode.ENDORSEMENT_POLICY_FAILURE, transactionId: 'tx8', message: 'Transaction tx8 failed to commit with status code 10 (ENDORSEMENT_POLICY_FAILURE)' });
     const e = toEvidenceError(c, DOMAINS.anchor, 'anchor:Anchor');
     expect(e).toMatchObject({ code: 'ANCHOR_REJECTED' });
-    expect(e.message).toMatch(/tx9.*MVCC_READ_CONFLICT/);
+    expect(e.message).toMatch(/tx8.*ENDORSEMENT_POLICY_FAILURE/);
+  });
+
+  it('reports a chaincode server that is down (ABORTED, "could not launch chaincode") as unavailable, not rejected', () => {
+    // What a Fabric 2.5 peer returns when the chaincode-as-a-service server does not answer: a 500 the peer made
+    // itself (no chaincode payload), which its gateway service sends back as ABORTED with the peer's text.
+    const ccid = `anchor_1.0:${'ab'.repeat(32)}`;
+    const down =
+      `error in simulation: failed to execute transaction ${'cd'.repeat(32)}: could not launch chaincode ${ccid}: ` +
+      `connection to ${ccid} failed: error cannot create connection for ${ccid}: error creating grpc connection to evidence-chaincode:9999: ` +
+      'failed to create new connection: connection error: desc = "transport: error while dialing: dial tcp 10.0.0.7:9999: connect: connection refused"';
+    const submitted = toEvidenceError(endorse(down), DOMAINS.anchor, 'anchor:AnchorCheckpoint');
+    expect(submitted).not.toBeInstanceOf(ChaincodeRefusalError);
+    expect(submitted).toMatchObject({ code: 'ANCHOR_UNAVAILABLE' });
+    expect(submitted.message).toContain('could not launch chaincode');
+    // An evaluate tries every peer of the plan, then fails with the same status and each peer's text in the details.
+    const evaluated = new GatewayError({
+      code: status.ABORTED,
+      details: [detail(down), { ...detail(down), address: 'peer1.org1.example.com:7051' }],
+      cause: cause(status.ABORTED),
+      message: '10 ABORTED: failed to evaluate transaction, see attached details for more info',
+    });
+    expect(toEvidenceError(evaluated, DOMAINS.anchor, 'anchor:LatestCheckpoint')).toMatchObject({ code: 'ANCHOR_UNAVAILABLE' });
+    expect(toEvidenceError(evaluated, DOMAINS.consent, 'consent:GetConsent')).toMatchObject({ code: 'CHAIN_UNAVAILABLE' });
+    // A chaincode process that went away in the middle of a transaction, or that did not start in time.
+    const crashed = toEvidenceError(endorse(`error in simulation: failed to execute transaction abc: chaincode stream terminated`), DOMAINS.anchor, 'a');
+    expect(crashed).toMatchObject({ code: 'ANCHOR_UNAVAILABLE' });
+    const slow = `error in simulation: failed to execute transaction abc: could not launch chaincode ${ccid}: timeout expired while starting chaincode ${ccid} for transaction`;
+    expect(toEvidenceError(endorse(slow), DOMAINS.anchor, 'a')).toMatchObject({ code: 'ANCHOR_UNAVAILABLE' });
+  });
+
+  it('reports a refused proposal timestamp (CHAINCODE_BAD_TIMESTAMP) as unavailable, with the code in the message', () => {
+    const skew = 'chaincode response 500, CHAINCODE_BAD_TIMESTAMP: the proposal timestamp is -600000 ms from this peer\'s clock, beyond the 300000 ms it accepts';
+    const e = toEvidenceError(endorse(skew), DOMAINS.anchor, 'anchor:AnchorCheckpoint');
+    expect(e).toBeInstanceOf(ChaincodeRefusalError);
+    expect(e).toMatchObject({ code: 'ANCHOR_UNAVAILABLE', reason: 'CHAINCODE_BAD_TIMESTAMP' });
+    expect(e.message).toMatch(/^CHAINCODE_BAD_TIMESTAMP: anchor:AnchorCheckpoint: the proposal timestamp/);
+    expect(toEvidenceError(endorse(skew), DOMAINS.claims, 'claims:SubmitClaim')).toMatchObject({ code: 'CHAIN_UNAVAILABLE', reason: 'CHAINCODE_BAD_TIMESTAMP' });
+    const evaluated = new GatewayError({ code: status.UNKNOWN, details: [], cause: cause(status.UNKNOWN), message: `2 UNKNOWN: evaluate call to endorser returned error: ${skew}` });
+    expect(toEvidenceError(evaluated, DOMAINS.anchor, 'anchor:LatestCheckpoint')).toMatchObject({ code: 'ANCHOR_UNAVAILABLE' });
+  });
+
+  it('keeps the checkpoint refusals as refusals: their own codes, and CHECKPOINT_BAD_TIME as rejected', () => {
+    for (const code of ['ANCHOR_STALE_CHECKPOINT', 'ANCHOR_INCONSISTENT', 'ANCHOR_BAD_SIGNATURE', 'ANCHOR_BAD_ALG']) {
+      expect(toEvidenceError(endorse(`chaincode response 500, ${code}: no`), DOMAINS.anchor, 'anchor:AnchorCheckpoint')).toMatchObject({ code, reason: code });
+    }
+    expect(toEvidenceError(endorse('chaincode response 500, CHECKPOINT_BAD_TIME: too old'), DOMAINS.anchor, 'x')).toMatchObject({
+      code: 'ANCHOR_REJECTED',
+      reason: 'CHECKPOINT_BAD_TIME',
+    });
   });
 
   it('reports an unknown commit status, an orderer failure and unreachable peers as unavailable', () => {

@@ -1,5 +1,6 @@
 import { EvidenceError, isEvidenceError, type ErrorCode } from '@evidence/core';
 import { status as grpcStatus } from '@grpc/grpc-js';
+import { StatusCode } from '@hyperledger/fabric-gateway';
 import { CHAINCODE_ONLY_CODES, type ChaincodeErrorCode, type ChaincodeOnlyCode } from '../ledger/errors.js';
 
 /** Which codes a contract's refusals and outages become, as for the EVM contracts (contracts/src/errors.ts). */
@@ -19,7 +20,8 @@ export const DOMAINS = {
 /**
  * A transaction the chaincode refused. `code` is the core's code (for the
  * anchor: ANCHOR_OUT_OF_ORDER and the like; for the registries the domain's
- * *_REJECTED, as on EVM); `reason` is the chaincode's own code, e.g.
+ * *_REJECTED, as on EVM; the domain's *_UNAVAILABLE for a refused timestamp,
+ * which a retry may pass); `reason` is the chaincode's own code, e.g.
  * CLAIM_NO_CONSENT, as the EVM adapter keeps the revert name.
  */
 export class ChaincodeRefusalError extends EvidenceError {
@@ -53,6 +55,8 @@ const CORE_CODES: readonly ErrorCode[] = [
   'ANCHOR_FORK',
   'ANCHOR_BAD_ALG',
   'ANCHOR_BAD_SIGNATURE',
+  'ANCHOR_STALE_CHECKPOINT',
+  'ANCHOR_INCONSISTENT',
 ];
 
 const REFUSAL_RE = /\b([A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+): (.*)/s;
@@ -94,7 +98,33 @@ export function findRefusal(e: unknown): { reason: ChaincodeErrorCode; message: 
   return null;
 }
 
+/*
+ * Failures a real Fabric 2.5 network reports that are not a "no" from the
+ * chaincode, so the caller should retry (after reading the ledger to see what
+ * did commit) rather than give up:
+ * - the chaincode server refused the proposal's timestamp as too far from its
+ *   clock (CHAINCODE_BAD_TIMESTAMP): the client's or the peer's clock is off,
+ *   not the transaction; another attempt, or another peer, can succeed;
+ * - validation found that a concurrent transaction changed what this one read
+ *   (MVCC_READ_CONFLICT, PHANTOM_READ_CONFLICT): typically two submits of the
+ *   same anchoring raced and the other one won;
+ * - the peer could not reach or start the chaincode (a chaincode-as-a-service
+ *   server that is down or restarting): the gateway service reports it as
+ *   ABORTED with the peer's own message, the same status as a refusal.
+ */
+const RETRYABLE_REASONS: ReadonlySet<ChaincodeErrorCode> = new Set(['CHAINCODE_BAD_TIMESTAMP']);
+const CONFLICT_STATUSES: ReadonlySet<number> = new Set([StatusCode.MVCC_READ_CONFLICT, StatusCode.PHANTOM_READ_CONFLICT]);
+/**
+ * What a peer says when the chaincode is out of reach: the launch failure
+ * ("could not launch chaincode <id>: connection to <id> failed: ..."), a
+ * chaincode process that went away mid-transaction ("chaincode stream
+ * terminated"), or one that did not answer in time. These texts come from the
+ * peer, never from the chaincode, which can only answer "CODE: message".
+ */
+const CHAINCODE_DOWN_RE = /could not launch chaincode|chaincode stream terminated|timeout expired while (?:starting chaincode|executing transaction)/i;
+
 function codeFor(reason: ChaincodeErrorCode, domain: ErrorDomain): ErrorCode {
+  if (RETRYABLE_REASONS.has(reason)) return domain.unavailable;
   if (CORE_CODES.includes(reason as ErrorCode)) return reason as ErrorCode;
   if (reason === 'REGISTRY_UNAUTHORIZED') return 'ANCHOR_UNAUTHORIZED';
   return domain.rejected;
@@ -102,10 +132,12 @@ function codeFor(reason: ChaincodeErrorCode, domain: ErrorDomain): ErrorCode {
 
 /**
  * Maps what a Fabric call threw to an EvidenceError: a chaincode refusal keeps
- * its code (see codeFor); a transaction invalidated at commit (MVCC or phantom
- * conflict with a concurrent one, endorsement policy failure) is rejected; an
- * unreachable peer or orderer, a timeout, or an unknown commit status is
- * unavailable (the caller may retry, after checking what did commit).
+ * its code (see codeFor), except a refused timestamp, which is unavailable; a
+ * transaction invalidated at commit because a concurrent one changed its reads
+ * (MVCC or phantom conflict) is unavailable, any other invalidation
+ * (endorsement policy failure...) rejected; an unreachable peer, orderer or
+ * chaincode, a timeout, or an unknown commit status is unavailable (the caller
+ * may retry, after checking what did commit).
  */
 export function toEvidenceError(e: unknown, domain: ErrorDomain, action: string): EvidenceError {
   if (isEvidenceError(e)) return e;
@@ -115,6 +147,13 @@ export function toEvidenceError(e: unknown, domain: ErrorDomain, action: string)
   const tx = err.transactionId ? ` (transaction ${err.transactionId})` : '';
   switch (err.name) {
     case 'CommitError':
+      if (typeof err.code === 'number' && CONFLICT_STATUSES.has(err.code)) {
+        return new EvidenceError(
+          domain.unavailable,
+          `${action}: invalidated at commit${tx} by a concurrent transaction; read the ledger before retrying: ${err.message}`,
+          { cause: e },
+        );
+      }
       return new EvidenceError(domain.rejected, `${action}: invalidated at commit${tx}: ${err.message}`, { cause: e });
     case 'CommitStatusError':
       return new EvidenceError(domain.unavailable, `${action}: commit status unknown${tx}; check the ledger before retrying: ${err.message}`, { cause: e });
@@ -124,6 +163,9 @@ export function toEvidenceError(e: unknown, domain: ErrorDomain, action: string)
   if (typeof err.code === 'number' && Array.isArray(err.details)) {
     const detail = texts(err).filter(Boolean).join('; ');
     if (UNAVAILABLE_STATUSES.has(err.code)) return new EvidenceError(domain.unavailable, `${action}: ${detail}`, { cause: e });
+    if (texts(err).some((t) => CHAINCODE_DOWN_RE.test(t))) {
+      return new EvidenceError(domain.unavailable, `${action}: the peer could not run the chaincode: ${detail}`, { cause: e });
+    }
     return new EvidenceError(domain.rejected, `${action}: ${detail}`, { cause: e });
   }
   return new EvidenceError(domain.unavailable, `${action}: ${err.message}`, { cause: e });

@@ -4,7 +4,7 @@
  * online verification of bundles on the peer.
  */
 import { beforeAll, describe, expect, it } from 'vitest';
-import { fromHex, generateSm2KeyPair, headerHash, jcsString, signHeader, toHex, verifyHeaderSignature, type Leaf, type ProofBundle } from '@evidence/core';
+import { fromHex, generateSm2KeyPair, headerHash, jcsString, signHeader, toHex, verifyBundle, verifyHeaderSignature, type Leaf, type ProofBundle } from '@evidence/core';
 import { getBatchRecord, isRootAnchored, listBatches, type FabricAnchor } from '../index.js';
 import { createEvidenceNetwork, refusalOf, type EvidenceNetwork, type RegisteredGateway } from '../testing/index.js';
 
@@ -86,8 +86,9 @@ describe('Anchor', () => {
     const results = await Promise.allSettled([make(1), make(2)]);
     expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
     const loser = (results.find((r) => r.status === 'rejected') as PromiseRejectedResult).reason as { code: string; message: string };
-    // Both endorsed against the same head; the second is invalidated at commit (MVCC), which the adapter reports as rejected.
-    expect(loser.code).toBe('ANCHOR_REJECTED');
+    // Both endorsed against the same head; the second is invalidated at commit (MVCC). That is not a "no" to its
+    // content: the adapter reports it as unavailable, and the caller reads the ledger before deciding what to retry.
+    expect(loser.code).toBe('ANCHOR_UNAVAILABLE');
     expect(loser.message).toMatch(/MVCC_READ_CONFLICT/);
     expect((await reader.latest(gw.id))!.seq).toBe(head.seq + 1);
   });
@@ -146,9 +147,12 @@ describe('VerifyBundle', () => {
     expect(await reader.verifyBundle(fake)).toMatchObject({ valid: true, anchored: false, reason: 'root-mismatch' });
   });
 
-  it('refuses input that is not JSON, and reports a malformed bundle as invalid', async () => {
+  it('refuses input that is not JSON, and reports a malformed bundle as invalid at the step the core verifier names', async () => {
     expect(await refusalOf(reader.port.evaluate('anchor:VerifyBundle', '{'))).toBe('CHAINCODE_BAD_ARGUMENT');
-    const r = JSON.parse(Buffer.from(await reader.port.evaluate('anchor:VerifyBundle', '{"format":"evidence-proof/1"}')).toString());
-    expect(r).toMatchObject({ valid: false, failedStep: 'malformed', anchored: false });
+    const malformed = { format: 'evidence-proof/1' };
+    const r = JSON.parse(Buffer.from(await reader.port.evaluate('anchor:VerifyBundle', JSON.stringify(malformed))).toString());
+    const offline = verifyBundle(malformed);
+    expect(offline.valid).toBe(false);
+    expect(r).toMatchObject({ valid: false, failedStep: offline.valid ? '' : offline.failedStep, anchored: false, reason: 'offline-invalid' });
   });
 });

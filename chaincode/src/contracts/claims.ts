@@ -1,5 +1,5 @@
 import { kindName } from '@evidence/core';
-import { Context, Info } from '../fabric.js';
+import type { Context } from '../fabric.js';
 import { arrayArg, hexArg, jsonArg, kindsArg, nameArg, objectArg } from '../ledger/args.js';
 import { evidenceItemArg, proveItem } from '../ledger/batches.js';
 import { consentStatus, getConsent } from '../ledger/consents.js';
@@ -8,7 +8,7 @@ import { caller } from '../ledger/identity.js';
 import { requireGovernor } from '../ledger/registry.js';
 import { emit, key, KEY, now, readJson, result, writeJson } from '../ledger/state.js';
 import { EvidenceContract } from './base.js';
-import { Evaluate, Submit } from './transaction.js';
+import { declareContract, evaluate, submit } from './transaction.js';
 
 /** A registered insurer's policy: the evidence kinds every claim must carry (for example prescription and payment). */
 export interface ClaimPolicy {
@@ -37,14 +37,12 @@ export const MAX_CLAIM_ITEMS = 64;
  * requires the kinds of the insurer's policy, and lets each evidence item back
  * one claim only.
  */
-@Info({ title: 'Evidence claims', description: 'Insurer claims verified against anchored evidence and consent' })
 export class ClaimsContract extends EvidenceContract {
   constructor() {
     super('claims');
   }
 
   /** Registers an insurer (its account) or changes its policy: the evidence kinds its claims must include (may be none). Governor only. */
-  @Submit('insurer', 'requiredKinds')
   async SetClaimPolicy(ctx: Context, insurer: string, requiredKinds: string): Promise<string> {
     await requireGovernor(ctx);
     const policy: ClaimPolicy = {
@@ -58,7 +56,6 @@ export class ClaimsContract extends EvidenceContract {
   }
 
   /** Removes an insurer; its verified claims stay on record. Governor only. */
-  @Submit('insurer')
   async RemoveInsurer(ctx: Context, insurer: string): Promise<string> {
     await requireGovernor(ctx);
     const policyKey = key(ctx, KEY.policy, [hexArg(insurer, 32, 'insurer')]);
@@ -68,7 +65,6 @@ export class ClaimsContract extends EvidenceContract {
     return result({ insurer, removed: true });
   }
 
-  @Evaluate('insurer')
   async GetClaimPolicy(ctx: Context, insurer: string): Promise<string> {
     return result(await readJson<ClaimPolicy>(ctx, key(ctx, KEY.policy, [hexArg(insurer, 32, 'insurer')])));
   }
@@ -77,7 +73,6 @@ export class ClaimsContract extends EvidenceContract {
    * Verifies and records a claim: {id, subject, items: [{gateway, seq, leaf, inclusion}]}.
    * Each refusal has its own code; on success the evidence ids are spent.
    */
-  @Submit('claim')
   async SubmitClaim(ctx: Context, claim: string): Promise<string> {
     const c = objectArg(jsonArg(claim, 'claim'), 'claim', ['id', 'subject', 'items']);
     const id = nameArg(c.id, 'claim.id');
@@ -136,8 +131,15 @@ export class ClaimsContract extends EvidenceContract {
     return result({ ...record, verified: true });
   }
 
-  @Evaluate('id')
   async GetClaim(ctx: Context, id: string): Promise<string> {
     return result(await readJson<ClaimRecord>(ctx, key(ctx, KEY.claim, [nameArg(id, 'id')])));
   }
 }
+
+declareContract(ClaimsContract, { title: 'Evidence claims', description: 'Insurer claims verified against anchored evidence and consent' }, {
+  SetClaimPolicy: submit('insurer', 'requiredKinds'),
+  RemoveInsurer: submit('insurer'),
+  GetClaimPolicy: evaluate('insurer'),
+  SubmitClaim: submit('claim'),
+  GetClaim: evaluate('id'),
+});

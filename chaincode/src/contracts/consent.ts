@@ -1,5 +1,5 @@
 import { EVIDENCE_KINDS } from '@evidence/core';
-import { Context, Info } from '../fabric.js';
+import type { Context } from '../fabric.js';
 import { hexArg, jsonArg, kindsArg, objectArg, uintArg, uintField } from '../ledger/args.js';
 import { evidenceItemArg, proveItem } from '../ledger/batches.js';
 import { consentEvidenceKey, consentKey, consentStatus, getConsent, type ConsentRecord } from '../ledger/consents.js';
@@ -7,14 +7,13 @@ import { refuse } from '../ledger/errors.js';
 import { requireGatewayCaller } from '../ledger/registry.js';
 import { emit, now, readJson, result, writeJson } from '../ledger/state.js';
 import { EvidenceContract } from './base.js';
-import { Evaluate, Submit } from './transaction.js';
+import { declareContract, evaluate, submit } from './transaction.js';
 
 /**
  * Patients' consent grants to insurers. The patient has no chain identity: the
  * patient's gateway records the grant, and it must prove it with the anchored
  * `consent` evidence leaf that captured the patient's signature.
  */
-@Info({ title: 'Evidence consent', description: "Patients' grants of evidence kinds to insurers, backed by anchored consent leaves" })
 export class ConsentContract extends EvidenceContract {
   constructor() {
     super('consent');
@@ -26,7 +25,6 @@ export class ConsentContract extends EvidenceContract {
    * proven, and not used by another grant; its subject is the patient. It
    * replaces the patient's previous grant to this grantee at this gateway.
    */
-  @Submit('grant')
   async GrantConsent(ctx: Context, grant: string): Promise<string> {
     const g = objectArg(jsonArg(grant, 'grant'), 'grant', ['gateway', 'grantee', 'kinds', 'expiresAt', 'evidence']);
     const gateway = hexArg(g.gateway, 32, 'grant.gateway');
@@ -70,7 +68,6 @@ export class ConsentContract extends EvidenceContract {
    * names the leaf recording the revocation, anchored with the gateway's next
    * batch (waiting for it would leave the grant usable meanwhile).
    */
-  @Submit('revocation')
   async RevokeConsent(ctx: Context, revocation: string): Promise<string> {
     const r = objectArg(jsonArg(revocation, 'revocation'), 'revocation', ['gateway', 'subject', 'grantee'], ['evidenceId']);
     const gateway = hexArg(r.gateway, 32, 'revocation.gateway');
@@ -88,14 +85,12 @@ export class ConsentContract extends EvidenceContract {
   }
 
   /** The grant from `subject` to `grantee` recorded at `gateway`, with its status now, or null. */
-  @Evaluate('gateway', 'subject', 'grantee')
   async GetConsent(ctx: Context, gateway: string, subject: string, grantee: string): Promise<string> {
     const record = await getConsent(ctx, hexArg(gateway, 32, 'gateway'), hexArg(subject, 32, 'subject'), hexArg(grantee, 32, 'grantee'));
     return result(record ? { ...record, status: consentStatus(record, now(ctx)) } : null);
   }
 
   /** Whether that grant is active now and covers evidence kind `kind`. */
-  @Evaluate('gateway', 'subject', 'grantee', 'kind')
   async IsConsentActive(ctx: Context, gateway: string, subject: string, grantee: string, kind: string): Promise<string> {
     const k = kindsArg([uintArg(kind, 'kind')], 'kind')[0]!;
     const record = await getConsent(ctx, hexArg(gateway, 32, 'gateway'), hexArg(subject, 32, 'subject'), hexArg(grantee, 32, 'grantee'));
@@ -103,3 +98,10 @@ export class ConsentContract extends EvidenceContract {
     return result({ active: status === 'active' && record!.kinds.includes(k), status, expiresAt: record?.expiresAt ?? null });
   }
 }
+
+declareContract(ConsentContract, { title: 'Evidence consent', description: "Patients' grants of evidence kinds to insurers, backed by anchored consent leaves" }, {
+  GrantConsent: submit('grant'),
+  RevokeConsent: submit('revocation'),
+  GetConsent: evaluate('gateway', 'subject', 'grantee'),
+  IsConsentActive: evaluate('gateway', 'subject', 'grantee', 'kind'),
+});

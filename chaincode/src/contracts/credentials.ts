@@ -1,4 +1,4 @@
-import { Context, Info } from '../fabric.js';
+import type { Context } from '../fabric.js';
 import { hexArg, jsonArg, nameArg, objectArg, textArg, uintArg, uintField } from '../ledger/args.js';
 import {
   CREDENTIAL_ROLES,
@@ -11,7 +11,7 @@ import { refuse } from '../ledger/errors.js';
 import { requireGatewayCaller } from '../ledger/registry.js';
 import { emit, key, KEY, now, readJson, result, scan, writeJson } from '../ledger/state.js';
 import { EvidenceContract } from './base.js';
-import { Evaluate, Submit } from './transaction.js';
+import { declareContract, evaluate, submit } from './transaction.js';
 
 const EVENTS = { suspend: 'CredentialSuspended', reinstate: 'CredentialReinstated', revoke: 'CredentialRevoked' } as const;
 
@@ -21,14 +21,12 @@ const EVENTS = { suspend: 'CredentialSuspended', reinstate: 'CredentialReinstate
  * own credentials through its gateway's identity; anyone reads a credential's
  * status at any time.
  */
-@Info({ title: 'Practitioner credentials', description: 'Issue, suspend, reinstate, revoke; status at a time' })
 export class CredentialsContract extends EvidenceContract {
   constructor() {
     super('credentials');
   }
 
   /** Issues {id, issuer, practitioner, role, licenceDigest, validFrom, validUntil}; the caller must be the issuer's identity. */
-  @Submit('credential')
   async IssueCredential(ctx: Context, credential: string): Promise<string> {
     const c = objectArg(jsonArg(credential, 'credential'), 'credential', [
       'id',
@@ -67,30 +65,25 @@ export class CredentialsContract extends EvidenceContract {
     return result(record);
   }
 
-  @Submit('id', 'reason')
   async SuspendCredential(ctx: Context, id: string, reason: string): Promise<string> {
     return this.change(ctx, 'suspend', id, reason);
   }
 
-  @Submit('id', 'reason')
   async ReinstateCredential(ctx: Context, id: string, reason: string): Promise<string> {
     return this.change(ctx, 'reinstate', id, reason);
   }
 
-  @Submit('id', 'reason')
   async RevokeCredential(ctx: Context, id: string, reason: string): Promise<string> {
     return this.change(ctx, 'revoke', id, reason);
   }
 
   /** The credential with its status now, or null. */
-  @Evaluate('id')
   async GetCredential(ctx: Context, id: string): Promise<string> {
     const record = await readJson<CredentialRecord>(ctx, key(ctx, KEY.credential, [nameArg(id, 'id')]));
     return result(record ? { ...record, statusNow: statusAt(record, now(ctx)) } : null);
   }
 
   /** The credential's status at time `at` (ms since the epoch); "unknown" when it was never issued. */
-  @Evaluate('id', 'at')
   async CredentialStatusAt(ctx: Context, id: string, at: string): Promise<string> {
     const record = await readJson<CredentialRecord>(ctx, key(ctx, KEY.credential, [nameArg(id, 'id')]));
     const t = uintArg(at, 'at');
@@ -99,7 +92,6 @@ export class CredentialsContract extends EvidenceContract {
   }
 
   /** Every credential of a practitioner, each with its status now. */
-  @Evaluate('practitioner')
   async ListCredentials(ctx: Context, practitioner: string): Promise<string> {
     const t = now(ctx);
     const out: (CredentialRecord & { statusNow: string })[] = [];
@@ -128,3 +120,13 @@ export class CredentialsContract extends EvidenceContract {
     return result(next);
   }
 }
+
+declareContract(CredentialsContract, { title: 'Practitioner credentials', description: 'Issue, suspend, reinstate, revoke; status at a time' }, {
+  IssueCredential: submit('credential'),
+  SuspendCredential: submit('id', 'reason'),
+  ReinstateCredential: submit('id', 'reason'),
+  RevokeCredential: submit('id', 'reason'),
+  GetCredential: evaluate('id'),
+  CredentialStatusAt: evaluate('id', 'at'),
+  ListCredentials: evaluate('practitioner'),
+});

@@ -1,9 +1,10 @@
 import { entityId, toHex } from '@evidence/core';
-import { Context, Info } from '../fabric.js';
+import type { Context } from '../fabric.js';
 import { booleanArg, hexArg, jsonArg, objectArg, publicKeyArg, textArg, type JsonObject } from '../ledger/args.js';
 import { refuse } from '../ledger/errors.js';
 import { caller } from '../ledger/identity.js';
 import { getHead } from '../ledger/batches.js';
+import { getCheckpointHead } from '../ledger/checkpoints.js';
 import {
   gatewayKeyKey,
   gatewayKeys,
@@ -23,7 +24,7 @@ import {
 } from '../ledger/registry.js';
 import { CONFIG_KEY, emit, key, KEY, now, result, writeJson } from '../ledger/state.js';
 import { EvidenceContract } from './base.js';
-import { Evaluate, Submit } from './transaction.js';
+import { declareContract, evaluate, submit } from './transaction.js';
 
 /**
  * The registry of gateways and routing nodes. Each is bound to the Fabric
@@ -31,14 +32,12 @@ import { Evaluate, Submit } from './transaction.js';
  * the history of its SM2 keys. Administration belongs to the governor: the
  * identity that called InitLedger first, which may hand the role on.
  */
-@Info({ title: 'Evidence registry', description: 'Gateways, routing nodes, their identities and SM2 key history' })
 export class RegistryContract extends EvidenceContract {
   constructor() {
     super('registry');
   }
 
   /** Makes the caller the governor. Call it once, right after the chaincode is committed. */
-  @Submit()
   async InitLedger(ctx: Context): Promise<string> {
     if (await readConfig(ctx)) refuse('REGISTRY_ALREADY_INITIALISED', 'the registry already has a governor');
     const config: RegistryConfig = { v: 1, governor: caller(ctx).account, initialisedAt: now(ctx), txId: ctx.stub.getTxID() };
@@ -48,7 +47,6 @@ export class RegistryContract extends EvidenceContract {
   }
 
   /** Hands the governor role to another account (for example a new administrator certificate subject). */
-  @Submit('account')
   async SetGovernor(ctx: Context, account: string): Promise<string> {
     const config = await requireGovernor(ctx);
     const next: RegistryConfig = { ...config, governor: hexArg(account, 32, 'account') };
@@ -57,13 +55,11 @@ export class RegistryContract extends EvidenceContract {
     return result(next);
   }
 
-  @Evaluate()
   async GetConfig(ctx: Context): Promise<string> {
     return result(await readConfig(ctx));
   }
 
   /** The caller's MSP id, X.509 identity and account: what an operator gives the governor to be registered. */
-  @Evaluate()
   async WhoAmI(ctx: Context): Promise<string> {
     return result(caller(ctx));
   }
@@ -72,7 +68,6 @@ export class RegistryContract extends EvidenceContract {
    * Registers a gateway: {id, code?, publicKey, account}. With `code`, id must be
    * SM3(code) (spec section 2). Its first key is valid from seq 0.
    */
-  @Submit('gateway')
   async RegisterGateway(ctx: Context, gateway: string): Promise<string> {
     await requireGovernor(ctx);
     const entry = entityArg(jsonArg(gateway, 'gateway'), 'gateway');
@@ -88,16 +83,18 @@ export class RegistryContract extends EvidenceContract {
 
   /**
    * Rotates a gateway's SM2 key. The new key signs from the batch after the
-   * latest anchored one; batches already anchored keep the key they were verified with.
+   * latest anchored one, whether anchored on its own (version 1) or by a
+   * checkpoint (version 2, which anchors batches up to size - 1); batches
+   * already anchored keep the key they were verified with.
    */
-  @Submit('id', 'publicKey')
   async RotateGatewayKey(ctx: Context, id: string, publicKey: string): Promise<string> {
     await requireGovernor(ctx);
     hexArg(id, 32, 'id');
     await requireGateway(ctx, id);
     const head = await getHead(ctx, id);
+    const checkpoint = await getCheckpointHead(ctx, id);
     const entry: GatewayKeyRecord = {
-      fromSeq: head ? head.seq + 1 : 0,
+      fromSeq: Math.max(head ? head.seq + 1 : 0, checkpoint ? checkpoint.size : 0),
       publicKey: publicKeyArg(publicKey, 'publicKey'),
       setAt: now(ctx),
       txId: ctx.stub.getTxID(),
@@ -108,7 +105,6 @@ export class RegistryContract extends EvidenceContract {
   }
 
   /** Binds the gateway to another identity (a new certificate subject, or another MSP). */
-  @Submit('id', 'account')
   async SetGatewayAccount(ctx: Context, id: string, account: string): Promise<string> {
     await requireGovernor(ctx);
     const record = await requireGateway(ctx, hexArg(id, 32, 'id'));
@@ -119,7 +115,6 @@ export class RegistryContract extends EvidenceContract {
   }
 
   /** Deactivates (or reactivates) a gateway: a deactivated gateway can neither anchor nor record consent or credentials. */
-  @Submit('id', 'active')
   async SetGatewayActive(ctx: Context, id: string, active: string): Promise<string> {
     await requireGovernor(ctx);
     const record = await requireGateway(ctx, hexArg(id, 32, 'id'));
@@ -130,14 +125,12 @@ export class RegistryContract extends EvidenceContract {
   }
 
   /** The gateway with its key history, or null. */
-  @Evaluate('id')
   async GetGateway(ctx: Context, id: string): Promise<string> {
     const record = await getGateway(ctx, hexArg(id, 32, 'id'));
     return result(record ? { ...record, keys: await gatewayKeys(ctx, id) } : null);
   }
 
   /** Registers a routing node: {id, code?, publicKey, account}; its key is valid from now. */
-  @Submit('node')
   async RegisterNode(ctx: Context, node: string): Promise<string> {
     await requireGovernor(ctx);
     const entry = entityArg(jsonArg(node, 'node'), 'node');
@@ -152,7 +145,6 @@ export class RegistryContract extends EvidenceContract {
   }
 
   /** Rotates a node's hop-signing key from this transaction's time on; earlier hops keep the old key. */
-  @Submit('id', 'publicKey')
   async RotateNodeKey(ctx: Context, id: string, publicKey: string): Promise<string> {
     await requireGovernor(ctx);
     await requireNode(ctx, hexArg(id, 32, 'id'));
@@ -162,7 +154,6 @@ export class RegistryContract extends EvidenceContract {
     return result(entry);
   }
 
-  @Submit('id', 'active')
   async SetNodeActive(ctx: Context, id: string, active: string): Promise<string> {
     await requireGovernor(ctx);
     const record = await requireNode(ctx, hexArg(id, 32, 'id'));
@@ -173,12 +164,27 @@ export class RegistryContract extends EvidenceContract {
   }
 
   /** The node with its key history, or null. */
-  @Evaluate('id')
   async GetNode(ctx: Context, id: string): Promise<string> {
     const record = await getNode(ctx, hexArg(id, 32, 'id'));
     return result(record ? { ...record, keys: await nodeKeys(ctx, id) } : null);
   }
 }
+
+declareContract(RegistryContract, { title: 'Evidence registry', description: 'Gateways, routing nodes, their identities and SM2 key history' }, {
+  InitLedger: submit(),
+  SetGovernor: submit('account'),
+  GetConfig: evaluate(),
+  WhoAmI: evaluate(),
+  RegisterGateway: submit('gateway'),
+  RotateGatewayKey: submit('id', 'publicKey'),
+  SetGatewayAccount: submit('id', 'account'),
+  SetGatewayActive: submit('id', 'active'),
+  GetGateway: evaluate('id'),
+  RegisterNode: submit('node'),
+  RotateNodeKey: submit('id', 'publicKey'),
+  SetNodeActive: submit('id', 'active'),
+  GetNode: evaluate('id'),
+});
 
 interface EntityEntry {
   id: string;

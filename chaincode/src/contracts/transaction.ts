@@ -1,32 +1,65 @@
-import { Param, Returns, Transaction } from '../fabric.js';
+import { Info, Param, Returns, Transaction, type Context, type Contract } from '../fabric.js';
 
 /*
- * fabric-contract-api builds each transaction's parameter list from the
- * compiler's design:paramtypes metadata. Test runners that strip types without
- * emitting it (esbuild) would leave the list empty and every call would fail
- * with "Expected 0 parameters". So the parameters are declared by name here,
- * after @Transaction has run, in the order the method takes them: the contract
- * metadata is the same whether or not the metadata was emitted.
+ * fabric-contract-api learns a contract's transactions from its annotations
+ * (@Info, @Transaction, @Param, @Returns), which are legacy (experimental)
+ * decorators. Written as decorators, the contracts only load when whoever
+ * compiles them has experimentalDecorators on: tsc with this package's
+ * tsconfig does, but a runner that strips types with another tsconfig (tsx
+ * running the gateway or a script from sources) compiles them as standard
+ * decorators and the annotations throw at import. So the annotations are
+ * applied here as plain calls, after the class is defined, in the order the
+ * decorators would have run (each method's, then the class's): the contract
+ * metadata is the same however the package was compiled.
  *
- * Every argument and every result is a string (JSON where structured): the
- * chaincode parses and checks each one itself (ledger/args.ts).
+ * Parameters are declared by name, never from design:paramtypes metadata,
+ * which only tsc with emitDecoratorMetadata emits. Every argument and every
+ * result is a string (JSON where structured): the chaincode parses and checks
+ * each one itself (ledger/args.ts).
  */
-type MethodDecorator = (target: object, propertyKey: string | symbol, descriptor?: PropertyDescriptor) => void;
 
-function declare(commit: boolean, params: string[]): MethodDecorator {
-  return (target, propertyKey) => {
-    Transaction(commit)(target, propertyKey);
-    for (const name of params) Param(name, 'string')(target, propertyKey);
-    Returns('string')(target, propertyKey);
-  };
+export interface TransactionSpec {
+  /** true: ordered, endorsed, committed (submit); false: a read-only query (evaluate). */
+  commit: boolean;
+  params: readonly string[];
 }
 
 /** A transaction that writes (ordered, endorsed, committed). */
-export function Submit(...params: string[]): MethodDecorator {
-  return declare(true, params);
+export function submit(...params: string[]): TransactionSpec {
+  return { commit: true, params };
 }
 
 /** A read-only query (@Transaction(false)): evaluated by one peer, never ordered. */
-export function Evaluate(...params: string[]): MethodDecorator {
-  return declare(false, params);
+export function evaluate(...params: string[]): TransactionSpec {
+  return { commit: false, params };
+}
+
+/** The names of a contract's methods shaped like transactions: (ctx, ...string arguments) => Promise<string>. */
+type TransactionNames<T> = {
+  [K in keyof T]: T[K] extends (ctx: Context, ...args: string[]) => Promise<string> ? K : never;
+}[keyof T];
+
+/**
+ * Declares a contract class to fabric-contract-api: every transaction method
+ * with its parameter names (the type requires one entry per such method, so a
+ * transaction cannot be left undeclared), then the class's info.
+ */
+export function declareContract<T extends Contract>(
+  contract: new () => T,
+  info: { title: string; description: string },
+  transactions: Record<TransactionNames<T>, TransactionSpec>,
+): void {
+  const prototype = contract.prototype as Record<string, unknown>;
+  for (const [name, spec] of Object.entries(transactions) as [string, TransactionSpec][]) {
+    const method = prototype[name];
+    if (typeof method !== 'function') throw new Error(`${contract.name}.${name} is not a method`);
+    // The context comes first and is not a transaction argument.
+    if (method.length !== spec.params.length + 1) {
+      throw new Error(`${contract.name}.${name} takes ${method.length - 1} arguments but declares ${spec.params.length}`);
+    }
+    Transaction(spec.commit)(prototype, name);
+    for (const param of spec.params) Param(param, 'string')(prototype, name);
+    Returns('string')(prototype, name);
+  }
+  Info({ ...info })(contract);
 }

@@ -34,6 +34,8 @@ export const CHAINCODE_ONLY_CODES = [
   'CREDENTIAL_BAD_ROLE',
   'CREDENTIAL_BAD_WINDOW',
   'CREDENTIAL_BAD_TRANSITION',
+  // A checkpoint whose ts is further from the transaction time than the clock bound: the gateway must sign a fresh one.
+  'CHECKPOINT_BAD_TIME',
 ] as const;
 
 export type ChaincodeOnlyCode = (typeof CHAINCODE_ONLY_CODES)[number];

@@ -20,6 +20,9 @@ export const KEY = {
   head: 'head', // [gatewayId] -> latest {seq, headerHash}
   batch: 'batch', // [gatewayId, seq]
   root: 'root', // [root, gatewayId, seq]
+  checkpoint: 'checkpoint', // [gatewayId, size]
+  checkpointIndex: 'checkpoint~index', // [gatewayId, index] -> the same record, by anchoring position
+  checkpointHead: 'checkpoint~head', // [gatewayId] -> the latest anchored checkpoint
   node: 'node', // [nodeId]
   nodeKey: 'node~key', // [nodeId, fromMs]
   consent: 'consent', // [gatewayId, subject, grantee]

@@ -3,6 +3,7 @@ import {
   entityId,
   generateSm2KeyPair,
   MerkleTree,
+  signCheckpoint,
   signHeader,
   toHex,
   ZERO32,
@@ -14,7 +15,7 @@ import { findRefusal } from '../adapter/errors.js';
 import { registerGateway } from '../adapter/actions/register-gateway.js';
 import { initLedger } from '../adapter/actions/init-ledger.js';
 import { whoAmI } from '../adapter/actions/who-am-i.js';
-import { createFabricAnchor, type FabricAnchor } from '../adapter/fabric-anchor.js';
+import { createFabricAnchor, type CheckpointSignatureSource, type FabricAnchor } from '../adapter/fabric-anchor.js';
 import type { ChaincodePort } from '../adapter/port.js';
 import { createChaincode } from '../chaincode.js';
 import { createTestCa, type TestCa, type TestIdentity } from './certificates.js';
@@ -42,8 +43,10 @@ export interface EvidenceNetwork {
   identity(commonName: string): TestIdentity;
   /** The chaincode as `identity`. */
   portFor(identity: TestIdentity): ChaincodePort;
-  /** The Anchor adapter acting as `identity`. */
-  anchorFor(identity: TestIdentity): FabricAnchor;
+  /** The Anchor adapter acting as `identity`; it signs checkpoints with `checkpointSignature`, when given. */
+  anchorFor(identity: TestIdentity, checkpointSignature?: CheckpointSignatureSource): FabricAnchor;
+  /** The Anchor adapter acting as the gateway's identity, signing checkpoints with the gateway's SM2 key. */
+  gatewayAnchor(gateway: RegisteredGateway): FabricAnchor;
   /** The account the chaincode derives for `identity` (registry:WhoAmI). */
   accountOf(identity: TestIdentity): Promise<string>;
   /** Registers a gateway for institution `code` with a fresh SM2 key and identity. */
@@ -109,7 +112,15 @@ export async function createEvidenceNetwork(options: EvidenceNetworkOptions = {}
     governorPort,
     identity: (commonName) => ca.issue({ OU: 'client', CN: commonName }),
     portFor,
-    anchorFor: (identity) => createFabricAnchor({ port: portFor(identity), channel: fabric.channel, chaincode: fabric.chaincodeName }),
+    anchorFor: (identity, checkpointSignature) =>
+      createFabricAnchor({ port: portFor(identity), channel: fabric.channel, chaincode: fabric.chaincodeName, checkpointSignature }),
+    gatewayAnchor: (gateway) =>
+      createFabricAnchor({
+        port: gateway.port,
+        channel: fabric.channel,
+        chaincode: fabric.chaincodeName,
+        checkpointSignature: (checkpoint) => signCheckpoint(checkpoint, gateway.privateKey),
+      }),
     accountOf,
     async registerGateway(code) {
       const identity = ca.issue({ OU: 'client', CN: `gateway-${code}` });

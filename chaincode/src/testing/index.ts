@@ -23,4 +23,5 @@ export { WorldState, type Version, type VersionedValue } from './world-state.js'
 export { createTestCa, isIssuedBy, privateKeyOf, FABRIC_ATTRS_OID, type DistinguishedName, type TestCa, type TestIdentity } from './certificates.js';
 export { createEvidenceNetwork, refusalOf, type AnchoredLeaves, type EvidenceNetwork, type EvidenceNetworkOptions, type RegisteredGateway } from './evidence-network.js';
 export { ChaincodeStreamPeer } from './chaincode-stream-peer.js';
+export { TestBatchLog, type LogSigner, type SignedCheckpoint } from './batch-log.js';
 export { FabricGatewayService, type GatewayServiceOptions } from './gateway-service.js';
