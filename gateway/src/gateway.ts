@@ -108,7 +108,8 @@ export async function createGateway(config: GatewayConfig, overrides: GatewayOve
       sm2: keys.sm2,
       runAnchorJobs: config.ANCHOR_WORKER === 'embedded',
       minIntervalMs: config.ANCHOR_MIN_INTERVAL_MS,
-      logger: logger,
+      latestCheckpoint: () => checkpointer.latest(),
+      logger,
       // Crash tests (FAULT_KILL_AT) stop the process at one moment of anchoring; nothing else reads it.
       onJobStep: (step) => {
         if (step === 'before-send') kill('before-send')?.();
@@ -197,8 +198,8 @@ export async function createGateway(config: GatewayConfig, overrides: GatewayOve
         onFailed: (job, e) => logger.warn(`webhook for subscription ${(job as DeliveryJob).subscription} given up: ${e.message}`),
       });
     }
-    anchoring.start();
     await checkpointer.start();
+    anchoring.start();
 
     let closed = false;
     return {

@@ -72,12 +72,12 @@ describe('gateway anchoring on Fabric (in-memory peer behind the Fabric Gateway 
       expect(r.status).toBe(202);
       const heads = await settled(gw.client, 60_000);
       expect(heads.closed).toBe(3);
-      expect(await reader.latest(toHex(entityId(code)))).toMatchObject({ seq: 3 });
+      expect(await reader.latestCheckpoint(toHex(entityId(code)))).toMatchObject({ size: 4 });
       const memo = memoAnchor(reader);
       await pool(r.body.items.map((x) => x.id), 8, async (id) => {
         const p = await gw.client.proof(id);
         expect(p.status).toBe(200);
-        expect(p.body.batch.alg).toBe('sm3');
+        expect(p.body).toMatchObject({ format: 'evidence-proof/2', batch: { alg: 'sm3' }, log: { checkpoint: { alg: 'sm3' } } });
         expect(p.body.anchor).toMatchObject({ chain: 'fabric', channel: 'evidence', chaincode: 'anchor', txId: expect.stringMatching(/^[0-9a-f]{64}$/) });
         expect(verifyBundle(p.body)).toMatchObject({ valid: true });
         expect(await checkAnchor(p.body, memo)).toMatchObject({ anchored: true });

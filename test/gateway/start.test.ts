@@ -9,7 +9,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
-import { checkAnchor, verifyBundle, type ProofBundle } from '@evidence/core';
+import { checkAnchor, verifyBundle, type AnyProofBundle } from '@evidence/core';
 import { createEvmAnchor } from '@evidence/contracts';
 import { mixedEvent } from './support/events.js';
 import { GatewayClient, settled, tempDir } from './support/gateway.js';
@@ -59,7 +59,7 @@ describe('npm start', () => {
     expect(Object.keys(stack.contracts).sort()).toEqual(['ClaimVerifier', 'ConsentRegistry', 'CredentialRegistry', 'EvidenceAnchor']);
     expect(stack.gateways.map((g) => g.code)).toEqual(['H330100001', 'H330100002']);
 
-    const proofs: ProofBundle[] = [];
+    const proofs: AnyProofBundle[] = [];
     for (const g of stack.gateways) {
       const client = new GatewayClient(g.url, g.token);
       const docs = await fetch(`${g.url}/docs/json`);

@@ -24,6 +24,8 @@ export interface AnchoringOptions {
   runAnchorJobs: boolean;
   /** No checkpoint is sent sooner than this after the previous one was confirmed (ms). */
   minIntervalMs: number;
+  /** The checkpoint to send: the latest signed, signed afresh when the log grew since (Checkpointer.latest). */
+  latestCheckpoint: () => Promise<CheckpointRecord | null>;
   /** Told once a checkpoint is recorded as anchored, with the batches it anchored first (subscriptions, metrics). */
   onAnchored: (checkpoint: CheckpointRecord, firstSeq: number) => Promise<void>;
   logger: { info: (msg: string) => void; warn: (msg: string) => void; error: (msg: string) => void };
@@ -133,9 +135,6 @@ export class AnchoringService {
 
   private async kickNow(): Promise<void> {
     if (this.stopped || this.current.state !== 'ready' || this.inFlight) return;
-    const [latest, anchored] = await Promise.all([this.o.store.latestCheckpoint(), this.o.store.lastAnchoredCheckpoint()]);
-    const from = anchored?.checkpoint.size ?? 0;
-    if (!latest || latest.checkpoint.size <= from) return;
     const wait = this.lastConfirmedAt + this.o.minIntervalMs - this.now();
     if (wait > 0) {
       if (!this.kickTimer) {
@@ -146,6 +145,9 @@ export class AnchoringService {
       }
       return;
     }
+    const [latest, anchored] = await Promise.all([this.o.latestCheckpoint(), this.o.store.lastAnchoredCheckpoint()]);
+    const from = anchored?.checkpoint.size ?? 0;
+    if (!latest || latest.checkpoint.size <= from) return;
     const size = latest.checkpoint.size;
     const job: CheckpointJob = {
       gateway: this.o.gatewayId,

@@ -55,6 +55,18 @@ export class Checkpointer {
     }, Math.max(0, due));
   }
 
+  /**
+   * Signs a checkpoint now if the log grew since the last one, whatever the
+   * window, and returns the latest. Anchoring calls it when it is about to send:
+   * its own pace (one transaction per confirmation) already bounds how often.
+   */
+  async latest(): Promise<CheckpointRecord | null> {
+    const run = this.signing.then(() => this.sign());
+    this.signing = run.catch(() => undefined);
+    await run;
+    return this.o.store.latestCheckpoint();
+  }
+
   async stop(): Promise<void> {
     this.stopped = true;
     if (this.timer) clearTimeout(this.timer);
@@ -65,6 +77,9 @@ export class Checkpointer {
   private async sign(): Promise<void> {
     const size = this.o.log.size;
     if (this.stopped || size <= this.lastSize) return;
+    // A checkpoint of this size may exist from before a restart: never replace it (it may be anchored).
+    this.lastSize = Math.max(this.lastSize, (await this.o.store.latestCheckpoint())?.checkpoint.size ?? 0);
+    if (size <= this.lastSize) return;
     const checkpoint: Checkpoint = { gateway: this.o.gatewayId, alg: this.o.log.alg, size, root: await this.o.log.root(size), ts: this.now() };
     const record: CheckpointRecord = {
       checkpoint,

@@ -64,9 +64,9 @@ export interface RpcEvm extends EvmFixture {
   rpcUrl: string;
 }
 
-/** Hardhat's JSON-RPC server on 127.0.0.1 (port 0 unless given), optionally journaled. */
-export async function rpcEvm(options: { port?: number; journalPath?: string; deployment?: Deployment } = {}): Promise<RpcEvm> {
-  const chain = await startLocalChain({ port: options.port ?? 0, journalPath: options.journalPath });
+/** Hardhat's JSON-RPC server on 127.0.0.1 (port 0 unless given), optionally journaled, optionally with a block time. */
+export async function rpcEvm(options: { port?: number; journalPath?: string; deployment?: Deployment; blockTimeMs?: number } = {}): Promise<RpcEvm> {
+  const chain = await startLocalChain({ port: options.port ?? 0, journalPath: options.journalPath, blockTimeMs: options.blockTimeMs });
   const provider = new JsonRpcProvider(chain.rpcUrl, chain.chainId, { staticNetwork: true });
   const wallets = new Map<number, Wallet>();
   const signerFor = (i: number) => {

@@ -8,7 +8,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { Anchor, ProofBundle } from '@evidence/core';
+import type { Anchor, AnyProofBundle } from '@evidence/core';
 import { createGateway, loadConfig, loadOrCreateKeys, type Gateway } from '@evidence/gateway';
 
 export const DEV_TOKEN = 'test-dev-token-with-every-role';
@@ -130,8 +130,8 @@ export class GatewayClient {
     return (await this.get<{ closed: number; anchored: number; pendingLeaves: number }>('/v1/batches')).body;
   }
 
-  async proof(id: string): Promise<Reply<ProofBundle>> {
-    return this.get<ProofBundle>(`/v1/evidence/${id}/proof`);
+  async proof(id: string): Promise<Reply<AnyProofBundle>> {
+    return this.get<AnyProofBundle>(`/v1/evidence/${id}/proof`);
   }
 }
 
