@@ -1,29 +1,67 @@
 import type { Anchor } from '../ports/anchor.js';
-import type { ProofBundle } from './types.js';
+import { BUNDLE_FORMAT_V2, type AnyProofBundle, type ProofBundle, type ProofBundleV2 } from './types.js';
 
 export type AnchorCheck =
   | { anchored: true; message: string }
   | { anchored: false; reason: 'not-anchored' | 'root-mismatch' | 'key-mismatch' | 'unreachable'; message: string };
 
 /**
- * The online check of spec section 8, run after the offline steps pass: the
- * anchor holds this gateway's batch seq with this root, and the bundle's key is
- * the one registered for the gateway at that seq.
+ * The online check of spec sections 8 and 12, run after the offline steps
+ * pass. The bundle's `anchor` reference is not authenticated (section 13), so
+ * the chain is asked by gateway id, seq or size, and root, never by the
+ * transaction the bundle names.
+ *
+ * Version 1: the anchor holds this gateway's batch seq with this root, and
+ * signature.publicKey is the key registered for the gateway at that seq.
+ * Version 2: the anchor holds this gateway's checkpoint at checkpoint.size
+ * with checkpoint.root; the key registered for batch seq is
+ * signature.publicKey, and for batch size - 1 (the last batch the checkpoint
+ * covers, when the gateway signed it) is log.signature.publicKey.
+ * Witnesses registered on chain are not checked: the Anchor port has no
+ * witness registry; a verifier trusts witnesses through its policy.
  */
-export async function checkAnchor(bundle: ProofBundle, anchor: Anchor): Promise<AnchorCheck> {
-  const { gateway, seq, root } = bundle.batch;
+export async function checkAnchor(bundle: AnyProofBundle, anchor: Anchor): Promise<AnchorCheck> {
   try {
-    const onChain = await anchor.batch(gateway, seq);
-    if (!onChain) return { anchored: false, reason: 'not-anchored', message: `batch ${seq} of gateway ${gateway} is not anchored` };
-    if (onChain.root !== root) {
-      return { anchored: false, reason: 'root-mismatch', message: `anchored root ${onChain.root} differs from batch.root` };
-    }
-    const key = await anchor.keyAt(gateway, seq);
-    if (key === null || key !== bundle.signature.publicKey) {
-      return { anchored: false, reason: 'key-mismatch', message: `signature.publicKey is not the key registered for seq ${seq}` };
-    }
-    return { anchored: true, message: `batch ${seq} is anchored with this root; the key is the gateway's registered key` };
+    return bundle.format === BUNDLE_FORMAT_V2 ? await checkCheckpointAnchor(bundle, anchor) : await checkBatchAnchor(bundle, anchor);
   } catch (e) {
     return { anchored: false, reason: 'unreachable', message: `anchor check failed: ${(e as Error).message}` };
   }
+}
+
+async function checkBatchAnchor(bundle: ProofBundle, anchor: Anchor): Promise<AnchorCheck> {
+  const { gateway, seq, root } = bundle.batch;
+  const onChain = await anchor.batch(gateway, seq);
+  if (!onChain) return { anchored: false, reason: 'not-anchored', message: `batch ${seq} of gateway ${gateway} is not anchored` };
+  if (onChain.root !== root) {
+    return { anchored: false, reason: 'root-mismatch', message: `anchored root ${onChain.root} differs from batch.root` };
+  }
+  const mismatch = await keyMismatch(anchor, gateway, seq, bundle.signature.publicKey, 'signature.publicKey');
+  if (mismatch) return mismatch;
+  return { anchored: true, message: `batch ${seq} is anchored with this root; the key is the gateway's registered key` };
+}
+
+async function checkCheckpointAnchor(bundle: ProofBundleV2, anchor: Anchor): Promise<AnchorCheck> {
+  const { gateway, size, root } = bundle.log.checkpoint;
+  const onChain = await anchor.checkpointAt(gateway, size);
+  if (!onChain) {
+    return { anchored: false, reason: 'not-anchored', message: `the checkpoint of size ${size} of gateway ${gateway} is not anchored` };
+  }
+  if (onChain.size !== size || onChain.root !== root) {
+    return { anchored: false, reason: 'root-mismatch', message: `the anchored checkpoint of size ${size} has root ${onChain.root}, not checkpoint.root` };
+  }
+  const batchKey = await keyMismatch(anchor, gateway, bundle.batch.seq, bundle.signature.publicKey, 'signature.publicKey');
+  if (batchKey) return batchKey;
+  const checkpointKey = await keyMismatch(anchor, gateway, size - 1, bundle.log.signature.publicKey, 'log.signature.publicKey');
+  if (checkpointKey) return checkpointKey;
+  return {
+    anchored: true,
+    message: `the checkpoint of size ${size} is anchored with this root; the batch and checkpoint keys are the gateway's registered keys`,
+  };
+}
+
+/** A key-mismatch verdict when `publicKey` is not the key registered for the gateway at `seq`; null when it is. */
+async function keyMismatch(anchor: Anchor, gateway: string, seq: number, publicKey: string, what: string): Promise<AnchorCheck | null> {
+  const key = await anchor.keyAt(gateway, seq);
+  if (key !== null && key === publicKey) return null;
+  return { anchored: false, reason: 'key-mismatch', message: `${what} is not the key registered for seq ${seq}` };
 }

@@ -1,59 +1,87 @@
-import { EvidenceError } from '../errors.js';
-import { BUNDLE_FORMAT, type ProofBundle } from './types.js';
+import { toHex } from '../encoding/bytes.js';
+import { EvidenceError, isEvidenceError } from '../errors.js';
+import { isObject, type JsonObject } from './fields.js';
+import {
+  readBatchTree,
+  readCheckpointSignature,
+  readCosignatures,
+  readDisclosure,
+  readHeader,
+  readInclusion,
+  readLeaf,
+  readLog,
+  readSm2Signature,
+  type InclusionProof,
+  type Sm2SignatureParts,
+} from './read.js';
+import { BUNDLE_FORMAT, BUNDLE_FORMAT_V2, type AnchorRef, type AnyProofBundle, type ProofBundle } from './types.js';
 
 /**
- * Checks the JSON shape of a proof bundle: the format tag first (failing step
- * "format"), then that every section is present with the right JSON type
- * ("malformed"). Field contents (hex lengths, kinds, algorithms) are the job of
- * the verification steps, so that a bad field is reported at the step the spec
- * names for it.
+ * A typed copy of a proof bundle of either version, with every member the
+ * format defines checked for shape and content, in the order the
+ * verification steps read them (the same readers verifyBundle uses, so the
+ * first malformed member is the one verifyBundle would report). Nothing
+ * cryptographic is checked here: use verifyBundle for that, and parseBundle
+ * to get typed values from a bundle it accepted.
+ *
+ * The copy holds only the members the format defines; `disclosure` absent
+ * becomes null; `anchor` is passed through when it is an object (it is not
+ * authenticated, section 13) and null otherwise.
+ * Throws BUNDLE_BAD_FORMAT (not a JSON object, or an unknown format) or
+ * BUNDLE_MALFORMED (the first malformed member, named in the message).
  */
-export function parseBundle(input: unknown): ProofBundle {
-  if (typeof input === 'string') {
+export function parseBundle(input: unknown): AnyProofBundle {
+  const bundle = readObject(input);
+  if (bundle.format !== BUNDLE_FORMAT && bundle.format !== BUNDLE_FORMAT_V2) {
+    throw new EvidenceError('BUNDLE_BAD_FORMAT', `format must be "${BUNDLE_FORMAT}" or "${BUNDLE_FORMAT_V2}", got ${JSON.stringify(bundle.format) ?? 'nothing'}`);
+  }
+  try {
+    const v1 = readVersion1(bundle);
+    if (bundle.format === BUNDLE_FORMAT) return v1;
+    const { checkpoint, inclusion } = readLog(bundle);
+    const log = {
+      checkpoint,
+      signature: signatureJson(readCheckpointSignature(bundle)),
+      inclusion: inclusionJson(inclusion),
+      cosignatures: readCosignatures(bundle),
+    };
+    return { ...v1, format: BUNDLE_FORMAT_V2, log, anchor: v1.anchor ?? null };
+  } catch (e) {
+    if (!isEvidenceError(e)) throw e;
+    throw new EvidenceError('BUNDLE_MALFORMED', e.message, { cause: e });
+  }
+}
+
+function readObject(input: unknown): JsonObject {
+  let value = input;
+  if (typeof value === 'string') {
     try {
-      input = JSON.parse(input) as unknown;
+      value = JSON.parse(value) as unknown;
     } catch (e) {
-      throw new EvidenceError('BUNDLE_MALFORMED', `not JSON: ${(e as Error).message}`);
+      throw new EvidenceError('BUNDLE_BAD_FORMAT', `not JSON: ${(e as Error).message}`);
     }
   }
-  if (!isObject(input)) throw new EvidenceError('BUNDLE_MALFORMED', 'a proof bundle is a JSON object');
-  if (input.format !== BUNDLE_FORMAT) {
-    throw new EvidenceError('BUNDLE_BAD_FORMAT', `format must be "${BUNDLE_FORMAT}", got ${JSON.stringify(input.format)}`);
-  }
-  requireObject(input, 'leaf');
-  requireObject(input, 'inclusion');
-  requireObject(input, 'batch');
-  requireObject(input, 'signature');
-  if (!('disclosure' in input)) throw new EvidenceError('BUNDLE_MALFORMED', 'disclosure is missing (null when nothing is disclosed)');
-  if (input.disclosure !== null) {
-    const d = requireObject(input, 'disclosure');
-    if (!('payload' in d)) throw new EvidenceError('BUNDLE_MALFORMED', 'disclosure.payload is missing');
-    if (typeof d.salt !== 'string') throw new EvidenceError('BUNDLE_MALFORMED', 'disclosure.salt must be a string');
-  }
-  const inclusion = input.inclusion as Record<string, unknown>;
-  if (typeof inclusion.index !== 'number' || typeof inclusion.size !== 'number') {
-    throw new EvidenceError('BUNDLE_MALFORMED', 'inclusion.index and inclusion.size must be numbers');
-  }
-  if (!Array.isArray(inclusion.path) || !inclusion.path.every((p) => typeof p === 'string')) {
-    throw new EvidenceError('BUNDLE_MALFORMED', 'inclusion.path must be an array of hex strings');
-  }
-  if (inclusion.path.length > 64) throw new EvidenceError('BUNDLE_MALFORMED', 'inclusion.path is longer than any 64-bit tree');
-  const signature = input.signature as Record<string, unknown>;
-  if (typeof signature.publicKey !== 'string' || typeof signature.value !== 'string') {
-    throw new EvidenceError('BUNDLE_MALFORMED', 'signature.publicKey and signature.value must be strings');
-  }
-  if (input.anchor !== undefined && input.anchor !== null && !isObject(input.anchor)) {
-    throw new EvidenceError('BUNDLE_MALFORMED', 'anchor must be an object or null');
-  }
-  return input as unknown as ProofBundle;
+  if (!isObject(value)) throw new EvidenceError('BUNDLE_BAD_FORMAT', 'a proof bundle is a JSON object');
+  return value;
 }
 
-function isObject(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
+function readVersion1(bundle: JsonObject): ProofBundle {
+  const disclosure = readDisclosure(bundle);
+  const { leaf } = readLeaf(bundle);
+  readBatchTree(bundle);
+  const inclusion = readInclusion(bundle, 'inclusion', 'inclusion');
+  const batch = readHeader(bundle);
+  const signature = readSm2Signature(bundle, 'signature', 'signature');
+  return {
+    format: BUNDLE_FORMAT,
+    leaf,
+    disclosure: disclosure === null ? null : { payload: disclosure.payload, salt: toHex(disclosure.salt) },
+    inclusion: inclusionJson(inclusion),
+    batch,
+    signature: signatureJson(signature),
+    anchor: isObject(bundle.anchor) ? (bundle.anchor as unknown as AnchorRef) : null,
+  };
 }
 
-function requireObject(obj: Record<string, unknown>, key: string): Record<string, unknown> {
-  const v = obj[key];
-  if (!isObject(v)) throw new EvidenceError('BUNDLE_MALFORMED', `${key} must be an object`);
-  return v;
-}
+const inclusionJson = (p: InclusionProof) => ({ index: p.index, size: p.size, path: p.path.map(toHex) });
+const signatureJson = (s: Sm2SignatureParts) => ({ alg: 'sm2' as const, publicKey: s.publicKey, value: toHex(s.value) });

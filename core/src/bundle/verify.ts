@@ -1,125 +1,155 @@
-import { encodeHeader, headerHash } from '../batch/header.js';
-import { equalBytes, fromHex, toHex } from '../encoding/bytes.js';
-import { EvidenceError, isEvidenceError } from '../errors.js';
-import { assertHashAlg, hashFor } from '../hash/alg.js';
-import { computeCommitment, encodeLeaf, SALT_LENGTH } from '../leaf.js';
+import { headerHash } from '../batch/header.js';
+import { toHex } from '../encoding/bytes.js';
+import { isEvidenceError } from '../errors.js';
+import { hashFor } from '../hash/alg.js';
+import { logLeafHash } from '../log/leaf.js';
 import { hashLeaf } from '../merkle/hashing.js';
-import { rootFromInclusionProof } from '../merkle/verify.js';
-import { sm2Verify } from '../sm2/sm2.js';
-import { parseBundle } from './parse.js';
-import type { BundleVerification, ProofBundle, StepOutcome, VerificationStep } from './types.js';
+import { isObject, type JsonObject } from './fields.js';
+import { parseWitnessPolicy, tallyWitnesses, type WitnessPolicy } from './policy.js';
+import { readBatchTree, readCheckpointSignature, readCosignatures, readHeader, readLeaf, readLog } from './read.js';
+import {
+  checkCheckpoint,
+  checkCosignatures,
+  checkDisclosure,
+  checkInclusion,
+  checkLeaf,
+  checkLog,
+  checkSignature,
+  checkWitnesses,
+  type StepCheck,
+} from './steps.js';
+import {
+  BUNDLE_FORMAT,
+  BUNDLE_FORMAT_V2,
+  V1_STEPS,
+  V2_STEPS,
+  type BundleFormat,
+  type BundleVerification,
+  type StepOutcome,
+  type VerificationStep,
+  type VerifiedLog,
+} from './types.js';
 
-/**
- * Verifies a proof bundle offline (spec section 8) with no I/O: disclosure,
- * leaf, inclusion, signature, in that order, stopping at and naming the first
- * step that fails. Everything in the bundle is attacker-controlled; the result
- * only says the bundle is internally consistent and signed by the key it
- * carries. Whether that key is the gateway's and the root is anchored is the
- * online check (see ports/anchor.ts).
- */
-export function verifyBundle(input: unknown): BundleVerification {
-  let bundle: ProofBundle;
-  try {
-    bundle = parseBundle(input);
-  } catch (e) {
-    const failedStep = isEvidenceError(e) && e.code === 'BUNDLE_BAD_FORMAT' ? 'format' : 'malformed';
-    return { valid: false, failedStep, message: (e as Error).message, steps: [] };
-  }
-
-  const steps: StepOutcome[] = [];
-  let leafHashHex = '';
-  const checks: [VerificationStep, () => string | null][] = [
-    ['disclosure', () => checkDisclosure(bundle)],
-    ['leaf', () => checkLeaf(bundle)],
-    [
-      'inclusion',
-      () => {
-        const r = checkInclusion(bundle);
-        leafHashHex = r.leafHash;
-        return r.error;
-      },
-    ],
-    ['signature', () => checkSignature(bundle)],
-  ];
-  for (const [i, [step, check]] of checks.entries()) {
-    if (step === 'disclosure' && bundle.disclosure === null) {
-      steps.push({ step, status: 'skipped', message: 'nothing disclosed: only the commitment is proven' });
-      continue;
-    }
-    const error = runCheck(check);
-    steps.push({ step, status: error === null ? 'passed' : 'failed', message: error ?? PASSED[step] });
-    if (error !== null) {
-      for (const [later] of checks.slice(i + 1)) {
-        steps.push({ step: later, status: 'skipped', message: `not checked: ${step} failed` });
-      }
-      return { valid: false, failedStep: step, message: error, steps };
-    }
-  }
-  return { valid: true, steps, leafHash: leafHashHex, headerHash: toHex(headerHash(bundle.batch)) };
+export interface VerifyOptions {
+  /** The verifier's witness policy: adds step `witnesses` (spec section 12, step 8). */
+  witnesses?: WitnessPolicy;
 }
 
-/** A check's failure message, null when it passed; a thrown error is a failure too. */
-function runCheck(check: () => string | null): string | null {
+/** The version 2 steps whose failure messages start with the step's name, as the vectors name them ("log: position"). */
+const NAMED_IN_MESSAGE: ReadonlySet<VerificationStep> = new Set(['log', 'checkpoint', 'cosignature', 'witnesses']);
+
+/**
+ * Verifies a proof bundle offline (spec sections 8, 12 and 13) with no I/O:
+ * `format`, then `disclosure`, `leaf`, `inclusion`, `signature`, then for
+ * version 2 `log`, `checkpoint`, `cosignature`, then `witnesses` when a
+ * policy is given; it stops at and names the first step that fails.
+ *
+ * Everything in the bundle is attacker-controlled; a valid result only says
+ * the bundle is consistent and signed by the keys it carries. Which keys are
+ * the gateway's is the online check (online.ts); which witnesses count is the
+ * caller's policy. Never throws on any bundle; throws WITNESS_POLICY_INVALID
+ * when the caller's own policy is malformed.
+ */
+export function verifyBundle(input: unknown, options: VerifyOptions = {}): BundleVerification {
+  const policy = options.witnesses === undefined ? undefined : parseWitnessPolicy(options.witnesses);
+  const read = readFormat(input);
+  if ('error' in read) return { valid: false, failedStep: 'format', message: read.error, steps: [] };
+  const { bundle, format } = read;
+
+  const names: VerificationStep[] = [...(format === BUNDLE_FORMAT ? V1_STEPS : V2_STEPS), ...(policy ? (['witnesses'] as const) : [])];
+  const steps: StepOutcome[] = [];
+  for (const [i, step] of names.entries()) {
+    const outcome = runStep(() => checkStep(step, bundle, policy));
+    steps.push({ step, ...outcome });
+    if (outcome.status === 'failed') {
+      for (const later of names.slice(i + 1)) steps.push({ step: later, status: 'skipped', message: `not checked: ${step} failed` });
+      return { valid: false, failedStep: step, message: failureMessage(step, outcome), steps, format, ...(outcome.detail ? { detail: outcome.detail } : {}) };
+    }
+  }
+  return { valid: true, steps, format, ...summarize(bundle, format, policy) };
+}
+
+function checkStep(step: VerificationStep, bundle: JsonObject, policy: WitnessPolicy | undefined): StepCheck {
+  switch (step) {
+    case 'disclosure':
+      return checkDisclosure(bundle);
+    case 'leaf':
+      return checkLeaf(bundle);
+    case 'inclusion':
+      return checkInclusion(bundle);
+    case 'signature':
+      return checkSignature(bundle);
+    case 'log':
+      return checkLog(bundle);
+    case 'checkpoint':
+      return checkCheckpoint(bundle);
+    case 'cosignature':
+      return checkCosignatures(bundle);
+    case 'witnesses':
+      // Only listed when a policy was given.
+      return checkWitnesses(bundle, policy!);
+  }
+}
+
+/** Step 0: a JSON object (or its text) whose format is one this verifier knows. */
+function readFormat(input: unknown): { bundle: JsonObject; format: BundleFormat } | { error: string } {
+  let value = input;
+  if (typeof value === 'string') {
+    try {
+      value = JSON.parse(value) as unknown;
+    } catch (e) {
+      return { error: `not JSON: ${(e as Error).message}` };
+    }
+  }
+  if (!isObject(value)) return { error: 'a proof bundle is a JSON object' };
+  const format = value.format;
+  if (format !== BUNDLE_FORMAT && format !== BUNDLE_FORMAT_V2) {
+    const got = typeof format === 'string' ? JSON.stringify(format) : typeof format;
+    return { error: `format must be "${BUNDLE_FORMAT}" or "${BUNDLE_FORMAT_V2}", got ${got}` };
+  }
+  return { bundle: value, format };
+}
+
+/** A check's verdict; a thrown error (a malformed member) is a failure of the step that read it. */
+function runStep(check: () => StepCheck): StepCheck {
   try {
     return check();
   } catch (e) {
-    return isEvidenceError(e) ? e.message : `unexpected error: ${(e as Error).message}`;
+    return { status: 'failed', message: isEvidenceError(e) ? e.message : `unexpected error: ${(e as Error).message}` };
   }
 }
 
-const PASSED: Record<VerificationStep, string> = {
-  disclosure: 'the disclosed payload and salt recompute leaf.commitment',
-  leaf: 'the leaf is well formed and belongs to the batch gateway',
-  inclusion: 'the inclusion proof yields the batch root',
-  signature: 'the SM2 signature over the batch header verifies',
-};
-
-function checkDisclosure(bundle: ProofBundle): string | null {
-  if (bundle.disclosure === null) return null;
-  const salt = fromHex(bundle.disclosure.salt, SALT_LENGTH, 'disclosure.salt');
-  const commitment = computeCommitment(bundle.disclosure.payload, salt);
-  if (toHex(commitment) !== bundle.leaf.commitment) {
-    return 'SM3(salt || JCS(payload)) does not equal leaf.commitment: the payload or salt was altered';
-  }
-  return null;
+function failureMessage(step: VerificationStep, outcome: StepCheck & { detail?: string }): string {
+  if (!NAMED_IN_MESSAGE.has(step)) return outcome.message;
+  return outcome.detail ? `${step}: ${outcome.detail}: ${outcome.message}` : `${step}: ${outcome.message}`;
 }
 
-function checkLeaf(bundle: ProofBundle): string | null {
-  encodeLeaf(bundle.leaf);
-  if (bundle.leaf.gateway !== bundle.batch.gateway) return 'leaf.gateway differs from batch.gateway';
-  return null;
+/** The facts a report shows of a bundle that passed every step (all its members are known good by now). */
+function summarize(
+  bundle: JsonObject,
+  format: BundleFormat,
+  policy: WitnessPolicy | undefined,
+): Pick<Extract<BundleVerification, { valid: true }>, 'leafHash' | 'headerHash' | 'log' | 'witnesses'> {
+  const tree = readBatchTree(bundle);
+  const header = readHeader(bundle);
+  const leafHash = toHex(hashLeaf(hashFor(tree.alg), readLeaf(bundle).bytes));
+  const log = format === BUNDLE_FORMAT_V2 ? summarizeLog(bundle) : undefined;
+  return {
+    leafHash,
+    headerHash: toHex(headerHash(header)),
+    ...(log ? { log } : {}),
+    ...(policy ? { witnesses: tallyWitnesses(policy, log?.cosignatures ?? []) } : {}),
+  };
 }
 
-function checkInclusion(bundle: ProofBundle): { error: string | null; leafHash: string } {
-  const alg = assertHashAlg(bundle.batch.alg);
-  const h = hashFor(alg);
-  const lh = hashLeaf(h, encodeLeaf(bundle.leaf));
-  const leafHash = toHex(lh);
-  const { index, size, path } = bundle.inclusion;
-  if (size !== bundle.batch.size) {
-    return { error: `inclusion.size ${size} differs from batch.size ${String(bundle.batch.size)}`, leafHash };
-  }
-  const root = fromHex(bundle.batch.root, 32, 'batch.root');
-  const pathBytes = path.map((p, i) => fromHex(p, 32, `inclusion.path[${i}]`));
-  const computed = rootFromInclusionProof(h, index, size, lh, pathBytes);
-  if (!equalBytes(computed, root)) {
-    return { error: `the inclusion proof yields ${toHex(computed)}, not batch.root`, leafHash };
-  }
-  return { error: null, leafHash };
-}
-
-function checkSignature(bundle: ProofBundle): string | null {
-  const { alg, publicKey, value } = bundle.signature;
-  if (alg !== 'sm2') return `signature.alg must be "sm2"`;
-  const headerBytes = encodeHeader(bundle.batch);
-  let signature: Uint8Array;
-  try {
-    signature = fromHex(value, 64, 'signature.value');
-  } catch (e) {
-    throw new EvidenceError('BUNDLE_MALFORMED', (e as Error).message);
-  }
-  if (!sm2Verify(headerBytes, signature, publicKey)) {
-    return 'the SM2 signature does not verify over the batch header with signature.publicKey';
-  }
-  return null;
+function summarizeLog(bundle: JsonObject): VerifiedLog {
+  const header = readHeader(bundle);
+  const { checkpoint, inclusion } = readLog(bundle);
+  return {
+    checkpoint,
+    checkpointKey: readCheckpointSignature(bundle).publicKey,
+    index: inclusion.index,
+    logLeafHash: toHex(logLeafHash(header)),
+    cosignatures: readCosignatures(bundle).map(({ witness, ts, publicKey }) => ({ witness, ts, publicKey })),
+  };
 }
