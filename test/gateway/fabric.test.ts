@@ -60,8 +60,6 @@ describe('gateway anchoring on Fabric (in-memory peer behind the Fabric Gateway 
     const env = {
       ...baseEnv(code, data, { ANCHOR: 'fabric', BATCH_SIZE: '40', BATCH_MAX_AGE_MS: '100' }),
       ...fabricEnv(identity),
-      // Run from sources, the chaincode package needs its legacy-decorator settings (built, it does not).
-      TSX_TSCONFIG_PATH: 'chaincode/tsconfig.json',
     };
     const gw = await spawnGateway(env);
     const reader = await connectFabricAnchor(fabricEnv(net.identity('court-reader')));
