@@ -30,6 +30,8 @@ const CODE_BY_REVERT: Readonly<Record<string, ErrorCode>> = {
   EvidenceAnchor__Inactive: 'ANCHOR_UNAUTHORIZED',
   EvidenceAnchor__UnknownGateway: 'ANCHOR_UNKNOWN_GATEWAY',
   EvidenceAnchor__UnsupportedAlgorithm: 'ANCHOR_BAD_ALG',
+  EvidenceAnchor__StaleCheckpoint: 'ANCHOR_STALE_CHECKPOINT',
+  EvidenceAnchor__InconsistentCheckpoint: 'ANCHOR_INCONSISTENT',
 };
 
 const PREFIX_CODE: Readonly<Record<string, ErrorCode>> = {

@@ -8,7 +8,14 @@ import { createServer } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { checkAnchor, generateSm2KeyPair, headerHash, toHex, ZERO32, type BatchHeader } from '@evidence/core';
 import { Wallet } from 'ethers';
-import { describeAnchorConformance, expectAnchorError, makeSignedBatch, bundleFor } from '../../test/conformance/anchor.js';
+import {
+  bundleFor,
+  describeAnchorConformance,
+  describeCheckpointConformance,
+  expectAnchorError,
+  makeSignedBatch,
+  type AnchorFixture,
+} from '../../test/conformance/anchor.js';
 import { deploySystem, type GatewayIdentity, type System } from '../test/fixture.js';
 import { contractInterface } from './artifacts.js';
 import { ANCHOR_DOMAIN } from './errors.js';
@@ -17,7 +24,7 @@ import { senderFor } from './sender.js';
 
 const zero = toHex(ZERO32);
 
-describeAnchorConformance('EVM adapter on the in-process Hardhat network', async () => {
+async function inProcessFixture(): Promise<AnchorFixture> {
   const system = await deploySystem();
   const gw = await system.addGateway('H330100001', 1);
   return {
@@ -31,9 +38,9 @@ describeAnchorConformance('EVM adapter on the in-process Hardhat network', async
     },
     close: () => system.close(),
   };
-});
+}
 
-describeAnchorConformance('EVM adapter over JSON-RPC (rpcUrl + private key)', async () => {
+async function jsonRpcFixture(): Promise<AnchorFixture> {
   const chain = await startLocalChain();
   const [admin, gateway, intruder] = localAccounts();
   const deployer = createEvmAnchor({ rpcUrl: chain.rpcUrl, privateKey: admin!.privateKey, address: ZERO_ADDRESS });
@@ -61,7 +68,12 @@ describeAnchorConformance('EVM adapter over JSON-RPC (rpcUrl + private key)', as
       await chain.close();
     },
   };
-});
+}
+
+describeAnchorConformance('EVM adapter on the in-process Hardhat network', inProcessFixture);
+describeAnchorConformance('EVM adapter over JSON-RPC (rpcUrl + private key)', jsonRpcFixture);
+describeCheckpointConformance('EVM adapter on the in-process Hardhat network', inProcessFixture);
+describeCheckpointConformance('EVM adapter over JSON-RPC (rpcUrl + private key)', jsonRpcFixture);
 
 describe('EVM adapter specifics', () => {
   let system: System;

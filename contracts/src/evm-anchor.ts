@@ -1,13 +1,16 @@
 import {
   ALG_CODE,
+  encodeCheckpoint,
   encodeHeader,
   EvidenceError,
   type Anchor,
   type AnchoredBatch,
+  type AnchoredCheckpoint,
   type BatchHeader,
+  type Checkpoint,
   type EvmAnchorRef,
 } from '@evidence/core';
-import { Contract, getAddress, isAddress, type Provider, type Signer } from 'ethers';
+import { Contract, getAddress, hexlify, isAddress, type Provider, type Signer } from 'ethers';
 import { contractInterface } from './artifacts.js';
 import { openConnection, type ConnectionOptions } from './connection.js';
 import { ANCHOR_DOMAIN, toEvidenceError } from './errors.js';
@@ -27,6 +30,10 @@ export interface EvmAnchor extends Anchor {
   readonly chain: 'evm';
   /** Anchors a signed header; resolves with the receipt once the transaction succeeded. */
   anchor(header: BatchHeader, signature: Uint8Array): Promise<EvmAnchorRef>;
+  /** Anchors a checkpoint with the consistency proof from the last anchored one; resolves with the receipt once it succeeded. */
+  anchorCheckpoint(checkpoint: Checkpoint, proof: readonly Uint8Array[]): Promise<EvmAnchorRef>;
+  /** The transaction that anchored the checkpoint of this size, found by a log query of its one recorded block. */
+  checkpointReceipt(gateway: string, size: number): Promise<EvmAnchorRef | null>;
   /** The EvidenceAnchor address, lowercase 0x form as in bundles. */
   readonly address: string;
   /** Whether this adapter can send (it has a signer). */
@@ -63,6 +70,14 @@ export function createEvmAnchor(options: EvmAnchorOptions): EvmAnchor {
     } catch (e) {
       throw toEvidenceError(e, ANCHOR_DOMAIN, action);
     }
+  }
+
+  /** The record of the checkpoint of exactly this size, or null. */
+  async function checkpointRecord(gateway: string, size: number): Promise<{ gw: string; record: RawCheckpoint } | null> {
+    assertCount(size, 'size');
+    const gw = to0x(gateway, 32, 'gateway');
+    const [exists, record] = (await read(`checkpoint ${size}`, (c) => c.getFunction('checkpointAt')(gw, size))) as [boolean, RawCheckpoint];
+    return exists ? { gw, record } : null;
   }
 
   return {
@@ -138,18 +153,116 @@ export function createEvmAnchor(options: EvmAnchorOptions): EvmAnchor {
       });
     },
 
-    // Placeholder until checkpoint anchoring lands in this adapter (spec section 11).
-    anchorCheckpoint: () => Promise.reject(new EvidenceError('ANCHOR_UNAVAILABLE', 'checkpoint anchoring is not implemented by this adapter yet')),
-    latestCheckpoint: () => Promise.resolve(null),
-    checkpointAt: () => Promise.resolve(null),
-    checkpoints: () => Promise.resolve([]),
-    checkpointReceipt: () => Promise.resolve(null),
+    async anchorCheckpoint(checkpoint: Checkpoint, proof: readonly Uint8Array[]): Promise<EvmAnchorRef> {
+      // Malformed checkpoints and proofs fail here with the core's codes, before any chain call.
+      encodeCheckpoint(checkpoint);
+      const path = proof.map((p, i) => {
+        if (!(p instanceof Uint8Array) || p.length !== 32) {
+          throw new EvidenceError('EVIDENCE_BAD_LENGTH', `proof[${i}] must be 32 bytes`);
+        }
+        return hexlify(p);
+      });
+      const { signer, chainId } = await connection.ready();
+      if (!signer) throw new EvidenceError('ANCHOR_UNAUTHORIZED', 'this EVM anchor is read-only: give it a signer or privateKey');
+      // An sm3 checkpoint is sent as is: the contract's refusal (ANCHOR_BAD_ALG) is the answer.
+      const data = iface.encodeFunctionData('anchorCheckpoint', [
+        to0x(checkpoint.gateway, 32, 'checkpoint.gateway'),
+        ALG_CODE[checkpoint.alg],
+        checkpoint.size,
+        to0x(checkpoint.root, 32, 'checkpoint.root'),
+        checkpoint.ts,
+        path,
+      ]);
+      const receipt = await senderFor(signer).send(
+        { to: address, data },
+        { action: `anchor checkpoint ${checkpoint.size}`, domain: ANCHOR_DOMAIN, confirmations: options.confirmations },
+      );
+      return { chain: 'evm', chainId, contract: address.toLowerCase(), txHash: receipt.hash, blockNumber: receipt.blockNumber };
+    },
+
+    async latestCheckpoint(gateway: string): Promise<AnchoredCheckpoint | null> {
+      const gw = to0x(gateway, 32, 'gateway');
+      const [exists, record] = (await read('latestCheckpoint', (c) => c.getFunction('latestCheckpoint')(gw))) as [boolean, RawCheckpoint];
+      return exists ? anchoredCheckpoint(gw, record) : null;
+    },
+
+    async checkpointAt(gateway: string, size: number): Promise<AnchoredCheckpoint | null> {
+      const found = await checkpointRecord(gateway, size);
+      return found && anchoredCheckpoint(found.gw, found.record);
+    },
+
+    async checkpoints(gateway: string, from: number, limit: number): Promise<AnchoredCheckpoint[]> {
+      assertCount(from, 'from');
+      assertCount(limit, 'limit');
+      const gw = to0x(gateway, 32, 'gateway');
+      const out: AnchoredCheckpoint[] = [];
+      // Pages bound each call's work, so a node's eth_call gas cap never cuts a long history short.
+      while (out.length < limit) {
+        const n = Math.min(CHECKPOINT_PAGE, limit - out.length);
+        const at = from + out.length;
+        const page = (await read(`checkpoints ${at}`, (c) => c.getFunction('checkpoints')(gw, at, n))) as RawCheckpoint[];
+        out.push(...page.map((r) => anchoredCheckpoint(gw, r)));
+        if (page.length < n) break;
+      }
+      return out;
+    },
+
+    async checkpointReceipt(gateway: string, size: number): Promise<EvmAnchorRef | null> {
+      const found = await checkpointRecord(gateway, size);
+      if (!found) return null;
+      const { gw, record } = found;
+      const block = Number(record.blockNumber);
+      const chainId = (await connection.ready()).chainId;
+      return read(`checkpoint ${size} receipt`, async (c) => {
+        // The block is the contract's own record: the query covers that one block, never history.
+        const logs = await c.queryFilter(c.filters.CheckpointAnchored!(gw, size), block, block);
+        const log = logs.find((l) => 'args' in l && l.args[2] === record.root);
+        if (!log) {
+          throw new EvidenceError(
+            'ANCHOR_UNAVAILABLE',
+            `checkpoint ${size} is recorded in block ${block} but the node returned no CheckpointAnchored event there (pruned logs?)`,
+          );
+        }
+        return { chain: 'evm', chainId, contract: address.toLowerCase(), txHash: log.transactionHash, blockNumber: log.blockNumber };
+      });
+    },
+
     async keyAt(gateway: string, seq: number) {
       assertSeq(seq);
       const key = (await read('keyAt', (c) => c.getFunction('keyAt')(to0x(gateway, 32, 'gateway'), seq))) as string;
       return key === '0x' ? null : from0x(key);
     },
   };
+}
+
+/** Most checkpoints read per eth_call. */
+const CHECKPOINT_PAGE = 256;
+
+/** EvidenceAnchor.CheckpointRecord as ethers decodes it. */
+interface RawCheckpoint {
+  index: bigint;
+  size: bigint;
+  root: string;
+  ts: bigint;
+  blockNumber: bigint;
+  anchoredAt: bigint;
+}
+
+function anchoredCheckpoint(gw: string, r: RawCheckpoint): AnchoredCheckpoint {
+  return {
+    gateway: from0x(gw),
+    index: Number(r.index),
+    size: Number(r.size),
+    root: from0x(r.root),
+    ts: Number(r.ts),
+    anchoredAt: Number(r.anchoredAt),
+  };
+}
+
+function assertCount(n: number, what: string): void {
+  if (!Number.isSafeInteger(n) || n < 0) {
+    throw new EvidenceError('EVIDENCE_BAD_INTEGER', `${what} must be a non-negative integer, got ${String(n)}`);
+  }
 }
 
 function assertSeq(seq: number): void {

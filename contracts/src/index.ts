@@ -5,7 +5,7 @@ export { createEvmAnchor, type EvmAnchor, type EvmAnchorOptions } from './evm-an
 export { openConnection, type Connected, type Connection, type ConnectionOptions } from './connection.js';
 export { ContractRevertError, decodeRevert, toEvidenceError } from './errors.js';
 export { CONTRACT_NAMES, contractInterface, loadArtifact, type ContractName, type Artifact } from './artifacts.js';
-export { leafTuple, proofTuple, type EvidenceLocation } from './hex.js';
+export { leafTuple, logTuple, proofTuple, type EvidenceLocation, type LogLocation } from './hex.js';
 export { TransactionSender, senderFor } from './sender.js';
 
 export type { ReadClient, TxRef, WriteClient } from './actions/client.js';

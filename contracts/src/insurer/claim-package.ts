@@ -1,4 +1,4 @@
-import { EvidenceError, fromHex, kindName, verifyBundle, type ProofBundle } from '@evidence/core';
+import { BUNDLE_FORMAT_V2, EvidenceError, fromHex, kindName, verifyBundle, type AnyProofBundle } from '@evidence/core';
 import { getAddress, isAddress } from 'ethers';
 import type { ClaimItem, SubmitClaimParams } from '../actions/submit-claim.js';
 import type { EvidenceLocation } from '../hex.js';
@@ -10,8 +10,8 @@ export interface ClaimPackageItem {
   evidenceId: string;
   /** Kind name (spec section 3). */
   kind: string;
-  /** evidence-proof/1 bundle, with the payload disclosed unless it was erased. */
-  bundle: ProofBundle;
+  /** evidence-proof/1 or /2 bundle, with the payload disclosed unless it was erased. */
+  bundle: AnyProofBundle;
 }
 
 /**
@@ -35,13 +35,21 @@ export interface ClaimPackage {
 
 const MAX_ITEMS = 64;
 
-/** The on-chain location of a bundle's leaf: its batch seq and audit path. */
-export function locationOf(bundle: ProofBundle): EvidenceLocation {
-  return { seq: bundle.batch.seq, index: bundle.inclusion.index, size: bundle.inclusion.size, path: [...bundle.inclusion.path] };
+/**
+ * The on-chain location of a bundle's leaf: its batch seq and audit path, and
+ * for a version 2 bundle (batch anchored through a checkpoint) the batch's
+ * place in the gateway's log: the header fields the contract rebuilds it
+ * from, the checkpoint's size and the log inclusion path.
+ */
+export function locationOf(bundle: AnyProofBundle): EvidenceLocation {
+  const location: EvidenceLocation = { seq: bundle.batch.seq, index: bundle.inclusion.index, size: bundle.inclusion.size, path: [...bundle.inclusion.path] };
+  if (bundle.format !== BUNDLE_FORMAT_V2) return location;
+  const { batch, log } = bundle;
+  return { ...location, log: { batchRoot: batch.root, prev: batch.prev, closedAt: batch.closedAt, size: log.inclusion.size, path: [...log.inclusion.path] } };
 }
 
-/** The submitClaim arguments of a set of bundles. */
-export function claimFromBundles(claimId: string, subject: string, bundles: readonly ProofBundle[]): SubmitClaimParams {
+/** The submitClaim arguments of a set of bundles (of either version, mixed as they come). */
+export function claimFromBundles(claimId: string, subject: string, bundles: readonly AnyProofBundle[]): SubmitClaimParams {
   return { claimId, subject, items: bundles.map((b): ClaimItem => ({ leaf: b.leaf, location: locationOf(b) })) };
 }
 
@@ -85,9 +93,15 @@ export function parseClaimPackage(value: unknown): ClaimPackage {
   return { ...(p as ClaimPackage), insurer: getAddress(p.insurer!).toLowerCase() };
 }
 
+/** Exactly the fields the contract reads, nested so no field can pass for another. */
 function canonicalItem(item: ClaimItem): unknown {
   const { leaf, location } = item;
-  return [leaf.v, leaf.kind, leaf.id, leaf.gateway, leaf.subject, leaf.ts, leaf.commitment, location.seq, location.index, location.size, ...location.path];
+  const log = location.log;
+  return [
+    [leaf.v, leaf.kind, leaf.id, leaf.gateway, leaf.subject, leaf.ts, leaf.commitment],
+    [location.seq, location.index, location.size, location.path],
+    log ? [log.batchRoot, log.prev, log.closedAt, log.size, log.path] : null,
+  ];
 }
 
 function hex(value: unknown, bytes: number, what: string, fail: (why: string) => never): void {

@@ -1,10 +1,19 @@
-import { kindName, sm3, toHex, utf8, type AnyProofBundle } from '@evidence/core';
+import { BUNDLE_FORMAT_V2, kindName, sm3, toHex, utf8, type AnyProofBundle } from '@evidence/core';
 import type { GatewayContext } from '../context.js';
 import { GatewayError, isGatewayError } from '../errors.js';
 import { registriesOf, type ClaimRequest } from './registries.js';
 
-/** The location ClaimVerifier checks: the batch seq and the audit path. */
-const locationOf = (b: AnyProofBundle) => ({ seq: b.batch.seq, index: b.inclusion.index, size: b.inclusion.size, path: [...b.inclusion.path] });
+/**
+ * The location ClaimVerifier checks: the batch seq and the audit path, and for
+ * a version 2 bundle the batch's place in the anchored log (header fields,
+ * checkpoint size, log path). The same shape as locationOf in
+ * @evidence/contracts, which the insurer's parseClaimPackage compares it with.
+ */
+export function locationOf(b: AnyProofBundle) {
+  const location = { seq: b.batch.seq, index: b.inclusion.index, size: b.inclusion.size, path: [...b.inclusion.path] };
+  if (b.format !== BUNDLE_FORMAT_V2) return location;
+  return { ...location, log: { batchRoot: b.batch.root, prev: b.batch.prev, closedAt: b.batch.closedAt, size: b.log.inclusion.size, path: [...b.log.inclusion.path] } };
+}
 
 /**
  * Builds an insurer's claim package (evidence-claim/1; parsed on the insurer's

@@ -1,6 +1,7 @@
 import { EVIDENCE_KINDS } from '@evidence/core';
 import type { GatewayContext } from '../context.js';
 import { GatewayError } from '../errors.js';
+import { locationOf } from './claim-package.js';
 import { registriesOf, type TxRef } from './registries.js';
 
 export interface GrantRequest {
@@ -47,7 +48,8 @@ export async function grantConsentOnChain(ctx: GatewayContext, req: GrantRequest
   if (payload.expiresAt !== undefined && expiresAt > payload.expiresAt) {
     throw new GatewayError('CONSENT_MISMATCH', `expiresAt ${expiresAt} is after the recorded consent's ${payload.expiresAt}`);
   }
-  const location = { seq: bundle.batch.seq, index: bundle.inclusion.index, size: bundle.inclusion.size, path: bundle.inclusion.path };
+  // A version 2 bundle's location carries its log: the registry then checks the batch through the anchored checkpoint.
+  const location = locationOf(bundle);
   const tx = await (await registriesOf(ctx, 'consent')).grantConsent({ consent: view.leaf, location, grantee, kinds: req.kinds, expiresAt });
   return { expiresAt, tx };
 }
