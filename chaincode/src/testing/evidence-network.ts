@@ -10,7 +10,7 @@ import {
   type BatchHeader,
   type Leaf,
 } from '@evidence/core';
-import type { EvidenceItemInput } from '../adapter/actions/types.js';
+import type { BatchEvidenceItem } from '../adapter/actions/types.js';
 import { findRefusal } from '../adapter/errors.js';
 import { registerGateway } from '../adapter/actions/register-gateway.js';
 import { initLedger } from '../adapter/actions/init-ledger.js';
@@ -59,7 +59,7 @@ export interface AnchoredLeaves {
   header: BatchHeader;
   txId: string;
   /** The evidence item (leaf, gateway, seq, inclusion proof) of leaf `i`. */
-  item(i: number): EvidenceItemInput;
+  item(i: number): BatchEvidenceItem;
 }
 
 /**

@@ -33,4 +33,4 @@ export { revokeCredential } from './revoke-credential.js';
 export { getCredential } from './get-credential.js';
 export { credentialStatusAt } from './credential-status-at.js';
 export { listCredentials } from './list-credentials.js';
-export type { ClaimSubmission, ConsentGrant, CredentialIssue, EvidenceItemInput } from './types.js';
+export type { BatchEvidenceItem, ClaimSubmission, ConsentGrant, CredentialIssue, EvidenceItemInput } from './types.js';

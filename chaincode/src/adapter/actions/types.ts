@@ -1,20 +1,20 @@
 import type { Leaf, ProofBundleV2 } from '@evidence/core';
 
+/** A leaf and its inclusion proof in the batch (gateway, seq) anchored on its own (version 1). */
+export interface BatchEvidenceItem {
+  gateway: string;
+  seq: number;
+  leaf: Leaf;
+  inclusion: { index: number; size: number; path: string[] };
+}
+
 /**
- * An evidence item: a leaf and its inclusion proof in the batch (gateway, seq)
- * anchored on its own (version 1), or a version 2 proof bundle, whose batch is
- * anchored by a checkpoint of the gateway's log. The actions send a bundle
- * without its disclosure (the chaincode refuses one: submitted arguments are
- * written into the block).
+ * An evidence item: one anchored on its own batch, or a version 2 proof
+ * bundle, whose batch is anchored by a checkpoint of the gateway's log. The
+ * actions send a bundle without its disclosure (the chaincode refuses one:
+ * submitted arguments are written into the block).
  */
-export type EvidenceItemInput =
-  | {
-      gateway: string;
-      seq: number;
-      leaf: Leaf;
-      inclusion: { index: number; size: number; path: string[] };
-    }
-  | ProofBundleV2;
+export type EvidenceItemInput = BatchEvidenceItem | ProofBundleV2;
 
 export interface ConsentGrant {
   /** The recording gateway: the patient's. */
