@@ -16,9 +16,10 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { credentials } from '@grpc/grpc-js';
+import { generateSm2KeyPair, signCheckpoint } from '@evidence/core';
 import { buildCcaasPackage, readCcaasPackage, rotateGatewayKey } from '@evidence/chaincode';
 import { ChaincodeStreamPeer, createEvidenceNetwork, createTestCa } from '@evidence/chaincode/testing';
-import { describeAnchorConformance } from '../conformance/anchor.js';
+import { describeAnchorConformance, describeCheckpointConformance, type AnchorFixture } from '../conformance/anchor.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const CCID = `anchor_1.0:${'ab'.repeat(32)}`;
@@ -230,29 +231,31 @@ describe('chaincode server', () => {
   });
 });
 
-let server: RunningChaincodeServer | undefined;
-let streamPeer: ChaincodeStreamPeer | undefined;
-
-describeAnchorConformance('Fabric adapter, chaincode served over the CCaaS protocol', async () => {
-  server = await startChaincodeServer({ ccid: CCID, address: '127.0.0.1:0' });
-  streamPeer = await ChaincodeStreamPeer.connect(server.address);
+/** A chaincode server of its own on loopback, a peer speaking the chaincode protocol to it, and a network on that peer. */
+async function ccaasFixture(): Promise<AnchorFixture> {
+  const server: RunningChaincodeServer = await startChaincodeServer({ ccid: CCID, address: '127.0.0.1:0' });
+  const streamPeer = await ChaincodeStreamPeer.connect(server.address);
   const net = await createEvidenceNetwork({ endorser: streamPeer });
   const gateway = await net.registerGateway('H330100001');
+  const intruderKey = generateSm2KeyPair();
   return {
     alg: 'sm3',
     gateway: { id: gateway.id, privateKey: gateway.privateKey, publicKey: gateway.publicKey },
-    anchor: net.anchorFor(gateway.identity),
-    intruder: net.anchorFor(net.identity('intruder')),
+    anchor: net.gatewayAnchor(gateway),
+    intruder: net.anchorFor(net.identity('intruder'), (cp) => signCheckpoint(cp, intruderKey.privateKey)),
     verifiesSignature: true,
     rotateKey: async (publicKey) => {
       await rotateGatewayKey(net.governorPort, gateway.id, publicKey);
     },
     close: async () => {
-      streamPeer?.close();
-      await server?.close();
+      streamPeer.close();
+      await server.close();
     },
   };
-});
+}
+
+describeAnchorConformance('Fabric adapter, chaincode served over the CCaaS protocol', ccaasFixture);
+describeCheckpointConformance('Fabric adapter, chaincode served over the CCaaS protocol', ccaasFixture);
 
 function tcpConnect(port: number): Promise<void> {
   return new Promise((resolve, reject) => {

@@ -12,8 +12,9 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { generateSm2KeyPair, signCheckpoint } from '@evidence/core';
 import { createEvidenceNetwork, FabricGatewayService, type EvidenceNetwork, type TestIdentity } from '@evidence/chaincode/testing';
-import { describeAnchorConformance, expectAnchorError, makeSignedBatch } from '../conformance/anchor.js';
+import { describeAnchorConformance, describeCheckpointConformance, expectAnchorError, makeSignedBatch, type AnchorFixture } from '../conformance/anchor.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'fabric-id-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -74,12 +75,14 @@ afterAll(async () => {
   for (const o of opened) await o.close();
 });
 
-describeAnchorConformance('Fabric adapter over fabric-gateway, TLS and signed proposals', async () => {
+/** A peer of its own behind the Gateway service; the gateway's connection signs checkpoints with the gateway's SM2 key. */
+async function gatewayFixture(): Promise<AnchorFixture> {
   const peer = await startPeer();
   opened.push(peer.service);
   const gateway = await peer.net.registerGateway('H330100001');
-  const anchor = await connectFabricAnchor(peer.env(gateway.identity));
-  const intruder = await connectFabricAnchor(peer.env(peer.net.identity('intruder')));
+  const intruderKey = generateSm2KeyPair();
+  const anchor = await connectFabricAnchor(peer.env(gateway.identity), { checkpointSignature: (cp) => signCheckpoint(cp, gateway.privateKey) });
+  const intruder = await connectFabricAnchor(peer.env(peer.net.identity('intruder')), { checkpointSignature: (cp) => signCheckpoint(cp, intruderKey.privateKey) });
   const governor = await connectFabricGateway(fabricSettingsFromEnv(peer.env(peer.net.governor)));
   return {
     alg: 'sm3',
@@ -96,7 +99,10 @@ describeAnchorConformance('Fabric adapter over fabric-gateway, TLS and signed pr
       governor.close();
     },
   };
-});
+}
+
+describeAnchorConformance('Fabric adapter over fabric-gateway, TLS and signed proposals', gatewayFixture);
+describeCheckpointConformance('Fabric adapter over fabric-gateway, TLS and signed proposals', gatewayFixture);
 
 describe('connectFabricAnchor', () => {
   let peer: Peer;
