@@ -6,13 +6,14 @@
  */
 import { createServer } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { checkAnchor, generateSm2KeyPair, headerHash, toHex, ZERO32, type BatchHeader } from '@evidence/core';
+import { checkAnchor, generateSm2KeyPair, headerHash, toHex, ZERO32, type BatchHeader, type Checkpoint } from '@evidence/core';
 import { Wallet } from 'ethers';
 import {
   bundleFor,
   describeAnchorConformance,
   describeCheckpointConformance,
   expectAnchorError,
+  makeBatchLog,
   makeSignedBatch,
   type AnchorFixture,
 } from '../../test/conformance/anchor.js';
@@ -188,6 +189,89 @@ describe('EVM adapter specifics', () => {
     );
     await expectAnchorError(sending, 'ANCHOR_OUT_OF_ORDER');
     await sending.catch((e: Error) => expect(e.message).toMatch(/^EvidenceAnchor__OutOfOrder\(/));
+  });
+});
+
+describe('EVM adapter specifics, checkpoints', () => {
+  let system: System;
+  let gw: GatewayIdentity;
+  let log: ReturnType<typeof makeBatchLog>;
+  const checkpointOf = (n: number): Checkpoint => ({ gateway: gw.id, alg: 'keccak256', size: n, root: toHex(log.tree(n).root), ts: 1_764_000_000_000 + n });
+
+  beforeAll(async () => {
+    system = await deploySystem();
+    gw = await system.addGateway('H330100010', 1);
+    log = makeBatchLog('keccak256', gw, 270);
+  });
+  afterAll(() => system.close());
+
+  it('returns the anchor object of spec section 12 for the mined transaction, and finds it again', async () => {
+    const anchor = system.anchorAs(gw.wallet);
+    const ref = await anchor.anchorCheckpoint(checkpointOf(1), []);
+    const receipt = await system.chain.provider.getTransactionReceipt(ref.txHash);
+    expect(ref).toEqual({ chain: 'evm', chainId: 31337, contract: system.deployment.contracts.EvidenceAnchor, txHash: receipt!.hash, blockNumber: receipt!.blockNumber });
+    expect(receipt!.status).toBe(1);
+    expect(await anchor.checkpointReceipt(gw.id, 1)).toEqual(ref);
+    const block = await system.chain.provider.getBlock(receipt!.blockNumber);
+    expect((await anchor.checkpointAt(gw.id, 1))?.anchoredAt).toBe(block!.timestamp * 1000);
+  });
+
+  it('is read-only without a signer: reads work, anchoring is refused', async () => {
+    const reader = createEvmAnchor({ provider: system.chain.provider, address: system.deployment.contracts.EvidenceAnchor });
+    expect((await reader.latestCheckpoint(gw.id))?.size).toBe(1);
+    await expectAnchorError(reader.anchorCheckpoint(checkpointOf(2), log.tree(2).consistencyProof(1)), 'ANCHOR_UNAUTHORIZED');
+  });
+
+  it('refuses malformed checkpoints, proofs and positions with core error codes before any chain call', async () => {
+    const anchor = system.anchorAs(gw.wallet);
+    const bad = (patch: Partial<Checkpoint>, proof: Uint8Array[] = []) => anchor.anchorCheckpoint({ ...checkpointOf(2), ...patch }, proof);
+    await expectAnchorError(bad({ root: 'zz'.repeat(32) }), 'EVIDENCE_BAD_HEX');
+    await expectAnchorError(bad({ gateway: 'ab'.repeat(31) }), 'EVIDENCE_BAD_LENGTH');
+    await expectAnchorError(bad({ size: 0 }), 'MERKLE_EMPTY_TREE');
+    await expectAnchorError(bad({ size: -1 }), 'EVIDENCE_BAD_INTEGER');
+    await expectAnchorError(bad({ ts: 1.5 }), 'EVIDENCE_BAD_INTEGER');
+    await expectAnchorError(bad({ alg: 'sha256' as never }), 'EVIDENCE_BAD_ALG');
+    await expectAnchorError(bad({}, [new Uint8Array(31)]), 'EVIDENCE_BAD_LENGTH');
+    await expectAnchorError(anchor.checkpoints(gw.id, -1, 5), 'EVIDENCE_BAD_INTEGER');
+    await expectAnchorError(anchor.checkpoints(gw.id, 0, 2.5), 'EVIDENCE_BAD_INTEGER');
+    await expectAnchorError(anchor.checkpointAt(gw.id, -3), 'EVIDENCE_BAD_INTEGER');
+    await expectAnchorError(anchor.checkpointReceipt('nothex', 1), 'EVIDENCE_BAD_HEX');
+    expect((await anchor.latestCheckpoint(gw.id))?.size).toBe(1);
+  });
+
+  it('maps an unreachable node to ANCHOR_UNAVAILABLE for every checkpoint call', async () => {
+    const port = await closedPort();
+    const anchor = createEvmAnchor({ rpcUrl: `http://127.0.0.1:${port}`, address: ZERO_ADDRESS, privateKey: gw.wallet.privateKey, timeoutMs: 2000 });
+    await expectAnchorError(anchor.latestCheckpoint(gw.id), 'ANCHOR_UNAVAILABLE');
+    await expectAnchorError(anchor.checkpointAt(gw.id, 1), 'ANCHOR_UNAVAILABLE');
+    await expectAnchorError(anchor.checkpoints(gw.id, 0, 10), 'ANCHOR_UNAVAILABLE');
+    await expectAnchorError(anchor.checkpointReceipt(gw.id, 1), 'ANCHOR_UNAVAILABLE');
+    await expectAnchorError(anchor.anchorCheckpoint(checkpointOf(2), log.tree(2).consistencyProof(1)), 'ANCHOR_UNAVAILABLE');
+    anchor.close();
+  });
+
+  it('names the revert of a checkpoint transaction that failed only once mined', async () => {
+    // Sent with a fixed gas limit, a stale checkpoint skips estimation, is mined and reverts.
+    const data = contractInterface('EvidenceAnchor').encodeFunctionData('anchorCheckpoint', [`0x${gw.id}`, 1, 1, `0x${checkpointOf(1).root}`, 0, []]);
+    const sending = senderFor(gw.wallet).send(
+      { to: system.deployment.contracts.EvidenceAnchor, data, gasLimit: 200_000 },
+      { action: 'replay', domain: ANCHOR_DOMAIN },
+    );
+    await expectAnchorError(sending, 'ANCHOR_STALE_CHECKPOINT');
+    await sending.catch((e: Error) => expect(e.message).toMatch(/^EvidenceAnchor__StaleCheckpoint\(/));
+  });
+
+  it('reads a history longer than one page of checkpoints, in order', async () => {
+    const anchor = system.anchorAs(gw.wallet);
+    for (let n = 2; n <= 265; n++) await anchor.anchorCheckpoint(checkpointOf(n), log.tree(n).consistencyProof(n - 1));
+    const all = await anchor.checkpoints(gw.id, 0, 1000);
+    expect(all.map((c) => c.size)).toEqual(Array.from({ length: 265 }, (_, i) => i + 1));
+    expect(all.map((c) => c.index)).toEqual(Array.from({ length: 265 }, (_, i) => i));
+    expect(all.every((c) => c.root === checkpointOf(c.size).root)).toBe(true);
+    expect((await anchor.checkpoints(gw.id, 250, 300)).map((c) => c.size)).toEqual(Array.from({ length: 15 }, (_, i) => 251 + i));
+    expect(await anchor.checkpoints(gw.id, 10, 260)).toEqual(all.slice(10));
+    expect(await anchor.checkpointAt(gw.id, 200)).toEqual(all[199]);
+    expect((await anchor.checkpointReceipt(gw.id, 200))?.blockNumber).toBeGreaterThan((await anchor.checkpointReceipt(gw.id, 199))!.blockNumber);
   });
 });
 
