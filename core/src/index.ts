@@ -41,5 +41,6 @@ export type { VerifyOptions } from './bundle/verify.js';
 export { parseWitnessPolicy, tallyWitnesses, type TrustedWitness, type WitnessPolicy, type WitnessTally } from './bundle/policy.js';
 export { checkConsistencyProof, parseConsistencyProof, type ConsistencyProofJson, type ConsistencyVerdict } from './bundle/consistency.js';
 export { beijingTime } from './bundle/time.js';
+export { logFacts, type LogFacts } from './bundle/facts.js';
 export type { Anchor, AnchoredBatch, AnchoredCheckpoint } from './ports/anchor.js';
 export * from './audit/index.js';

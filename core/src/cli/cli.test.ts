@@ -50,7 +50,7 @@ describe('evidence CLI as a process', () => {
     const lines = jsonLines(r.stdout);
     expect(lines).toHaveLength(valid.length);
     for (const [i, line] of lines.entries()) {
-      expect(line).toEqual({ file: valid[i], valid: true, failedStep: null, message: 'valid' });
+      expect(line).toEqual({ file: valid[i], valid: true, failedStep: null, message: 'valid', format: 'evidence-proof/1' });
     }
   });
 
@@ -68,19 +68,26 @@ describe('evidence CLI as a process', () => {
     expect(jsonLines(r.stdout).map((l) => l.valid)).toEqual([true, false]);
   });
 
-  it('reports format and malformed inputs', async () => {
-    const wrongFormat = file('wrong-format.json', { ...vectors.bundles[0]!.bundle, format: 'evidence-proof/2' });
+  it('reports input that is not a bundle at format, and a malformed member at the step that reads it', async () => {
+    const wrongFormat = file('wrong-format.json', { ...vectors.bundles[0]!.bundle, format: 'evidence-proof/3' });
     const notJson = file('not-json.json', '{"format": ');
     const noLeaf = file('no-leaf.json', { format: 'evidence-proof/1' });
     const r = await evidence('verify', '--json', wrongFormat, notJson, noLeaf);
     expect(r.code).toBe(1);
-    expect(jsonLines(r.stdout).map((l) => l.failedStep)).toEqual(['format', 'malformed', 'malformed']);
+    expect(jsonLines(r.stdout).map((l) => l.failedStep)).toEqual(['format', 'format', 'leaf']);
   });
 
-  it('exits 2 on an unreadable file', async () => {
-    const r = await evidence('verify', '--json', join(dir, 'missing.json'));
+  it('exits 2 on an unreadable file and says it could not be read, not that it is invalid', async () => {
+    const missing = join(dir, 'missing.json');
+    const r = await evidence('verify', '--json', valid[0]!, missing);
     expect(r.code).toBe(2);
-    expect(jsonLines(r.stdout)[0]).toMatchObject({ valid: false, failedStep: 'malformed' });
+    const [ok, unreadable] = jsonLines(r.stdout);
+    expect(ok).toMatchObject({ valid: true });
+    expect(unreadable).toEqual({ file: missing, valid: false, failedStep: null, unreadable: true, message: `无法读取 cannot read ${missing}: ENOENT` });
+    const human = await evidence('verify', missing);
+    expect(human.code).toBe(2);
+    expect(human.stdout).toContain('无法读取 cannot read');
+    expect(human.stdout).not.toContain('INVALID');
   });
 
   it('exits 2 on usage errors', async () => {

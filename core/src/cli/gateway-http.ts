@@ -7,14 +7,15 @@ export class GatewayUnreachable extends Error {
 }
 
 /**
- * A gateway's batch history over its HTTP API (GET /v1/batches, GET
- * /v1/batches/:seq, role auditor/regulator/court). What it answers is what the
- * audit checks; only transport failures and refusals are errors here.
+ * GET of a gateway's JSON API with an optional bearer token: the parsed body
+ * of a 200, null for a 404 when `allow404`, GatewayUnreachable for anything
+ * else (down, refused, not JSON). The body is the gateway's word, unchecked:
+ * callers check its shape.
  */
-export function httpGatewaySource(baseUrl: string, token: string | undefined): GatewaySource & { identity(): Promise<{ code: string; id: string }> } {
+export function gatewayJson(baseUrl: string, token: string | undefined): (path: string, allow404?: boolean) => Promise<unknown> {
   const base = baseUrl.replace(/\/+$/, '');
   const headers: Record<string, string> = token ? { authorization: `Bearer ${token}` } : {};
-  const get = async (path: string, allow404 = false): Promise<unknown> => {
+  return async (path, allow404 = false) => {
     let res: Response;
     try {
       res = await fetch(base + path, { headers, signal: AbortSignal.timeout(30_000) });
@@ -30,6 +31,16 @@ export function httpGatewaySource(baseUrl: string, token: string | undefined): G
       throw new GatewayUnreachable(`${base}${path} answered something that is not JSON`);
     }
   };
+}
+
+/**
+ * A gateway's batch history over its HTTP API (GET /v1/batches, GET
+ * /v1/batches/:seq, role auditor/regulator/court). What it answers is what the
+ * audit checks; only transport failures and refusals are errors here.
+ */
+export function httpGatewaySource(baseUrl: string, token: string | undefined): GatewaySource & { identity(): Promise<{ code: string; id: string }> } {
+  const base = baseUrl.replace(/\/+$/, '');
+  const get = gatewayJson(baseUrl, token);
   return {
     async identity() {
       const body = (await get('/v1/gateway')) as { code?: unknown; id?: unknown };

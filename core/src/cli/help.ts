@@ -1,10 +1,29 @@
 export const HELP = `evidence — 互联网医院存证证明工具 / evidence proof tool for internet hospitals
 
 用法 Usage:
-  evidence verify FILE... [--json] [--rpc URL [--contract ADDRESS]]
-      离线验证证明包（披露、叶子、包含证明、SM2 签名），给出 --rpc 时再在链上核对锚定。
-      Verify proof bundles offline (disclosure, leaf, inclusion, SM2 signature);
-      with --rpc, also check the anchor on an EVM chain.
+  evidence verify FILE... [--json] [--witnesses POLICY.json] [--rpc URL [--contract ADDRESS]]
+      离线验证证明包（evidence-proof/1 与 evidence-proof/2），按规范顺序逐步核验并指出第一个失败的步骤：
+      披露、叶子、包含证明、批次头 SM2 签名；v2 另有：批次在网关日志中的位置（log）、检查点签名（checkpoint）、
+      见证人联署（cosignature）。--witnesses 给出见证策略（受信见证人及其公钥、法定数 quorum），
+      受信联署不足时在 witnesses 步骤失败。给出 --rpc 时再在链上核对锚定（v2：该大小的检查点与根、登记的公钥）。
+      Verify proof bundles offline (both formats), naming the first failing step: disclosure, leaf,
+      inclusion, signature; for v2 also log (the batch in the gateway's log), checkpoint (its SM2
+      signature), cosignature (the witnesses' cosignatures). --witnesses applies a witness policy
+      (trusted witness ids and keys, a quorum): too few trusted cosignatures fail at step witnesses.
+      With --rpc, also check the anchor on an EVM chain (v2: the checkpoint at its size with its root,
+      and the registered keys for batch seq and for size - 1).
+      POLICY.json: { "quorum": 2, "witnesses": [{ "id": "<64 hex>", "publicKey": "<130 hex>", "code": "RN-ZJ-01" }] }
+      （也接受 also accepted: { "quorum": 2, "witnesses": { "<id>": "<publicKey>" } }）
+      --json：每个文件一行 one line per file { "file", "valid", "failedStep", "message", "format", "detail"?, "log"?, "witnesses"?, "anchor"? }；
+      无法读取的文件 an unreadable file: { "valid": false, "failedStep": null, "unreadable": true }，退出码 exit 2。
+  evidence verify-consistency FILE [--first-root HEX] [--json]
+  evidence verify-consistency --gateway URL --from M --to N [--token T] [--first-root HEX] [--json]
+      核验网关批次日志的一致性证明（RFC 9162）：大小 N 的日志只是在大小 M 的日志之后追加，未改写历史。
+      FILE 为 { "alg", "first", "second", "firstRoot", "secondRoot", "proof": [...] }；--gateway 时向
+      GET URL/v1/log/consistency?first=M&second=N 请求（T 也可由环境变量 EVIDENCE_GATEWAY_TOKEN 给出）。
+      --first-root 固定此前见过的大小 M 的根：网关给出不同的根即说明日志被改写。
+      Check that a gateway's batch log of size N extends its log of size M without rewriting it.
+      --first-root pins the root of size M a monitor saw earlier: another root means the log was rewritten.
   evidence verify-trace FILE [--json]
       验证跨机构请求的逐跳签名轨迹。FILE 为 { "hops": [...], "nodes": [{ "id", "publicKey" }] }。
       Verify a signed hop trace; FILE holds { "hops": [...], "nodes": [...] }.
@@ -28,7 +47,8 @@ export const HELP = `evidence — 互联网医院存证证明工具 / evidence p
 
 退出码 Exit codes:
   0 全部有效 all valid · 1 存在无效 some invalid · 2 用法错误或文件不可读 usage error or unreadable file
-  （audit：1 = 发现问题 findings；claim：1 = 材料无效或被拒 invalid or rejected；2 另含网络或链不可达 also unreachable）
+  （verify-consistency：0 一致 consistent，1 不一致或被改写 not consistent or rewritten，2 不可读、格式错误或网关不可达 unreadable, malformed or unreachable；
+    audit：1 = 发现问题 findings；claim：1 = 材料无效或被拒 invalid or rejected；2 另含网络或链不可达 also unreachable）
 
-规范 Specification: evidence proof format v1 (evidence-proof/1).
+规范 Specification: evidence proof format v1 and v2 (evidence-proof/1, evidence-proof/2), docs/evidence-proof-v2.md.
 `;

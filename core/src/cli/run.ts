@@ -6,6 +6,7 @@ import { HELP } from './help.js';
 import type { CliIo } from './io.js';
 import { hashCommand, idCommand, keygenCommand } from './tools.js';
 import { verifyCommand } from './verify.js';
+import { verifyConsistencyCommand } from './verify-consistency.js';
 import { verifyTraceCommand } from './verify-trace.js';
 
 type Command = (argv: readonly string[], io: CliIo) => Promise<number>;
@@ -13,6 +14,7 @@ type Command = (argv: readonly string[], io: CliIo) => Promise<number>;
 const COMMANDS: Record<string, Command> = {
   verify: verifyCommand,
   'verify-trace': verifyTraceCommand,
+  'verify-consistency': verifyConsistencyCommand,
   keygen: keygenCommand,
   id: idCommand,
   hash: hashCommand,
