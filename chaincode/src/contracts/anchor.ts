@@ -55,8 +55,8 @@ export class AnchorContract extends EvidenceContract {
   /**
    * Anchors `header` (BatchHeader JSON) signed by `signature` (hex r||s over headerBytes).
    * Accepted only from the identity bound to header.gateway, only with alg sm3,
-   * seq = last + 1, prev = last headerHash, and a signature by the gateway's key
-   * for that seq. Checks run cheapest first, so a stranger cannot make the peer
+   * only for a gateway that has not anchored checkpoints, seq = last + 1,
+   * prev = last headerHash, and a signature by the gateway's key for that seq. Checks run cheapest first, so a stranger cannot make the peer
    * verify signatures.
    */
   async Anchor(ctx: Context, header: string, signature: string): Promise<string> {
@@ -64,6 +64,9 @@ export class AnchorContract extends EvidenceContract {
     const sig = fromHex(signature, 64, 'signature');
     await requireGatewayCaller(ctx, h.gateway, 'ANCHOR_UNAUTHORIZED');
     if (h.alg !== 'sm3') refuse('ANCHOR_BAD_ALG', `batches anchored on Fabric use sm3 trees, got ${h.alg}`);
+    if (await getCheckpointHead(ctx, h.gateway)) {
+      refuse('ANCHORED_BY_CHECKPOINTS', `gateway ${h.gateway} anchors checkpoints of its log: its batches are not also anchored one by one`);
+    }
     const head = await getHead(ctx, h.gateway);
     const expectedSeq = head ? head.seq + 1 : 0;
     if (h.seq !== expectedSeq) refuse('ANCHOR_OUT_OF_ORDER', `gateway ${h.gateway} must anchor seq ${expectedSeq} next, got ${h.seq}`);
@@ -91,7 +94,8 @@ export class AnchorContract extends EvidenceContract {
    * `proof` JSON array of hex, the RFC 9162 consistency proof from the last
    * anchored checkpoint to this one (empty for the first). One transaction
    * anchors every batch below `size`. Accepted only from the identity bound
-   * to the gateway, only with alg sm3, ts within the clock bound of the
+   * to the gateway, only with alg sm3, only for a gateway that has not
+   * anchored batches one by one, ts within the clock bound of the
    * transaction time, size above the last anchored size, a proof that the log
    * only grew (so a gateway can neither rewrite nor drop anchored batches),
    * and a signature by the gateway's key for batch size - 1. Checks run
@@ -104,6 +108,10 @@ export class AnchorContract extends EvidenceContract {
     const hashes = proofArg(proof);
     await requireGatewayCaller(ctx, cp.gateway, 'ANCHOR_UNAUTHORIZED');
     if (cp.alg !== 'sm3') refuse('ANCHOR_BAD_ALG', `checkpoints anchored on Fabric are of sm3 logs, got ${cp.alg}`);
+    // A batch anchored both on its own and as an entry of the log could be
+    // anchored with two different headers; each gateway uses one way only.
+    const batchHead = await getHead(ctx, cp.gateway);
+    if (batchHead) refuse('ANCHORED_PER_BATCH', `gateway ${cp.gateway} anchors its batches one by one (next seq ${batchHead.seq + 1}): it cannot also anchor checkpoints`);
     const at = now(ctx);
     const { maxSkewMs } = clockPolicy;
     // The gateway chose ts, and the client chose the transaction time, which

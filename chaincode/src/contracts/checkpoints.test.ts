@@ -105,9 +105,23 @@ describe('AnchorCheckpoint: a full flow', () => {
     expect((await listCheckpoints(reader.port, gw.id, 0, 2)).map((c) => c.txId)).toEqual(receipts.slice(0, 2));
   });
 
-  it('leaves per-batch anchoring as it was: the batch head is untouched by checkpoints', async () => {
+  it('anchors a gateway one way only: no batch of a checkpointed gateway is anchored on its own', async () => {
     expect(await reader.latest(gw.id)).toBeNull();
+    // Batch 0 is entry 0 of the anchored log; anchoring it again on its own could give it another header.
+    const b = log.batches[0]!;
+    expect(await refusalOf(anchor.anchor(b.header, b.signature))).toBe('ANCHORED_BY_CHECKPOINTS');
+    await expect(anchor.anchor(b.header, b.signature)).rejects.toMatchObject({ code: 'ANCHOR_REJECTED' });
     expect(await reader.batch(gw.id, 0)).toBeNull();
+  });
+
+  it('anchors a gateway one way only: a gateway that anchors per batch cannot anchor checkpoints', async () => {
+    const perBatch = await net.registerGateway('H330100005');
+    await net.anchorLeaves(perBatch, [leaf(perBatch.id)]);
+    const perBatchLog = new TestBatchLog(perBatch, 'sm3', () => now);
+    perBatchLog.append([leaf(perBatch.id)]);
+    const { checkpoint, signature } = perBatchLog.checkpoint();
+    expect(await refusalOf(net.gatewayAnchor(perBatch).anchorSignedCheckpoint(checkpoint, signature, []))).toBe('ANCHORED_PER_BATCH');
+    expect(await reader.latestCheckpoint(perBatch.id)).toBeNull();
   });
 });
 

@@ -36,6 +36,9 @@ export const CHAINCODE_ONLY_CODES = [
   'CREDENTIAL_BAD_TRANSITION',
   // A checkpoint whose ts is further from the transaction time than the clock bound: the gateway must sign a fresh one.
   'CHECKPOINT_BAD_TIME',
+  // A gateway anchors its batches one way only (as the EVM contract): one by one, or by checkpoints of its log.
+  'ANCHORED_PER_BATCH',
+  'ANCHORED_BY_CHECKPOINTS',
 ] as const;
 
 export type ChaincodeOnlyCode = (typeof CHAINCODE_ONLY_CODES)[number];
