@@ -7,12 +7,13 @@
  *
  * The identity must be the registry's governor (it calls InitLedger itself on a
  * fresh ledger). Each run registers new gateways with fresh codes, anchors
- * batches, verifies proofs online, and checks the refusals. Without these
- * settings the suite is reported as skipped, with the reason in its name.
+ * batches and checkpoints of a batch log, verifies proofs online, and checks
+ * the refusals. Without these settings the suite is reported as skipped, with
+ * the reason in its name.
  */
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { checkAnchor, entityId, generateSm2KeyPair, headerHash, toHex, ZERO32, type HashAlg } from '@evidence/core';
+import { checkAnchor, entityId, generateSm2KeyPair, headerHash, signCheckpoint, toHex, ZERO32, type Checkpoint, type HashAlg, type ProofBundleV2 } from '@evidence/core';
 import {
   connectFabricAnchor,
   fabricSettingsFromEnv,
@@ -23,7 +24,7 @@ import {
   type FabricAnchor,
   type RegistryConfig,
 } from '@evidence/chaincode';
-import { bundleFor, expectAnchorError, makeSignedBatch, type SignedBatch } from '../conformance/anchor.js';
+import { bundleFor, expectAnchorError, makeBatchLog, makeSignedBatch, type SignedBatch } from '../conformance/anchor.js';
 
 const REQUIRED = ['FABRIC_PEER_ENDPOINT', 'FABRIC_MSP_ID', 'FABRIC_CERT_PATH', 'FABRIC_KEY_PATH'];
 const missing = REQUIRED.filter((name) => !process.env[name]?.trim());
@@ -99,4 +100,47 @@ describe.skipIf(missing.length > 0)(`live Fabric peer${reason}`, () => {
     const b = makeSignedBatch('sm3', other, 0, zero);
     await expectAnchorError(anchor.anchor(b.header, b.signature), 'ANCHOR_UNAUTHORIZED');
   }, 120_000);
+
+  it('anchors checkpoints of a log, reads them by size and position, refuses stale and inconsistent ones, verifies a version 2 bundle', async () => {
+    // A gateway of its own: a gateway anchors its batches one way only.
+    const code = `${gateway.code}-log`;
+    const g = { id: toHex(entityId(code)), code, ...generateSm2KeyPair() };
+    await registerGateway(anchor.port, { id: g.id, code, publicKey: g.publicKey, account: (await whoAmI(anchor.port)).account });
+    const signer = await connectFabricAnchor(fabricSettingsFromEnv(), { checkpointSignature: (cp) => signCheckpoint(cp, g.privateKey) });
+    try {
+      const log = makeBatchLog('sm3', g, 12);
+      // ts is the gateway's clock: the chaincode server refuses one far from the transaction time.
+      const cp = (n: number): Checkpoint => ({ gateway: g.id, alg: 'sm3', size: n, root: toHex(log.tree(n).root), ts: Date.now() });
+      const first = await signer.anchorCheckpoint(cp(4), []);
+      const second = await signer.anchorCheckpoint(cp(9), log.tree(9).consistencyProof(4));
+      expect(second.txId).toMatch(/^[0-9a-f]{64}$/);
+      expect(await signer.latestCheckpoint(g.id)).toMatchObject({ index: 1, size: 9, root: cp(9).root });
+      expect((await signer.checkpoints(g.id, 0, 10)).map((c) => c.size)).toEqual([4, 9]);
+      expect(await signer.checkpointReceipt(g.id, 4)).toEqual(first);
+      await expectAnchorError(signer.anchorCheckpoint(cp(6), log.tree(6).consistencyProof(4)), 'ANCHOR_STALE_CHECKPOINT');
+      await expectAnchorError(signer.anchorCheckpoint(cp(12), log.tree(12).consistencyProof(4)), 'ANCHOR_INCONSISTENT');
+
+      // Batch 5 again (its leaves follow from its seq), now in a version 2 bundle at the checkpoint of size 9.
+      const batch = makeSignedBatch('sm3', g, 5, log.headers[5]!.prev, 1);
+      expect(batch.header).toEqual(log.headers[5]);
+      const signed = cp(9);
+      const anchored = (await signer.checkpointAt(g.id, 9))!;
+      const checkpoint = { ...signed, ts: anchored.ts };
+      const bundle: ProofBundleV2 = {
+        ...bundleFor(batch, 0, g.publicKey),
+        format: 'evidence-proof/2',
+        log: {
+          checkpoint,
+          signature: { alg: 'sm2', publicKey: g.publicKey, value: toHex(signCheckpoint(checkpoint, g.privateKey)) },
+          inclusion: { index: 5, size: 9, path: log.tree(9).proof(5).map(toHex) },
+          cosignatures: [],
+        },
+        anchor: second,
+      };
+      expect(await signer.verifyBundle(bundle)).toMatchObject({ valid: true, anchored: true });
+      expect(await checkAnchor(bundle, signer)).toMatchObject({ anchored: true });
+    } finally {
+      await signer.close();
+    }
+  }, 180_000);
 });
