@@ -2,7 +2,7 @@
  * `npm run build:verifier`: builds the offline verification page as ONE
  * self-contained HTML file (gateway/web/dist/evidence-verifier.html) that works
  * opened from disk with no network. It bundles the real core verifier and the
- * real EVM adapter (for the optional online check); two modules that reach for
+ * real EVM adapter (for the optional online check); modules that reach for
  * node's APIs get browser stand-ins:
  *   core/src/hash/sm3.ts             -> core/src/hash/sm3-browser.ts (the WASM SM3)
  *   @evidence/contracts               -> its evm-anchor module alone
@@ -26,16 +26,25 @@ const browserStandIns: Plugin = {
         ? { path: join(root, 'core/src/hash/sm3-browser.ts') }
         : undefined,
     );
-    // ids.ts (UUIDv7), random.ts and sm4/ (envelope, payload cipher) are gateway-side and never
-    // called by the page; the core index still imports them, so their node:crypto
-    // resolves to a module that throws if anything ever calls into it.
-    const gatewaySide = ['ids.ts', 'random.ts', 'sm4/envelope.ts', 'sm4/payload.ts'].map((f) => join(root, 'core/src', f));
-    b.onResolve({ filter: /^node:crypto$/ }, (args) =>
-      gatewaySide.includes(args.importer) ? { path: 'node-crypto', namespace: 'unavailable' } : undefined,
+    // ids.ts (UUIDv7), random.ts and sm4/ (envelope, payload cipher) are gateway-side, and the
+    // audit's worker pool is the regulator's: the page never calls them; the core index still
+    // imports them, so their node: modules resolve to stand-ins that throw if anything ever
+    // calls into them. Each stand-in names its exports, so a new node: import there still
+    // fails the build instead of slipping in.
+    const nodeSide = ['ids.ts', 'random.ts', 'sm4/envelope.ts', 'sm4/payload.ts', 'audit/pool.ts'].map((f) => join(root, 'core/src', f));
+    const standInExports: Record<string, string[]> = {
+      'node:crypto': ['randomBytes', 'createCipheriv', 'createDecipheriv', 'createHmac', 'timingSafeEqual'],
+      'node:module': ['createRequire'],
+      'node:os': ['availableParallelism'],
+      'node:url': ['pathToFileURL'],
+      'node:worker_threads': ['Worker'],
+    };
+    b.onResolve({ filter: /^node:/ }, (args) =>
+      nodeSide.includes(args.importer) && standInExports[args.path] ? { path: args.path, namespace: 'unavailable' } : undefined,
     );
-    b.onLoad({ filter: /.*/, namespace: 'unavailable' }, () => ({
+    b.onLoad({ filter: /.*/, namespace: 'unavailable' }, (args) => ({
       contents: `const no = () => { throw new Error('not available in the verification page'); };
-export const randomBytes = no, createCipheriv = no, createDecipheriv = no, createHmac = no, timingSafeEqual = no;`,
+export const ${standInExports[args.path]!.map((name) => `${name} = no`).join(', ')};`,
       loader: 'js',
     }));
     // The page needs only the Anchor adapter, not deployment or the local chain.

@@ -3,13 +3,15 @@
  * self-contained file `npm run build:verifier` writes, answered as HTML with
  * its content policy; 503 VERIFIER_NOT_BUILT (a coded JSON error) while the
  * file does not exist, and served without a restart once it does. In
- * headless Chromium (when installed) the served page verifies a vector bundle.
+ * headless Chromium (when installed) the served page verifies vector bundles
+ * of both formats.
  */
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { haveChromium, launchChromium } from '../support/chromium.js';
 import { vectors } from '../support/vectors.js';
+import { v2 } from '../spec/v2-vectors.js';
 import { baseEnv, startGateway, tempDir, type RunningGateway } from '../gateway/support/gateway.js';
 
 describe('GET /verify on a gateway', () => {
@@ -61,6 +63,18 @@ describe('GET /verify on a gateway', () => {
       expect(await run(valid.bundle)).toMatchObject({ valid: 'true' });
       const tampered = vectors.bundles.find((b) => !b.valid)!;
       expect(await run(tampered.bundle)).toEqual({ valid: 'false', failed: tampered.failsAt });
+      // Version 2: the log steps are shown, and a checkpoint signed over other bytes fails at its step.
+      expect(await run(v2.bundles[4]!.bundle)).toEqual({ valid: 'true', failed: '' });
+      expect(await page.$$eval('li.step[data-step]', (els) => els.map((e) => e.getAttribute('data-step')))).toEqual([
+        'disclosure',
+        'leaf',
+        'inclusion',
+        'signature',
+        'log',
+        'checkpoint',
+        'cosignature',
+      ]);
+      expect(await run(v2.bundles[15]!.bundle)).toEqual({ valid: 'false', failed: 'checkpoint' });
     } finally {
       await browser.close();
     }
