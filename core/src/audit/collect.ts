@@ -1,8 +1,7 @@
-import type { Anchor, AnchoredBatch } from '../ports/anchor.js';
-import type { ChainView, GatewayView, ServedBatch } from './audit.js';
-
-/** Progress of a long audit: `done` of `total` reads. */
-export type AuditProgress = (done: number, total: number) => void;
+import type { Anchor, AnchoredBatch, AnchoredCheckpoint } from '../ports/anchor.js';
+import type { ChainView, GatewayView } from './audit.js';
+import type { GatewaySource } from './run.js';
+import type { AuditProgress, ServedBatch } from './types.js';
 
 export interface CollectOptions {
   /** Reads in flight at once. Default 8. */
@@ -10,20 +9,15 @@ export interface CollectOptions {
   onProgress?: AuditProgress;
 }
 
-/** The gateway's side as reads: its last closed seq, and one batch by seq (null when it has none). */
-export interface GatewaySource {
-  closed(): Promise<number>;
-  batch(seq: number): Promise<ServedBatch | null>;
-}
-
 /**
- * Reads everything an audit compares: on chain, the latest anchored seq, every
- * anchored batch and the key registered for every seq; at the gateway, every
- * closed batch. Reads go through the Anchor port, so any adapter (EVM, Fabric)
- * serves; the caller sees one progress count over both sides.
+ * Reads a whole history into memory views for auditGateway: on chain, the
+ * latest seq anchored one by one, every such batch, the key registered for
+ * every seq and the anchored checkpoints; at the gateway, every closed batch.
+ * One chain read per seq: for small histories and tests. `evidence audit` and
+ * GET /v1/audit use runAudit, which streams and reads the chain per checkpoint.
  */
 export async function collectViews(
-  anchor: Pick<Anchor, 'latest' | 'batch' | 'keyAt'>,
+  anchor: Pick<Anchor, 'latest' | 'batch' | 'keyAt' | 'checkpoints'>,
   gateway: string,
   source: GatewaySource | null,
   options: CollectOptions = {},
@@ -50,9 +44,18 @@ export async function collectViews(
   }
   await runLimited(tasks, options.concurrency ?? 8, options.onProgress);
   return {
-    chain: { gateway, latest, batches, keys },
+    chain: { gateway, latest, batches, keys, checkpoints: await allCheckpoints(anchor, gateway) },
     served: source ? { closed, batches: servedBatches } : null,
   };
+}
+
+async function allCheckpoints(anchor: Pick<Anchor, 'checkpoints'>, gateway: string): Promise<AnchoredCheckpoint[]> {
+  const out: AnchoredCheckpoint[] = [];
+  for (;;) {
+    const page = await anchor.checkpoints(gateway, out.length, 256);
+    out.push(...page);
+    if (page.length < 256) return out;
+  }
 }
 
 /** Runs tasks with at most `limit` in flight, reporting each completion; the first failure rejects. */
