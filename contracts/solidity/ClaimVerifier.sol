@@ -297,7 +297,7 @@ contract ClaimVerifier is AccessControl {
         view
         returns (bytes32)
     {
-        bytes32 logRoot = anchors.checkpointRoot(gateway, log.logSize);
+        bytes32 logRoot = anchors.checkpointRootOf(gateway, log.logSize);
         if (logRoot == bytes32(0)) revert ClaimVerifier__CheckpointNotAnchored(i, gateway, log.logSize);
         bytes32 logLeaf = EvidenceMerkle.logLeafHash(gateway, proof.seq, proof.size, log.batchRoot, log.prev, log.closedAt);
         if (!EvidenceMerkle.verifyInclusion(logLeaf, proof.seq, log.logSize, log.path, logRoot)) {

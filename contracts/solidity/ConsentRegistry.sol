@@ -153,7 +153,7 @@ contract ConsentRegistry is IConsentRegistry {
         uint64 expiresAt
     ) external {
         bytes32 gateway = _checkGrant(consent, grantee, kinds, expiresAt);
-        bytes32 logRoot = anchors.checkpointRoot(gateway, log.logSize);
+        bytes32 logRoot = anchors.checkpointRootOf(gateway, log.logSize);
         if (logRoot == bytes32(0)) revert ConsentRegistry__CheckpointNotAnchored(gateway, log.logSize);
         bytes32 logLeaf = EvidenceMerkle.logLeafHash(gateway, proof.seq, proof.size, log.batchRoot, log.prev, log.closedAt);
         if (!EvidenceMerkle.verifyInclusion(logLeaf, proof.seq, log.logSize, log.path, logRoot)) {

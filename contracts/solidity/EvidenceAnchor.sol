@@ -394,7 +394,7 @@ contract EvidenceAnchor is AccessControl, IEvidenceAnchor {
     }
 
     /// @inheritdoc IEvidenceAnchor
-    function checkpointRoot(bytes32 gateway, uint64 size) external view returns (bytes32 root) {
+    function checkpointRootOf(bytes32 gateway, uint64 size) external view returns (bytes32 root) {
         return _checkpointRoots[gateway][size];
     }
 
@@ -409,7 +409,7 @@ contract EvidenceAnchor is AccessControl, IEvidenceAnchor {
     /// @param gateway Gateway id.
     /// @return exists False before the first checkpoint.
     /// @return record The checkpoint (zero when none).
-    function latestCheckpoint(bytes32 gateway) external view returns (bool exists, CheckpointRecord memory record) {
+    function lastCheckpoint(bytes32 gateway) external view returns (bool exists, CheckpointRecord memory record) {
         uint256 count = uint64(_participants[gateway].checkpointHead);
         if (count == 0) return (false, record);
         return (true, _checkpointRecord(gateway, count - 1));
@@ -418,7 +418,7 @@ contract EvidenceAnchor is AccessControl, IEvidenceAnchor {
     /// @notice The gateway's checkpoint anchored at exactly this log size.
     /// @dev Sizes grow with position, so the position is found by binary search
     /// over the packed words: O(log count) reads, for off-chain callers. A
-    /// contract that needs only the root reads checkpointRoot, one read.
+    /// contract that needs only the root reads checkpointRootOf, one read.
     /// @param gateway Gateway id.
     /// @param size Log size.
     /// @return exists False when no checkpoint of this size is anchored.

@@ -182,7 +182,7 @@ export function createEvmAnchor(options: EvmAnchorOptions): EvmAnchor {
 
     async latestCheckpoint(gateway: string): Promise<AnchoredCheckpoint | null> {
       const gw = to0x(gateway, 32, 'gateway');
-      const [exists, record] = (await read('latestCheckpoint', (c) => c.getFunction('latestCheckpoint')(gw))) as [boolean, RawCheckpoint];
+      const [exists, record] = (await read('lastCheckpoint', (c) => c.getFunction('lastCheckpoint')(gw))) as [boolean, RawCheckpoint];
       return exists ? anchoredCheckpoint(gw, record) : null;
     },
 

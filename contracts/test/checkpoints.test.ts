@@ -76,8 +76,8 @@ describe('EvidenceAnchor checkpoints', () => {
     const [exists, record] = (await asGateway.getFunction('checkpointAt')(id, 3)) as [boolean, unknown[]];
     expect(exists).toBe(true);
     expect([...record]).toEqual([0n, 3n, root(3), 1_764_000_000_003n, BigInt(receipt.blockNumber), BigInt(block.timestamp) * 1000n]);
-    expect(await asGateway.getFunction('checkpointRoot')(id, 3)).toBe(root(3));
-    expect(await asGateway.getFunction('checkpointRoot')(id, 4)).toBe(hex0x(toHex(ZERO32)));
+    expect(await asGateway.getFunction('checkpointRootOf')(id, 3)).toBe(root(3));
+    expect(await asGateway.getFunction('checkpointRootOf')(id, 4)).toBe(hex0x(toHex(ZERO32)));
     expect(await asGateway.getFunction('checkpointCount')(id)).toBe(1n);
   });
 
@@ -117,7 +117,7 @@ describe('EvidenceAnchor checkpoints', () => {
     for (const absent of [1, 2, 5, 8, 10, 23, 25]) {
       expect(((await asGateway.getFunction('checkpointAt')(id, absent)) as [boolean])[0]).toBe(false);
     }
-    const [exists, latest] = (await asGateway.getFunction('latestCheckpoint')(id)) as [boolean, unknown[]];
+    const [exists, latest] = (await asGateway.getFunction('lastCheckpoint')(id)) as [boolean, unknown[]];
     expect([exists, latest[0], latest[1]]).toEqual([true, 5n, 24n]);
   });
 
@@ -212,7 +212,7 @@ describe('EvidenceAnchor checkpoints', () => {
       const h = b.batch;
       const args = [hex0x(h.gateway), h.seq, h.size, hex0x(h.root), hex0x(h.prev), h.closedAt, b.log.inclusion.size, b.log.inclusion.path.map(hex0x)];
       expect(await c.getFunction('isBatchAnchoredInCheckpoint')(...args), `batch ${h.seq} in ${b.log.inclusion.size}`).toBe(true);
-      expect(await c.getFunction('checkpointRoot')(hex0x(gateway), b.log.checkpoint.size)).toBe(hex0x(b.log.checkpoint.root));
+      expect(await c.getFunction('checkpointRootOf')(hex0x(gateway), b.log.checkpoint.size)).toBe(hex0x(b.log.checkpoint.root));
     }
   });
 });

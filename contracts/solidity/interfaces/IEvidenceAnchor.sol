@@ -14,7 +14,7 @@ interface IEvidenceAnchor {
     /// @param gateway Gateway id.
     /// @param size Log size: the checkpoint covers batches 0 .. size - 1.
     /// @return root The log's Merkle Tree Hash at that size.
-    function checkpointRoot(bytes32 gateway, uint64 size) external view returns (bytes32 root);
+    function checkpointRootOf(bytes32 gateway, uint64 size) external view returns (bytes32 root);
 
     /// @notice Whether `account` is the current EVM account of the active gateway `gateway`.
     /// @param gateway Gateway id.
