@@ -13,20 +13,38 @@
  *  - submitClaim with 1, 4 and 16 items, next to as many one-item claims.
  *  - CredentialRegistry.issue next to the bare root store; status reads next to
  *    EvidenceAnchor.batchRoot (one storage read).
+ *  - anchorCheckpoint (spec v2 section 11) at logs of 10, 10^3, 10^6 and 10^7
+ *    batches, next to today's per-batch anchor: the next checkpoint two batches
+ *    on (one checkpoint per 2 s block, a batch closed every second) and the one
+ *    with the longest consistency proof at that size; target 80 000 at 10^7.
+ *    The proofs are real: a consistency proof only involves perfect subtrees,
+ *    so a log is known through just those (random hashes where nothing below
+ *    is needed, hashed up where something is) and both roots are computed from
+ *    them; core's verifyConsistency checks each proof before it is sent.
+ *    Beside it, verifyConsistency as a call (execution gas, GasProbe), and gas
+ *    per event at 1 000 events/s against per-batch anchoring.
  */
 import { randomBytes } from 'node:crypto';
 import {
   concatBytes,
+  consistencyRanges,
   encodeLeaf,
+  foldNodes,
+  hashChildren,
   keccak256,
   MerkleTree,
+  rangeNodes,
   rootFromInclusionProof,
   signHeader,
   toHex,
+  utf8,
   uuidv7,
+  verifyConsistency,
   ZERO32,
   type BatchHeader,
+  type LeafRange,
   type Leaf,
+  type NodeId,
 } from '@evidence/core';
 import { Contract, ContractFactory, type TransactionReceipt, type Wallet } from 'ethers';
 import {
@@ -194,10 +212,126 @@ const rootRead = await probeGas(deployment.contracts.EvidenceAnchor, anchorIface
 const statusRead = await probeGas(deployment.contracts.CredentialRegistry, registry.interface.encodeFunctionData('statusAt', [`0x${credentialId}`, Date.now()]));
 row('CredentialRegistry.statusAt (execution)', statusRead.gas, 'EvidenceAnchor.batchRoot (1 read)', rootRead.gas);
 
+// ---- checkpoints -----------------------------------------------------------
+/**
+ * The two roots of a log at sizes m < n and PROOF(m, D[n]), from the perfect
+ * subtrees the proof and both roots are made of. A node with none of those
+ * below it gets a random hash (it stands for a subtree nobody opens); any
+ * other node is hashed from its children, so every relation the verifier
+ * checks holds, as in a real log of n entries.
+ */
+function sparseLog(m: number, n: number, seed: string): { firstRoot: Uint8Array; secondRoot: Uint8Array; proof: Uint8Array[] } {
+  const ranges: LeafRange[] = consistencyRanges(m, n);
+  const needed: NodeId[] = [[0, m] as const, [0, n] as const, ...ranges].flatMap((r) => rangeNodes(r));
+  const neededBelow = (level: number, index: number) =>
+    needed.some((x) => x.level < level && Math.floor(x.index / 2 ** (level - x.level)) === index);
+  const memo = new Map<string, Uint8Array>();
+  const node = (level: number, index: number): Uint8Array => {
+    const key = `${level}/${index}`;
+    let h = memo.get(key);
+    if (!h) {
+      h = neededBelow(level, index)
+        ? hashChildren(keccak256, node(level - 1, 2 * index), node(level - 1, 2 * index + 1))
+        : keccak256(utf8(`${seed}/${key}`));
+      memo.set(key, h);
+    }
+    return h;
+  };
+  const rangeHash = (r: LeafRange) => foldNodes(keccak256, rangeNodes(r).map((x) => node(x.level, x.index)));
+  const out = { firstRoot: rangeHash([0, m]), secondRoot: rangeHash([0, n]), proof: ranges.map(rangeHash) };
+  if (!verifyConsistency(keccak256, m, n, out.firstRoot, out.secondRoot, out.proof)) throw new Error(`no valid proof ${m} -> ${n}`);
+  return out;
+}
+
+/** The older size whose proof to n is longest, among sizes near n, near powers of two, and at random. */
+function longestProofFrom(n: number): number {
+  const candidates = new Set<number>();
+  if (n <= 4096) for (let m = 1; m < n; m++) candidates.add(m);
+  for (let d = 1; d <= 64 && d < n; d++) candidates.add(n - d);
+  for (let k = 1; 2 ** k < n; k++) for (const j of [-3, -1, 1, 3]) if (2 ** k + j >= 1 && 2 ** k + j < n) candidates.add(2 ** k + j);
+  for (let i = 0; i < 4000; i++) candidates.add(1 + Math.floor(Math.random() * (n - 1)));
+  let best = n - 1;
+  for (const m of candidates) if (consistencyRanges(m, n).length > consistencyRanges(best, n).length) best = m;
+  return best;
+}
+
+const anchorContract = new Contract(deployment.contracts.EvidenceAnchor, anchorIface, gatewayWallet);
+let cpGateways = 0;
+/** Gas of anchoring checkpoint n on a fresh gateway whose last checkpoint is m. */
+async function checkpointGas(m: number, n: number): Promise<{ first: number; next: number; proof: number; verify: number }> {
+  const id = toHex(keccak256(utf8(`bench checkpoint gateway ${cpGateways++}`)));
+  await registerGateway({ signer: admin, address: deployment.contracts.EvidenceAnchor }, { gateway: id, account: gatewayWallet.address, publicKey: keys.publicKey });
+  const log = sparseLog(m, n, id);
+  const send = (size: number, root: Uint8Array, proof: Uint8Array[]) =>
+    gasOf(anchorContract.getFunction('anchorCheckpoint')(`0x${id}`, 1, size, root, Date.now(), proof));
+  const first = await send(m, log.firstRoot, []);
+  const next = await send(n, log.secondRoot, log.proof);
+  const verify = await probeGas(deployment.contracts.EvidenceAnchor, anchorIface.encodeFunctionData('verifyConsistency', [m, n, log.firstRoot, log.secondRoot, log.proof]));
+  if (verify.result !== TRUE) throw new Error(`verifyConsistency ${m} -> ${n} returned false`);
+  return { first, next, proof: log.proof.length, verify: verify.gas };
+}
+
+interface CheckpointRow {
+  'log size': string;
+  step: string;
+  'proof hashes': number;
+  'anchorCheckpoint gas': number;
+  'per-batch anchor gas': number;
+  ratio: string;
+  'verifyConsistency (execution)': number;
+  target: string;
+}
+const cpRows: CheckpointRow[] = [];
+const perBatch = median(anchorGas.slice(1));
+const TARGET = 80_000;
+const SIZES: [string, number][] = [
+  ['10', 10],
+  ['10^3', 1_000],
+  ['10^6', 1_000_000],
+  ['10^7', 10_000_000],
+];
+const steady: Record<string, number> = {};
+let firstCheckpoint = 0;
+let worstAtTop = 0;
+for (const [label, n] of SIZES) {
+  const twoBatches = await checkpointGas(n - 2, n);
+  firstCheckpoint = Math.max(firstCheckpoint, twoBatches.first);
+  steady[label] = twoBatches.next;
+  const m = longestProofFrom(n);
+  const longest = await checkpointGas(m, n);
+  const target = n === 10_000_000 ? `<= ${TARGET}` : '';
+  cpRows.push({ 'log size': label, step: `${n - 2} -> ${n}`, 'proof hashes': twoBatches.proof, 'anchorCheckpoint gas': twoBatches.next, 'per-batch anchor gas': perBatch, ratio: (twoBatches.next / perBatch).toFixed(3), 'verifyConsistency (execution)': twoBatches.verify, target });
+  cpRows.push({ 'log size': label, step: `${m} -> ${n} (longest proof)`, 'proof hashes': longest.proof, 'anchorCheckpoint gas': longest.next, 'per-batch anchor gas': perBatch, ratio: (longest.next / perBatch).toFixed(3), 'verifyConsistency (execution)': longest.verify, target });
+  if (n === 10_000_000) worstAtTop = longest.next;
+}
+
+// A gateway closes a batch every second: at 1 000 events/s a batch holds 1 000
+// events. Per batch: one anchor per batch. Checkpoints: one per 2 s block,
+// covering the two batches closed in it.
+const EVENTS_PER_S = 1_000;
+const BLOCK_S = 2;
+const perEvent = SIZES.map(([label]) => ({
+  'log size': label,
+  'checkpoint gas / event': Number((steady[label]! / (EVENTS_PER_S * BLOCK_S)).toFixed(2)),
+  'per-batch anchor gas / event': Number((perBatch / EVENTS_PER_S).toFixed(2)),
+  'checkpoint txs / block': 1,
+  'per-batch txs / block': BLOCK_S,
+  ratio: (steady[label]! / (EVENTS_PER_S * BLOCK_S) / (perBatch / EVENTS_PER_S)).toFixed(3),
+}));
+
 console.log('Gas, EVM contracts (Hardhat in-process network, solc 0.8.30, optimizer runs 10000, legacy pipeline)');
 console.table(rows);
 const anchorOk = anchorGas.every((g) => g <= 60_000);
 const inclusionOk = rows.filter((r) => r.operation.startsWith('verifyInclusion')).every((r) => Number(r.ratio) <= 1.2);
 console.log(`anchor <= 60000 gas for all ${anchorGas.length} batches: ${anchorOk ? 'yes' : 'NO'} (max ${Math.max(...anchorGas)})`);
 console.log(`verifyInclusion within 1.2x of OpenZeppelin at every depth: ${inclusionOk ? 'yes' : 'NO'}`);
+console.log('\nCheckpoint anchoring (transaction gas; a first checkpoint, with no proof, took at most ' + `${firstCheckpoint})`);
+console.table(cpRows);
+console.log(`Gas per event at ${EVENTS_PER_S} events/s, a batch a second, a block every ${BLOCK_S} s`);
+console.table(perEvent);
+const atTop = steady['10^7']!;
+console.log(
+  `anchorCheckpoint <= ${TARGET} gas at 10^7 batches: two-batch step ${atTop} (${atTop <= TARGET ? 'yes' : 'NO'}), ` +
+    `longest proof ${worstAtTop} (${worstAtTop <= TARGET ? 'yes' : 'NO'})`,
+);
 await chain.close();
