@@ -3,6 +3,7 @@ import { EvidenceError, isEvidenceError } from '../errors.js';
 import { isObject, type JsonObject } from './fields.js';
 import {
   readBatchTree,
+  readBundleObject,
   readCheckpointSignature,
   readCosignatures,
   readDisclosure,
@@ -31,13 +32,10 @@ import { BUNDLE_FORMAT, BUNDLE_FORMAT_V2, type AnchorRef, type AnyProofBundle, t
  * BUNDLE_MALFORMED (the first malformed member, named in the message).
  */
 export function parseBundle(input: unknown): AnyProofBundle {
-  const bundle = readObject(input);
-  if (bundle.format !== BUNDLE_FORMAT && bundle.format !== BUNDLE_FORMAT_V2) {
-    throw new EvidenceError('BUNDLE_BAD_FORMAT', `format must be "${BUNDLE_FORMAT}" or "${BUNDLE_FORMAT_V2}", got ${JSON.stringify(bundle.format) ?? 'nothing'}`);
-  }
+  const { bundle, format } = readBundleObject(input);
   try {
     const v1 = readVersion1(bundle);
-    if (bundle.format === BUNDLE_FORMAT) return v1;
+    if (format === BUNDLE_FORMAT) return v1;
     const { checkpoint, inclusion } = readLog(bundle);
     const log = {
       checkpoint,
@@ -50,19 +48,6 @@ export function parseBundle(input: unknown): AnyProofBundle {
     if (!isEvidenceError(e)) throw e;
     throw new EvidenceError('BUNDLE_MALFORMED', e.message, { cause: e });
   }
-}
-
-function readObject(input: unknown): JsonObject {
-  let value = input;
-  if (typeof value === 'string') {
-    try {
-      value = JSON.parse(value) as unknown;
-    } catch (e) {
-      throw new EvidenceError('BUNDLE_BAD_FORMAT', `not JSON: ${(e as Error).message}`);
-    }
-  }
-  if (!isObject(value)) throw new EvidenceError('BUNDLE_BAD_FORMAT', 'a proof bundle is a JSON object');
-  return value;
 }
 
 function readVersion1(bundle: JsonObject): ProofBundle {

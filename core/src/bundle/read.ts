@@ -1,5 +1,4 @@
 import type { BatchHeader } from '../batch/header.js';
-import { encodeHeader } from '../batch/header.js';
 import { fromHex } from '../encoding/bytes.js';
 import { EvidenceError } from '../errors.js';
 import type { HashAlg } from '../hash/alg.js';
@@ -7,6 +6,7 @@ import { encodeLeaf, SALT_LENGTH, type Leaf } from '../leaf.js';
 import type { Checkpoint } from '../log/checkpoint.js';
 import type { Cosignature } from '../log/cosignature.js';
 import { algAt, hashPathAt, hexAt, isObject, memberOf, objectAt, publicKeyAt, sizeAt, uintAt, type JsonObject } from './fields.js';
+import { BUNDLE_FORMAT, BUNDLE_FORMAT_V2, type BundleFormat } from './types.js';
 
 /**
  * Readers of the sections of a proof bundle (spec sections 8 and 12), one per
@@ -25,6 +25,28 @@ export interface InclusionProof {
 export interface Sm2SignatureParts {
   publicKey: string;
   value: Uint8Array;
+}
+
+/**
+ * Step 0, format: a JSON object (or its text) whose format is one of the two
+ * versions. Throws BUNDLE_BAD_FORMAT otherwise.
+ */
+export function readBundleObject(input: unknown): { bundle: JsonObject; format: BundleFormat } {
+  let value = input;
+  if (typeof value === 'string') {
+    try {
+      value = JSON.parse(value) as unknown;
+    } catch (e) {
+      throw new EvidenceError('BUNDLE_BAD_FORMAT', `not JSON: ${(e as Error).message}`);
+    }
+  }
+  if (!isObject(value)) throw new EvidenceError('BUNDLE_BAD_FORMAT', 'a proof bundle is a JSON object');
+  const format = value.format;
+  if (format !== BUNDLE_FORMAT && format !== BUNDLE_FORMAT_V2) {
+    const got = typeof format === 'string' ? JSON.stringify(format) : typeof format;
+    throw new EvidenceError('BUNDLE_BAD_FORMAT', `format must be "${BUNDLE_FORMAT}" or "${BUNDLE_FORMAT_V2}", got ${got}`);
+  }
+  return { bundle: value, format };
 }
 
 /** disclosure.payload and disclosure.salt; null when nothing is disclosed (absent and null mean the same). */
@@ -89,7 +111,6 @@ export function readHeader(bundle: JsonObject): BatchHeader {
     prev: hexAt(batch, 'prev', 32, 'batch.prev'),
     closedAt: uintAt(batch, 'closedAt', 'batch.closedAt'),
   };
-  encodeHeader(header); // the same checks the signed bytes go through
   return header;
 }
 

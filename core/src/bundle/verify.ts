@@ -4,9 +4,9 @@ import { isEvidenceError } from '../errors.js';
 import { hashFor } from '../hash/alg.js';
 import { logLeafHash } from '../log/leaf.js';
 import { hashLeaf } from '../merkle/hashing.js';
-import { isObject, type JsonObject } from './fields.js';
+import type { JsonObject } from './fields.js';
 import { parseWitnessPolicy, tallyWitnesses, type WitnessPolicy } from './policy.js';
-import { readBatchTree, readCheckpointSignature, readCosignatures, readHeader, readLeaf, readLog } from './read.js';
+import { readBatchTree, readBundleObject, readCheckpointSignature, readCosignatures, readHeader, readLeaf, readLog } from './read.js';
 import {
   checkCheckpoint,
   checkCosignatures,
@@ -19,10 +19,7 @@ import {
   type StepCheck,
 } from './steps.js';
 import {
-  BUNDLE_FORMAT,
   BUNDLE_FORMAT_V2,
-  V1_STEPS,
-  V2_STEPS,
   type BundleFormat,
   type BundleVerification,
   type StepOutcome,
@@ -52,62 +49,39 @@ const NAMED_IN_MESSAGE: ReadonlySet<VerificationStep> = new Set(['log', 'checkpo
  */
 export function verifyBundle(input: unknown, options: VerifyOptions = {}): BundleVerification {
   const policy = options.witnesses === undefined ? undefined : parseWitnessPolicy(options.witnesses);
-  const read = readFormat(input);
-  if ('error' in read) return { valid: false, failedStep: 'format', message: read.error, steps: [] };
+  let read: { bundle: JsonObject; format: BundleFormat };
+  try {
+    read = readBundleObject(input);
+  } catch (e) {
+    return { valid: false, failedStep: 'format', message: (e as Error).message, steps: [] };
+  }
   const { bundle, format } = read;
-
-  const names: VerificationStep[] = [...(format === BUNDLE_FORMAT ? V1_STEPS : V2_STEPS), ...(policy ? (['witnesses'] as const) : [])];
+  const checks = stepsFor(bundle, format, policy);
   const steps: StepOutcome[] = [];
-  for (const [i, step] of names.entries()) {
-    const outcome = runStep(() => checkStep(step, bundle, policy));
+  for (const [i, [step, check]] of checks.entries()) {
+    const outcome = runStep(check);
     steps.push({ step, ...outcome });
     if (outcome.status === 'failed') {
-      for (const later of names.slice(i + 1)) steps.push({ step: later, status: 'skipped', message: `not checked: ${step} failed` });
+      for (const [later] of checks.slice(i + 1)) steps.push({ step: later, status: 'skipped', message: `not checked: ${step} failed` });
       return { valid: false, failedStep: step, message: failureMessage(step, outcome), steps, format, ...(outcome.detail ? { detail: outcome.detail } : {}) };
     }
   }
   return { valid: true, steps, format, ...summarize(bundle, format, policy) };
 }
 
-function checkStep(step: VerificationStep, bundle: JsonObject, policy: WitnessPolicy | undefined): StepCheck {
-  switch (step) {
-    case 'disclosure':
-      return checkDisclosure(bundle);
-    case 'leaf':
-      return checkLeaf(bundle);
-    case 'inclusion':
-      return checkInclusion(bundle);
-    case 'signature':
-      return checkSignature(bundle);
-    case 'log':
-      return checkLog(bundle);
-    case 'checkpoint':
-      return checkCheckpoint(bundle);
-    case 'cosignature':
-      return checkCosignatures(bundle);
-    case 'witnesses':
-      // Only listed when a policy was given.
-      return checkWitnesses(bundle, policy!);
+/** The steps of spec section 12 that apply: 1 to 4 for both versions, 5 to 7 for version 2, 8 with a policy. */
+function stepsFor(bundle: JsonObject, format: BundleFormat, policy: WitnessPolicy | undefined): [VerificationStep, () => StepCheck][] {
+  const checks: [VerificationStep, () => StepCheck][] = [
+    ['disclosure', () => checkDisclosure(bundle)],
+    ['leaf', () => checkLeaf(bundle)],
+    ['inclusion', () => checkInclusion(bundle)],
+    ['signature', () => checkSignature(bundle)],
+  ];
+  if (format === BUNDLE_FORMAT_V2) {
+    checks.push(['log', () => checkLog(bundle)], ['checkpoint', () => checkCheckpoint(bundle)], ['cosignature', () => checkCosignatures(bundle)]);
   }
-}
-
-/** Step 0: a JSON object (or its text) whose format is one this verifier knows. */
-function readFormat(input: unknown): { bundle: JsonObject; format: BundleFormat } | { error: string } {
-  let value = input;
-  if (typeof value === 'string') {
-    try {
-      value = JSON.parse(value) as unknown;
-    } catch (e) {
-      return { error: `not JSON: ${(e as Error).message}` };
-    }
-  }
-  if (!isObject(value)) return { error: 'a proof bundle is a JSON object' };
-  const format = value.format;
-  if (format !== BUNDLE_FORMAT && format !== BUNDLE_FORMAT_V2) {
-    const got = typeof format === 'string' ? JSON.stringify(format) : typeof format;
-    return { error: `format must be "${BUNDLE_FORMAT}" or "${BUNDLE_FORMAT_V2}", got ${got}` };
-  }
-  return { bundle: value, format };
+  if (policy) checks.push(['witnesses', () => checkWitnesses(bundle, policy)]);
+  return checks;
 }
 
 /** A check's verdict; a thrown error (a malformed member) is a failure of the step that read it. */
