@@ -1,21 +1,47 @@
 /**
  * The regulator's audit against a real local chain (Hardhat JSON-RPC):
- * - a real gateway anchoring its batches: `evidence audit` (the CLI as a
- *   process) and GET /v1/audit find nothing wrong;
- * - a dishonest gateway's history planted beside a real chain: the chain holds
- *   batches 0..5 of a gateway whose key was rotated at seq 3, batch 4 signed
- *   with the rotated-out key (the contract cannot check SM2, the audit must);
- *   the gateway serves a different header for batch 1 (a fork), cannot produce
- *   batch 2 (a gap) and holds batch 6 that it never anchored. The CLI names each.
+ * - a real gateway anchoring checkpoints of its batch log: `evidence audit`
+ *   (the CLI as a process) and GET /v1/audit find nothing wrong; with
+ *   --state the second run audits only what was added, and a state file the
+ *   chain does not hold is a finding;
+ * - a dishonest gateway's version 1 history planted beside a real chain: the
+ *   chain holds batches 0..5 of a gateway whose key was rotated at seq 3,
+ *   batch 4 signed with the rotated-out key (the contract cannot check SM2,
+ *   the audit must); the gateway serves a different header for batch 1 (a
+ *   fork), cannot produce batch 2 (a gap) and holds batch 6 that it never
+ *   anchored. The CLI names each;
+ * - a dishonest gateway's version 2 history: checkpoints 3, 6 and 9 of its log
+ *   anchored on chain, then batch 4 rewritten and re-signed while its log
+ *   store keeps the anchored entry, and a checkpoint it lists as anchored that
+ *   the chain never took. The CLI names the batch and the checkpoint.
  */
 import { execFile } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { entityId, generateSm2KeyPair, headerHash, signHeader, toHex, verifyBundle, ZERO32, type BatchHeader, type ProofBundle } from '@evidence/core';
+import {
+  consistencyRanges,
+  entityId,
+  generateSm2KeyPair,
+  hashChildren,
+  hashFor,
+  headerHash,
+  inclusionRanges,
+  logLeafHash,
+  signCheckpoint,
+  signHeader,
+  splitPoint,
+  toHex,
+  verifyBundle,
+  ZERO32,
+  type BatchHeader,
+  type Checkpoint,
+  type ProofBundle,
+} from '@evidence/core';
 import { localAccounts, rotateGatewayKey } from '@evidence/contracts';
 import { Wallet, JsonRpcProvider } from 'ethers';
 import { mixedEvent } from '../gateway/support/events.js';
@@ -29,9 +55,24 @@ interface AuditJson {
   anchored: number;
   closed: number;
   gatewayChecked: boolean;
-  findings: { type: string; source: string; seq: number; severity: string; message: string }[];
+  findings: { type: string; source: string; seq: number; through?: number; severity: string; message: string }[];
   counts: Record<string, number>;
+  anchoredOneByOne: number;
+  log: { checkpoints: number; size: number };
+  audited: { from: number; to: number };
+  resumedFrom: number | null;
+  stateSaved: number | null;
 }
+
+const keccak = hashFor('keccak256');
+
+/** The Merkle Tree Hash of log leaf hashes, written out for the planted log. */
+function mth(leaves: readonly Uint8Array[]): Uint8Array {
+  if (leaves.length === 1) return leaves[0]!;
+  const k = splitPoint(leaves.length);
+  return hashChildren(keccak, mth(leaves.slice(0, k)), mth(leaves.slice(k)));
+}
+const rangeHash = (leaves: readonly Uint8Array[]) => (r: readonly [number, number]) => mth(leaves.slice(r[0], r[1]));
 
 async function audit(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   try {
@@ -77,8 +118,36 @@ describe('regulator audit against a local chain', () => {
       expect(report.anchored).toBeGreaterThanOrEqual(3);
       expect(report.closed).toBe(report.anchored);
       expect(report.findings).toEqual([]);
+      // Anchored by checkpoints of its batch log, not batch by batch.
+      expect(report.anchoredOneByOne).toBe(0);
+      expect(report.log.checkpoints).toBeGreaterThanOrEqual(1);
+      expect(report.log.size).toBe(report.anchored);
       // No progress bar in a pipe.
       expect(r.stderr).not.toContain('█');
+    });
+
+    it('--state: the second run audits only what was added since the first; a state the chain does not hold is a finding', async () => {
+      const file = join(dir.path, 'honest-state.json');
+      const args = ['--gateway', 'H330100001', '--rpc', evm.rpcUrl, '--contract', evm.address, '--gateway-url', gw.url, '--token', DEV_TOKEN, '--state', file, '--json'];
+      const first = JSON.parse((await audit(...args)).stdout) as AuditJson;
+      expect(first).toMatchObject({ ok: true, resumedFrom: null, stateSaved: first.log.size });
+      for (let i = 0; i < 3; i++) expect((await gw.client.post('/v1/evidence', mixedEvent(100 + i, 'audit'))).status).toBe(202);
+      await settled(gw.client);
+      const second = await audit(...args);
+      expect(second.code, second.stderr).toBe(0);
+      const resumed = JSON.parse(second.stdout) as AuditJson;
+      expect(resumed).toMatchObject({ ok: true, findings: [], resumedFrom: first.log.size, audited: { from: first.log.size, to: resumed.closed } });
+      expect(resumed.log.size).toBeGreaterThan(first.log.size);
+
+      const state = JSON.parse(readFileSync(file, 'utf8')) as { checkpoint: { root: string } };
+      writeFileSync(file, JSON.stringify({ ...state, checkpoint: { ...state.checkpoint, root: 'ab'.repeat(32) } }));
+      const stale = await audit(...args);
+      expect(stale.code).toBe(1);
+      const report = JSON.parse(stale.stdout) as AuditJson;
+      expect(report.findings.map((f) => [f.type, f.source])).toEqual([['state-mismatch', 'chain']]);
+      expect(report).toMatchObject({ resumedFrom: null, audited: { from: 0 } });
+      writeFileSync(file, '{"format":"something else"}');
+      expect((await audit(...args)).code).toBe(2);
     });
 
     it('the human report, bilingual', async () => {
@@ -91,8 +160,12 @@ describe('regulator audit against a local chain', () => {
     it('GET /v1/audit: the same audit run by the gateway', async () => {
       const r = await gw.client.get<AuditJson>('/v1/audit');
       expect(r.status).toBe(200);
-      expect(r.body).toMatchObject({ ok: true, findings: [], gateway: toHex(entityId('H330100001')) });
+      expect(r.body).toMatchObject({ ok: true, findings: [], gateway: toHex(entityId('H330100001')), resumedFrom: null });
       expect(r.body.anchored).toBeGreaterThanOrEqual(3);
+      // The gateway remembers its last clean run: the next one starts there, unless full=1.
+      const again = await gw.client.get<AuditJson>('/v1/audit');
+      expect(again.body).toMatchObject({ ok: true, resumedFrom: r.body.log.size });
+      expect((await gw.client.get<AuditJson>('/v1/audit?full=1')).body).toMatchObject({ ok: true, resumedFrom: null, audited: { from: 0 } });
       expect((await gw.client.get('/v1/audit?graceSeconds=abc')).body).toMatchObject({ code: 'VALIDATION_FAILED' });
       const anonymous = await fetch(`${gw.url}/v1/audit`);
       expect(anonymous.status).toBe(401);
@@ -226,6 +299,91 @@ describe('regulator audit against a local chain', () => {
       const r = await audit('--gateway', code, '--rpc', evm.rpcUrl, '--contract', evm.address, '--json');
       expect(r.code).toBe(0);
       expect(JSON.parse(r.stdout)).toMatchObject({ ok: true, anchored: 6, gatewayChecked: false, findings: [] });
+    });
+  });
+
+  describe('a dishonest gateway on version 2: a header rewritten after it was anchored, a checkpoint the chain never took', () => {
+    const code = 'H330100003';
+    const gateway = toHex(entityId(code));
+    const key = generateSm2KeyPair();
+    let server: http.Server;
+    let url: string;
+
+    beforeAll(async () => {
+      await evm.register(code, key.publicKey, 3);
+      const anchor = evm.anchorFor(3);
+      const headers: BatchHeader[] = [];
+      let prev = toHex(ZERO32);
+      for (let seq = 0; seq < 10; seq++) {
+        headers.push({ v: 1, gateway, seq, alg: 'keccak256', size: 2, root: toHex(entityId(`v2 root ${seq}`)), prev, closedAt: Date.now() - 3_600_000 });
+        prev = toHex(headerHash(headers[seq]!));
+      }
+      const leaves = headers.map(logLeafHash);
+      const checkpointOf = (size: number): Checkpoint => ({ gateway, alg: 'keccak256', size, root: toHex(mth(leaves.slice(0, size))), ts: Date.now() });
+      const listed = [3, 6, 9].map(checkpointOf);
+      let from = 0;
+      for (const cp of listed) {
+        await anchor.anchorCheckpoint(cp, from === 0 ? [] : consistencyRanges(from, cp.size).map(rangeHash(leaves)));
+        from = cp.size;
+      }
+      anchor.close();
+      // Listed as anchored, never sent: its root is the log's at 10, the chain's latest is 9.
+      listed.push(checkpointOf(10));
+      const served = headers.map((header) => ({ header, signature: toHex(signHeader(header, key.privateKey)), publicKey: key.publicKey }));
+      const rewritten = { ...headers[4]!, root: toHex(entityId('rewritten after anchoring')) };
+      served[4] = { header: rewritten, signature: toHex(signHeader(rewritten, key.privateKey)), publicKey: key.publicKey };
+
+      server = http.createServer((req, res) => {
+        const send = (status: number, body: unknown) => res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
+        const u = new URL(req.url ?? '/', 'http://x');
+        const n = (name: string) => Number(u.searchParams.get(name));
+        if (u.pathname === '/v1/gateway') return send(200, { code, id: gateway, publicKey: key.publicKey });
+        if (u.pathname === '/v1/batches') return send(200, { closed: 9, anchored: 8, pendingLeaves: 0 });
+        const m = /^\/v1\/batches\/(\d+)$/.exec(u.pathname);
+        if (m) {
+          const b = served[Number(m[1])];
+          if (!b) return send(404, { code: 'BATCH_NOT_FOUND', message: 'no such batch' });
+          return send(200, { header: b.header, headerHash: toHex(headerHash(b.header)), signature: { alg: 'sm2', publicKey: b.publicKey, value: b.signature }, anchored: true, anchor: null, ids: [] });
+        }
+        // The log store still holds the anchored entries: its proofs are those of the original log.
+        if (u.pathname === '/v1/log/inclusion') {
+          return send(200, { alg: 'keccak256', seq: n('seq'), size: n('size'), leafHash: toHex(leaves[n('seq')]!), path: inclusionRanges(n('seq'), n('size')).map(rangeHash(leaves)).map(toHex) });
+        }
+        if (u.pathname === '/v1/log/consistency') {
+          return send(200, { alg: 'keccak256', first: n('first'), second: n('second'), proof: consistencyRanges(n('first'), n('second')).map(rangeHash(leaves)).map(toHex) });
+        }
+        if (u.pathname === '/v1/log/checkpoints') {
+          const page = listed.filter((c) => c.size > n('after'));
+          const body = page.map((checkpoint) => ({ checkpoint, signature: { alg: 'sm2', publicKey: key.publicKey, value: toHex(signCheckpoint(checkpoint, key.privateKey)) }, cosignatures: [], anchor: null, anchoredAt: null }));
+          return send(200, { checkpoints: body, next: page.at(-1)?.size ?? n('after'), more: false });
+        }
+        return send(404, { code: 'NOT_FOUND', message: u.pathname });
+      });
+      await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+      url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    }, 120_000);
+    afterAll(() => new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve())));
+
+    it('names the rewritten batch with the leaf the anchored log holds, the broken link after it, and the checkpoint not on chain; exit 1', async () => {
+      const r = await audit('--gateway', code, '--rpc', evm.rpcUrl, '--contract', evm.address, '--gateway-url', url, '--json');
+      expect(r.code, r.stderr).toBe(1);
+      const report = JSON.parse(r.stdout) as AuditJson;
+      expect(report).toMatchObject({ anchored: 9, closed: 10, anchoredOneByOne: 0, log: { checkpoints: 3, size: 9 } });
+      expect(report.findings.map((f) => [f.type, f.source, f.seq, f.severity])).toEqual([
+        ['log-mismatch', 'both', 4, 'error'],
+        ['fork', 'gateway', 5, 'error'],
+        ['checkpoint-not-on-chain', 'both', 9, 'error'],
+        ['unanchored', 'gateway', 9, 'error'],
+      ]);
+      expect(report.findings[0]!.message).toMatch(/not the entry the log anchored at size 6 holds/);
+    });
+
+    it('the human report names them in both languages', async () => {
+      const r = await audit('--gateway', code, '--rpc', evm.rpcUrl, '--contract', evm.address, '--gateway-url', url);
+      expect(r.code).toBe(1);
+      expect(r.stdout).toMatch(/批次日志 batch log: 已锚定检查点 anchored checkpoints 3 · 日志大小 log size 9/);
+      expect(r.stdout).toMatch(/✗ seq 4 不在已锚定日志中 not in the anchored log \[both\]/);
+      expect(r.stdout).toMatch(/✗ seq 9 检查点不在链上 checkpoint not on chain \[both\]/);
     });
   });
 });
