@@ -253,6 +253,12 @@ export function makeBatchLog(
   return { headers, leaves, tree: (n) => MerkleTree.fromLeafHashes(alg, leaves.slice(0, n)) };
 }
 
+/**
+ * The checkpoint cases (spec section 11). `setup` must give a gateway of its
+ * own, with neither a batch nor a checkpoint anchored: an anchor may (the EVM
+ * one does) refuse checkpoints from a gateway that anchored batches one by
+ * one, so the fixture of describeAnchorConformance cannot be shared.
+ */
 export function describeCheckpointConformance(name: string, setup: () => Promise<AnchorFixture>): void {
   describe(`Anchor port conformance, checkpoints: ${name}`, () => {
     let f: AnchorFixture;
