@@ -33,6 +33,7 @@ export type ErrorCode =
   | 'ANCHOR_UNAVAILABLE'
   | 'ANCHOR_STALE_CHECKPOINT'
   | 'ANCHOR_INCONSISTENT'
+  | 'ANCHOR_CHECKPOINT_EXPIRED'
   // EVM registries beside the anchor (contracts/): a revert's custom error name is in the message.
   | 'CONSENT_REJECTED'
   | 'CLAIM_REJECTED'

@@ -109,6 +109,7 @@ export async function createGateway(config: GatewayConfig, overrides: GatewayOve
       runAnchorJobs: config.ANCHOR_WORKER === 'embedded',
       minIntervalMs: config.ANCHOR_MIN_INTERVAL_MS,
       latestCheckpoint: () => checkpointer.latest(),
+      renewCheckpoint: () => checkpointer.renew(),
       logger,
       // Crash tests (FAULT_KILL_AT) stop the process at one moment of anchoring; nothing else reads it.
       onJobStep: (step) => {

@@ -24,7 +24,9 @@ export type CheckpointOutcome =
   /** The chain holds the checkpoint; anchor is null when it was found there without a receipt (anchored before a crash, receipt not found). */
   | { outcome: 'anchored'; size: number; anchor: AnchorRef | null; at: number }
   /** The chain's latest checkpoint is not the one the job started from: the gateway compares it with its log and tries again. */
-  | { outcome: 'chain-moved'; size: number; at: number };
+  | { outcome: 'chain-moved'; size: number; at: number }
+  /** The anchor found the checkpoint's ts too old (a long outage): the gateway signs a fresh one and tries again. */
+  | { outcome: 'expired'; size: number; at: number };
 
 export interface DeliveryJob {
   subscription: string;

@@ -124,12 +124,12 @@ describe('toEvidenceError', () => {
     expect(toEvidenceError(evaluated, DOMAINS.anchor, 'anchor:LatestCheckpoint')).toMatchObject({ code: 'ANCHOR_UNAVAILABLE' });
   });
 
-  it('keeps the checkpoint refusals as refusals: their own codes, and CHECKPOINT_BAD_TIME as rejected', () => {
+  it('keeps the checkpoint refusals as refusals: their own codes, and CHECKPOINT_BAD_TIME as expired (sign a fresh one)', () => {
     for (const code of ['ANCHOR_STALE_CHECKPOINT', 'ANCHOR_INCONSISTENT', 'ANCHOR_BAD_SIGNATURE', 'ANCHOR_BAD_ALG']) {
       expect(toEvidenceError(endorse(`chaincode response 500, ${code}: no`), DOMAINS.anchor, 'anchor:AnchorCheckpoint')).toMatchObject({ code, reason: code });
     }
     expect(toEvidenceError(endorse('chaincode response 500, CHECKPOINT_BAD_TIME: too old'), DOMAINS.anchor, 'x')).toMatchObject({
-      code: 'ANCHOR_REJECTED',
+      code: 'ANCHOR_CHECKPOINT_EXPIRED',
       reason: 'CHECKPOINT_BAD_TIME',
     });
   });

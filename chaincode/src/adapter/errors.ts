@@ -127,6 +127,9 @@ function codeFor(reason: ChaincodeErrorCode, domain: ErrorDomain): ErrorCode {
   if (RETRYABLE_REASONS.has(reason)) return domain.unavailable;
   if (CORE_CODES.includes(reason as ErrorCode)) return reason as ErrorCode;
   if (reason === 'REGISTRY_UNAUTHORIZED') return 'ANCHOR_UNAUTHORIZED';
+  // The checkpoint's own ts is too far from the transaction's time: a retry of the same checkpoint
+  // can never pass, a freshly signed one will (after a long outage, say).
+  if (reason === 'CHECKPOINT_BAD_TIME') return 'ANCHOR_CHECKPOINT_EXPIRED';
   return domain.rejected;
 }
 

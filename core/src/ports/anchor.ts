@@ -62,7 +62,9 @@ export interface Anchor {
    * checkpoint (empty for the first); resolves once the chain has durably
    * accepted it. Refusals: ANCHOR_UNAUTHORIZED, ANCHOR_UNKNOWN_GATEWAY,
    * ANCHOR_BAD_ALG, ANCHOR_STALE_CHECKPOINT (size not above the last anchored
-   * size), ANCHOR_INCONSISTENT (the proof does not show the log only grew).
+   * size), ANCHOR_INCONSISTENT (the proof does not show the log only grew),
+   * ANCHOR_CHECKPOINT_EXPIRED (an anchor that checks the checkpoint's ts
+   * against its own clock found it too old: sign a fresh one).
    */
   anchorCheckpoint(checkpoint: Checkpoint, proof: readonly Uint8Array[]): Promise<AnchorRef>;
   /** The gateway's last anchored checkpoint, or null before its first. */

@@ -2,13 +2,14 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { generateSm2KeyPair, headerHash, signCheckpoint, toHex, type Anchor, type Checkpoint } from '@evidence/core';
+import { EvidenceError, fromHex, generateSm2KeyPair, headerHash, signCheckpoint, toHex, verifyCheckpointSignature, type Anchor, type Checkpoint } from '@evidence/core';
 import { makeSignedBatch } from '../../../test/conformance/anchor.js';
 import { inProcessEvm, type EvmFixture } from '../../../test/gateway/support/evm.js';
 import { LevelStore } from '../adapters/level/level-store.js';
 import { MemoryQueue } from '../adapters/memory-queue.js';
 import type { CheckpointJob, CheckpointOutcome } from '../jobs.js';
 import { BatchLog } from '../log/batch-log.js';
+import { Checkpointer } from '../log/checkpointer.js';
 import { UnrecoverableJobError } from '../ports/queue.js';
 import type { BatchRecord } from '../ports/store.js';
 import { checkpointJobHandler } from './checkpoint-job.js';
@@ -143,6 +144,48 @@ describe('checkpoint jobs against a real EVM chain', () => {
     await queue.close();
     await store.close();
     await forked.store.close();
+  });
+});
+
+describe('a checkpoint an anchor finds too old', () => {
+  it('is handed back as expired, and the checkpointer signs it again with the current time', async () => {
+    const gw = await registeredGateway(10);
+    const { log, store } = await logOf(gw, 3);
+    const chain = evm.anchorFor(10);
+    // An anchor that checks ts against its clock, as the Fabric chaincode does (CHECKPOINT_BAD_TIME there).
+    const strict: Anchor = {
+      ...chain,
+      anchorCheckpoint: (cp, proof) =>
+        Date.now() - cp.ts > 60_000
+          ? Promise.reject(new EvidenceError('ANCHOR_CHECKPOINT_EXPIRED', `checkpoint ts ${cp.ts} is too far from the chain's clock`))
+          : chain.anchorCheckpoint(cp, proof),
+    };
+    const queue = new MemoryQueue();
+    const done = outcomes(queue);
+    const old = { ...(await jobFor(gw, log, 0, 3)) };
+    old.checkpoint = { ...old.checkpoint, ts: Date.now() - 3_600_000 };
+    await checkpointJobHandler({ anchor: strict, queue })(old);
+    await settle();
+    expect(done).toMatchObject([{ outcome: 'expired', size: 3 }]);
+    expect(await chain.latestCheckpoint(gw.id)).toBeNull();
+
+    const checkpointer = new Checkpointer({ store, log, gatewayId: gw.id, sm2: gw, minIntervalMs: 1000, onSigned: () => undefined });
+    await checkpointer.start();
+    const first = await checkpointer.latest();
+    expect(first?.checkpoint.size).toBe(3);
+    await new Promise((r) => setTimeout(r, 5));
+    await checkpointer.renew();
+    const renewed = await store.latestCheckpoint();
+    expect(renewed?.checkpoint).toMatchObject({ size: 3, root: first!.checkpoint.root });
+    expect(renewed!.checkpoint.ts).toBeGreaterThan(first!.checkpoint.ts);
+    expect(verifyCheckpointSignature(renewed!.checkpoint, fromHex(renewed!.signature, 64), gw.publicKey)).toBe(true);
+    // An anchored checkpoint is never replaced.
+    await store.markCheckpointAnchored(3, null, Date.now());
+    await checkpointer.renew();
+    expect(await store.latestCheckpoint()).toMatchObject({ checkpoint: renewed!.checkpoint, anchoredAt: expect.any(Number) });
+    await checkpointer.stop();
+    await queue.close();
+    await store.close();
   });
 });
 

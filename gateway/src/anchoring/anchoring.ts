@@ -26,6 +26,8 @@ export interface AnchoringOptions {
   minIntervalMs: number;
   /** The checkpoint to send: the latest signed, signed afresh when the log grew since (Checkpointer.latest). */
   latestCheckpoint: () => Promise<CheckpointRecord | null>;
+  /** Signs the latest checkpoint again with the current time (Checkpointer.renew), after an anchor found it too old. */
+  renewCheckpoint: () => Promise<void>;
   /** Told once a checkpoint is recorded as anchored, with the batches it anchored first (subscriptions, metrics). */
   onAnchored: (checkpoint: CheckpointRecord, firstSeq: number) => Promise<void>;
   logger: { info: (msg: string) => void; warn: (msg: string) => void; error: (msg: string) => void };
@@ -165,6 +167,13 @@ export class AnchoringService {
       await this.recordAnchored(outcome.size, outcome.anchor, outcome.at);
       this.lastConfirmedAt = this.now();
       if (this.inFlight?.size === outcome.size) this.inFlight = null;
+      this.kick();
+      return;
+    }
+    if (outcome.outcome === 'expired') {
+      this.o.logger.warn(`anchoring: checkpoint ${outcome.size} is too old for the anchor's clock; signing a fresh one`);
+      await this.o.renewCheckpoint();
+      this.inFlight = null;
       this.kick();
       return;
     }

@@ -48,6 +48,7 @@ async function anchorOnce(o: CheckpointJobOptions, job: CheckpointJob): Promise<
     // retry, a worker that died after sending): the chain decides.
     const after = await chainState(o.anchor, job).catch(() => null);
     if (after !== null && after !== 'ready') return after;
+    if (isEvidenceError(e) && e.code === 'ANCHOR_CHECKPOINT_EXPIRED') return { outcome: 'expired', size: job.checkpoint.size, at: Date.now() };
     if (isEvidenceError(e) && (UNRECOVERABLE.has(e.code) || (e.code === 'ANCHOR_INCONSISTENT' && after === 'ready'))) {
       throw new UnrecoverableJobError(`${e.code}: ${e.message}`, { cause: e });
     }

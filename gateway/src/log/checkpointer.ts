@@ -67,6 +67,21 @@ export class Checkpointer {
     return this.o.store.latestCheckpoint();
   }
 
+  /**
+   * Signs the latest checkpoint again with the current time, replacing it when
+   * the log has not grown: an anchor that checks ts against its clock refused
+   * it as too old. Only a checkpoint no chain holds is ever replaced.
+   */
+  async renew(): Promise<void> {
+    const run = this.signing.then(async () => {
+      const latest = await this.o.store.latestCheckpoint();
+      if (latest && latest.anchoredAt === null && latest.checkpoint.size === this.o.log.size) this.lastSize = latest.checkpoint.size - 1;
+      await this.sign(true);
+    });
+    this.signing = run.catch(() => undefined);
+    await run;
+  }
+
   async stop(): Promise<void> {
     this.stopped = true;
     if (this.timer) clearTimeout(this.timer);
@@ -74,11 +89,12 @@ export class Checkpointer {
     await this.signing;
   }
 
-  private async sign(): Promise<void> {
+  private async sign(replacing = false): Promise<void> {
     const size = this.o.log.size;
     if (this.stopped || size <= this.lastSize) return;
-    // A checkpoint of this size may exist from before a restart: never replace it (it may be anchored).
-    this.lastSize = Math.max(this.lastSize, (await this.o.store.latestCheckpoint())?.checkpoint.size ?? 0);
+    // A checkpoint of this size may exist from before a restart: never replace it (it may be anchored),
+    // unless renew() found it unanchored and asked for exactly that.
+    if (!replacing) this.lastSize = Math.max(this.lastSize, (await this.o.store.latestCheckpoint())?.checkpoint.size ?? 0);
     if (size <= this.lastSize) return;
     const checkpoint: Checkpoint = { gateway: this.o.gatewayId, alg: this.o.log.alg, size, root: await this.o.log.root(size), ts: this.now() };
     const record: CheckpointRecord = {
