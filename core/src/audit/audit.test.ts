@@ -209,6 +209,16 @@ describe('auditGateway, version 1 data (batches anchored one by one)', () => {
     expect(findings(r)).toEqual([['not-served', 'gateway', '3..4', 'error']]);
   });
 
+  it('a gateway that claims far more batches than it serves: the walk stops after a chunk served empty above the anchored history', () => {
+    const { chain, served } = history(5);
+    const r = auditGateway(chain, { ...served, closed: 1_000_000_000 }, { now: NOW, chunk: 100 });
+    expect(findings(r)).toEqual([
+      ['gap', 'gateway', '5..199', 'error'],
+      ['gap', 'gateway', '200..1000000000', 'error'],
+    ]);
+    expect(r.findings[1]!.message).toMatch(/served none of batches 100\.\.199 \(100\); the batches after them were not read/);
+  });
+
   it('served headers that are not the batch asked for, or malformed', () => {
     const { chain, served } = history(3);
     const bad = [...served.batches];

@@ -129,7 +129,8 @@ class HistoryAudit {
       const following = current.to < this.end ? yield* this.read(current.to) : null;
       yield* this.check(current);
       yield* ask({ kind: 'progress', done: current.to - first, total: this.end - first });
-      current = following;
+      // The walk may have been cut short by the chunk just checked.
+      current = following && following.from < this.end ? following : null;
     }
   }
 
@@ -155,6 +156,25 @@ class HistoryAudit {
     for (const [i, batch] of chunk.batches.entries()) yield* this.batch(batch, verdicts[i]!);
     yield* this.compareListed(chunk.to);
     this.metOnChain.clear();
+    this.stopAtEmptyTail(chunk);
+  }
+
+  /**
+   * The gateway's closed seq is its own claim: one that claims far more
+   * batches than it serves, above everything anchored, would keep the audit
+   * reading 404s without end. A whole chunk served empty there ends the walk.
+   */
+  private stopAtEmptyTail(chunk: Chunk): void {
+    if (chunk.from < this.anchoredEnd || chunk.to >= this.end || chunk.batches.some((b) => b.served)) return;
+    this.findings.add(
+      'gap',
+      'gateway',
+      chunk.to,
+      `the gateway says it closed ${this.closed + 1} batches but served none of ${batchesText(chunk.from, chunk.to - 1)}; the batches after them were not read`,
+      'error',
+      this.end - 1,
+    );
+    this.end = chunk.to;
   }
 
   private *batch(b: PreparedBatch, verdict: SignatureVerdict): Engine<void> {
@@ -309,8 +329,10 @@ class HistoryAudit {
   /** Without a gateway: the chain's own checkpoint list must keep the anchor's rules. */
   private *chainOnly(): Engine<AuditOutcome> {
     this.chainCheckpoints = new ChainCheckpoints(0);
+    const last = this.heads.checkpoint?.index ?? -1;
     yield* this.nextCheckpoint();
-    while (this.next) {
+    // Up to the latest the chain named at the start: a node answering pages without end cannot hold the audit.
+    while (this.next && this.next.index <= last) {
       this.chainCheckpoints.skip();
       yield* this.nextCheckpoint();
     }

@@ -1,31 +1,58 @@
 import { prepareSm2PublicKey, sm2Verify, type Sm2PreparedKey } from '../sm2/sm2.js';
 import type { VerifyJob } from './questions.js';
 
+interface Entry {
+  prepared: Sm2PreparedKey | null;
+  uses: number;
+  wide: boolean;
+}
+
+/** Checks under one key after which its table is rebuilt with the wider window. */
+const WIDEN_AFTER = 8192;
+/** Keys per thread that may hold a wide table (about 10 MiB each at window 12). */
+const WIDE_KEYS = 4;
+
 /**
  * The registered keys of one audit, each prepared once (a gateway has a
- * handful). Window 8 costs about 25 ms and 700 KiB per key and then halves
- * the cost of every check, which an audit of thousands of headers repays at
- * once. A key that is not a curve point stays null: every check under it
- * fails, as it must.
+ * handful). A window-8 table is cheap to build and makes every check under
+ * the key cheaper; a key that keeps being used (a day of one gateway's
+ * headers) is rebuilt once with window 12, which costs more up front and
+ * less per check after. A key that is not a curve point stays null: every
+ * check under it fails, as it must.
  */
 export class PreparedKeys {
-  private readonly keys = new Map<string, Sm2PreparedKey | null>();
+  private readonly keys = new Map<string, Entry>();
+  private wide = 0;
 
   constructor(private readonly window = 8) {}
 
   get(key: string): Sm2PreparedKey | null {
-    let prepared = this.keys.get(key);
-    if (prepared === undefined) {
-      try {
-        prepared = prepareSm2PublicKey(key, this.window);
-      } catch {
-        prepared = null;
-      }
+    let entry = this.keys.get(key);
+    if (entry === undefined) {
+      entry = { prepared: prepare(key, this.window), uses: 0, wide: false };
       // Keys come from the registry, but a hostile chain view could name many: the table stays bounded.
-      if (this.keys.size >= 64) this.keys.delete(this.keys.keys().next().value!);
-      this.keys.set(key, prepared);
+      if (this.keys.size >= 64) this.forget(this.keys.keys().next().value!);
+      this.keys.set(key, entry);
     }
-    return prepared;
+    if (++entry.uses === WIDEN_AFTER && entry.prepared && this.wide < WIDE_KEYS) {
+      entry.prepared = prepare(key, 12);
+      entry.wide = true;
+      this.wide++;
+    }
+    return entry.prepared;
+  }
+
+  private forget(key: string): void {
+    if (this.keys.get(key)?.wide) this.wide--;
+    this.keys.delete(key);
+  }
+}
+
+function prepare(key: string, window: number): Sm2PreparedKey | null {
+  try {
+    return prepareSm2PublicKey(key, window);
+  } catch {
+    return null;
   }
 }
 
