@@ -30,8 +30,8 @@ export interface EvmAnchor extends Anchor {
   readonly chain: 'evm';
   /** Anchors a signed header; resolves with the receipt once the transaction succeeded. */
   anchor(header: BatchHeader, signature: Uint8Array): Promise<EvmAnchorRef>;
-  /** Anchors a checkpoint with the consistency proof from the last anchored one; resolves with the receipt once it succeeded. */
-  anchorCheckpoint(checkpoint: Checkpoint, proof: readonly Uint8Array[]): Promise<EvmAnchorRef>;
+  /** Anchors a checkpoint with the consistency proof from the last anchored one; resolves with the receipt once it succeeded. The SM2 signature is not sent (no SM2 on chain). */
+  anchorCheckpoint(checkpoint: Checkpoint, proof: readonly Uint8Array[], signature?: Uint8Array): Promise<EvmAnchorRef>;
   /** The transaction that anchored the checkpoint of this size, found by a log query of its one recorded block. */
   checkpointReceipt(gateway: string, size: number): Promise<EvmAnchorRef | null>;
   /** The EvidenceAnchor address, lowercase 0x form as in bundles. */
@@ -153,7 +153,7 @@ export function createEvmAnchor(options: EvmAnchorOptions): EvmAnchor {
       });
     },
 
-    async anchorCheckpoint(checkpoint: Checkpoint, proof: readonly Uint8Array[]): Promise<EvmAnchorRef> {
+    async anchorCheckpoint(checkpoint: Checkpoint, proof: readonly Uint8Array[], _signature?: Uint8Array): Promise<EvmAnchorRef> {
       // Malformed checkpoints and proofs fail here with the core's codes, before any chain call.
       encodeCheckpoint(checkpoint);
       const path = proof.map((p, i) => {

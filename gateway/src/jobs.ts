@@ -15,6 +15,8 @@ export const QUEUES = {
 export interface CheckpointJob {
   gateway: string;
   checkpoint: Checkpoint;
+  /** The gateway's SM2 signature over checkpointBytes, hex (the Fabric chaincode verifies it). */
+  signature: string;
   from: number;
   /** RFC 9162 consistency proof from `from` to checkpoint.size, hex; empty for the first. */
   proof: string[];

@@ -64,7 +64,8 @@ export interface FabricAnchor extends Anchor {
   readonly port: ChaincodePort;
   /** Anchors a checkpoint with the gateway's signature given here, whatever checkpointSignature is. */
   anchorSignedCheckpoint(checkpoint: Checkpoint, signature: Uint8Array, proof: readonly Uint8Array[]): Promise<FabricAnchorRef>;
-  anchorCheckpoint(checkpoint: Checkpoint, proof: readonly Uint8Array[]): Promise<FabricAnchorRef>;
+  /** With `signature` (the port's way, as the gateway's jobs carry it), or else from the checkpointSignature option. */
+  anchorCheckpoint(checkpoint: Checkpoint, proof: readonly Uint8Array[], signature?: Uint8Array): Promise<FabricAnchorRef>;
   checkpointReceipt(gateway: string, size: number): Promise<FabricAnchorRef | null>;
   /**
    * Verifies a proof bundle (version 1 or 2) on a peer (anchor:VerifyBundle).
@@ -148,11 +149,12 @@ export function createFabricAnchor(options: FabricAnchorOptions): FabricAnchor {
 
     anchorSignedCheckpoint,
 
-    async anchorCheckpoint(checkpoint: Checkpoint, proof: readonly Uint8Array[]): Promise<FabricAnchorRef> {
+    async anchorCheckpoint(checkpoint: Checkpoint, proof: readonly Uint8Array[], signature?: Uint8Array): Promise<FabricAnchorRef> {
       encodeCheckpoint(checkpoint);
+      if (signature !== undefined) return anchorSignedCheckpoint(checkpoint, signature, proof);
       if (!checkpointSignature) {
         // A configuration error, not an outage: retrying cannot help.
-        throw new EvidenceError('ANCHOR_REJECTED', 'this Fabric anchor has no checkpointSignature: the chaincode anchors only checkpoints signed by the gateway');
+        throw new EvidenceError('ANCHOR_REJECTED', 'no checkpoint signature given, and this Fabric anchor has no checkpointSignature: the chaincode anchors only checkpoints signed by the gateway');
       }
       return anchorSignedCheckpoint(checkpoint, await checkpointSignature(checkpoint), proof);
     },

@@ -65,8 +65,11 @@ export interface Anchor {
    * size), ANCHOR_INCONSISTENT (the proof does not show the log only grew),
    * ANCHOR_CHECKPOINT_EXPIRED (an anchor that checks the checkpoint's ts
    * against its own clock found it too old: sign a fresh one).
+   * `signature` is the gateway's SM2 signature over checkpointBytes: an EVM
+   * contract does not read it (no SM2 on chain; verifiers check it), the
+   * Fabric chaincode verifies it and refuses a checkpoint without one.
    */
-  anchorCheckpoint(checkpoint: Checkpoint, proof: readonly Uint8Array[]): Promise<AnchorRef>;
+  anchorCheckpoint(checkpoint: Checkpoint, proof: readonly Uint8Array[], signature?: Uint8Array): Promise<AnchorRef>;
   /** The gateway's last anchored checkpoint, or null before its first. */
   latestCheckpoint(gateway: string): Promise<AnchoredCheckpoint | null>;
   /** The anchored checkpoint of the gateway at exactly this log size, or null. */

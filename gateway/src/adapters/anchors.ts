@@ -47,7 +47,7 @@ export async function selectAnchor(config: GatewayConfig, env: Readonly<Record<s
     latest: (g) => evm.latest(g),
     batch: (g, s) => evm.batch(g, s),
     keyAt: (g, s) => evm.keyAt(g, s),
-    anchorCheckpoint: (c, p) => evm.anchorCheckpoint(c, p),
+    anchorCheckpoint: (c, p, s) => evm.anchorCheckpoint(c, p, s),
     latestCheckpoint: (g) => evm.latestCheckpoint(g),
     checkpointAt: (g, s) => evm.checkpointAt(g, s),
     checkpoints: (g, f, l) => evm.checkpoints(g, f, l),

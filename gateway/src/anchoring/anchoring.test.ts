@@ -67,7 +67,8 @@ async function checkpointOf(gw: { id: string; privateKey: string; publicKey: str
 }
 
 async function jobFor(gw: { id: string; privateKey: string; publicKey: string }, log: BatchLog, from: number, size: number): Promise<CheckpointJob> {
-  return { gateway: gw.id, checkpoint: await checkpointOf(gw, log, size), from, proof: from === 0 ? [] : await log.consistencyProof(from, size) };
+  const checkpoint = await checkpointOf(gw, log, size);
+  return { gateway: gw.id, checkpoint, signature: toHex(signCheckpoint(checkpoint, gw.privateKey)), from, proof: from === 0 ? [] : await log.consistencyProof(from, size) };
 }
 
 function outcomes(queue: MemoryQueue): CheckpointOutcome[] {
@@ -155,10 +156,10 @@ describe('a checkpoint an anchor finds too old', () => {
     // An anchor that checks ts against its clock, as the Fabric chaincode does (CHECKPOINT_BAD_TIME there).
     const strict: Anchor = {
       ...chain,
-      anchorCheckpoint: (cp, proof) =>
+      anchorCheckpoint: (cp, proof, signature) =>
         Date.now() - cp.ts > 60_000
           ? Promise.reject(new EvidenceError('ANCHOR_CHECKPOINT_EXPIRED', `checkpoint ts ${cp.ts} is too far from the chain's clock`))
-          : chain.anchorCheckpoint(cp, proof),
+          : chain.anchorCheckpoint(cp, proof, signature),
     };
     const queue = new MemoryQueue();
     const done = outcomes(queue);

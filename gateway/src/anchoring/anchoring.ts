@@ -154,6 +154,7 @@ export class AnchoringService {
     const job: CheckpointJob = {
       gateway: this.o.gatewayId,
       checkpoint: latest.checkpoint,
+      signature: latest.signature,
       from,
       proof: from === 0 ? [] : await this.o.log.consistencyProof(from, size),
     };

@@ -38,6 +38,7 @@ async function anchorOnce(o: CheckpointJobOptions, job: CheckpointJob): Promise<
     const sending = o.anchor.anchorCheckpoint(
       job.checkpoint,
       job.proof.map((p, i) => fromHex(p, 32, `proof[${i}]`)),
+      fromHex(job.signature, 64, 'signature'),
     );
     o.onStep?.('sent', job.checkpoint.size);
     const ref = await sending;

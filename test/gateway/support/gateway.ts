@@ -174,7 +174,7 @@ export function memoAnchor(anchor: Anchor): Anchor {
     latest: (g) => anchor.latest(g),
     batch: (g, s) => memo(`b${g}${s}`, () => anchor.batch(g, s)),
     keyAt: (g, s) => memo(`k${g}${s}`, () => anchor.keyAt(g, s)),
-    anchorCheckpoint: (c, p) => anchor.anchorCheckpoint(c, p),
+    anchorCheckpoint: (c, p, s) => anchor.anchorCheckpoint(c, p, s),
     latestCheckpoint: (g) => anchor.latestCheckpoint(g),
     checkpointAt: (g, s) => memo(`c${g}${s}`, () => anchor.checkpointAt(g, s)),
     checkpoints: (g, f, l) => anchor.checkpoints(g, f, l),
