@@ -70,7 +70,8 @@ class HistoryAudit {
   /** Chain checkpoints met in the chunk being checked, by size, for the gateway's list. */
   private readonly metOnChain = new Map<number, AnchoredCheckpoint>();
   private listed: JudgedCheckpoint[] = [];
-  private saved: AuditState | null;
+  /** The last point verified clean, kept cheap (checkpoints come every few batches) and written out once at the end. */
+  private verified: { size: number; cp: AnchoredCheckpoint | null; nodes: Uint8Array[]; lastHash: string } | null = null;
 
   constructor(
     private readonly gateway: string,
@@ -80,7 +81,6 @@ class HistoryAudit {
     this.now = options.now ?? Date.now();
     this.graceMs = options.graceMs ?? 600_000;
     this.chunkSize = Math.max(1, options.chunk ?? 1024);
-    this.saved = options.state ?? null;
   }
 
   *run(): Engine<AuditOutcome> {
@@ -92,12 +92,11 @@ class HistoryAudit {
     this.end = Math.max(this.closed + 1, this.anchoredEnd);
     this.keys = new KeyHistory(yield* ask({ kind: 'keys', to: this.end }));
     this.start = yield* startPoint(this.options.state ?? null, this.gateway, this.heads, this.keys, this.findings);
-    if (!this.start.resumed) this.saved = null;
     this.begin();
     yield* this.nextCheckpoint();
     yield* this.walk();
     yield* this.finish();
-    return { report: this.report(), state: this.saved };
+    return { report: this.report(), state: this.savedState() };
   }
 
   private begin(): void {
@@ -312,16 +311,23 @@ class HistoryAudit {
   private snapshot(size: number, cp: AnchoredCheckpoint | null): void {
     const range = this.log.rangeNow;
     if (this.findings.historyErrors > 0 || !range || range.size !== size || this.lastHash === null) return;
-    this.saved = {
+    this.verified = { size, cp, nodes: range.hashes(), lastHash: this.lastHash };
+  }
+
+  /** The state to save: the last clean point of this run, else the state it resumed from, else none. */
+  private savedState(): AuditState | null {
+    const v = this.verified;
+    if (!v) return this.start?.resumed ? (this.options.state ?? null) : null;
+    return {
       format: AUDIT_STATE_FORMAT,
       gateway: this.gateway,
       alg: this.alg,
-      size,
-      lastHeaderHash: this.lastHash,
-      range: hexNodes(range.hashes()),
-      checkpoint: cp && { index: cp.index, size: cp.size, root: cp.root },
+      size: v.size,
+      lastHeaderHash: v.lastHash,
+      range: hexNodes(v.nodes),
+      checkpoint: v.cp && { index: v.cp.index, size: v.cp.size, root: v.cp.root },
       v1: this.heads.v1,
-      keys: this.keys.digestBelow(size),
+      keys: this.keys.digestBelow(v.size),
       savedAt: this.now,
     };
   }

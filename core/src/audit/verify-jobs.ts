@@ -9,7 +9,7 @@ interface Entry {
 
 /** Checks under one key after which its table is rebuilt with the wider window. */
 const WIDEN_AFTER = 8192;
-/** Keys per thread that may hold a wide table (about 10 MiB each at window 12). */
+/** Keys per thread that may hold a wide table: each holds about eleven times the points of a window-8 one. */
 const WIDE_KEYS = 4;
 
 /**
