@@ -5,13 +5,15 @@
  * lag from acknowledgement to anchored stays bounded (p99 at most two block
  * intervals plus the batch window plus 1 s), the chain holds about one
  * transaction per block interval rather than one per batch, and every proof
- * verifies offline and online.
+ * verifies offline and online. The same on Fabric, with an orderer that cuts
+ * a block every 2 s (its default BatchTimeout).
  */
 import { afterAll, describe, expect, it } from 'vitest';
-import { checkAnchor, verifyBundle, type AnyProofBundle } from '@evidence/core';
+import { checkAnchor, verifyBundle, type Anchor, type AnyProofBundle } from '@evidence/core';
+import { fabricNetwork, type FabricFixture } from './support/fabric.js';
 import { accountKey, rpcEvm, type RpcEvm } from './support/evm.js';
 import { mixedEvent } from './support/events.js';
-import { baseEnv, evmEnv, gatewayPublicKey, memoAnchor, pool, settled, startGateway, tempDir, type RunningGateway } from './support/gateway.js';
+import { baseEnv, evmEnv, gatewayPublicKey, memoAnchor, pool, settled, spawnGateway, startGateway, tempDir, type RunningGateway } from './support/gateway.js';
 
 const SECONDS = 60;
 const BATCH_WINDOW_MS = 1000;
@@ -82,7 +84,42 @@ async function lags(gw: RunningGateway, phase: Phase, checkpoints: CheckpointVie
     .sort((x, y) => x - y);
 }
 
-describe.each([2, 5])('anchoring with a block every %i s', (blockSeconds) => {
+/** Both loads in turn against one gateway: the lag bound, transactions per block interval, and a sample of proofs online. */
+async function keepsUp(gw: RunningGateway, label: string, blockSeconds: number, anchor: Anchor): Promise<void> {
+  const bound = 2 * blockSeconds * 1000 + BATCH_WINDOW_MS + 1000;
+  const all: Acked[] = [];
+  for (const rate of [20, 1000]) {
+    const phase = await load(gw, rate, `keep-${label}-${rate}`);
+    all.push(...phase.acked);
+    const heads = await settled(gw.client, 60_000);
+    const checkpoints = (await gw.client.get<{ checkpoints: CheckpointView[] }>('/v1/log/checkpoints?limit=1000')).body.checkpoints;
+    const lag = await lags(gw, phase, checkpoints);
+    const during = checkpoints.filter((c) => c.anchoredAt >= phase.startedAt && c.anchoredAt <= phase.endedAt + bound);
+    console.log(
+      `${label}, block ${blockSeconds} s, ${rate} events/s: ${phase.acked.length} events, ${heads.closed + 1} batches closed in all, ${during.length} checkpoint transactions; ` +
+        `ack-to-anchored p50 ${quantile(lag, 0.5)} ms, p99 ${quantile(lag, 0.99)} ms, max ${lag.at(-1)} ms (bound ${bound} ms)`,
+    );
+    expect(phase.acked.length).toBe(rate * SECONDS);
+    expect(quantile(lag, 0.99)).toBeLessThanOrEqual(bound);
+    // About one transaction per block interval, never one per batch.
+    expect(during.length).toBeLessThanOrEqual(Math.ceil((phase.endedAt - phase.startedAt) / (blockSeconds * 1000)) + 3);
+  }
+  // Every proof verifies offline and against the chain (a spread sample: both phases, every checkpoint).
+  const memo = memoAnchor(anchor);
+  await pool(
+    all.filter((_, i) => i % 197 === 0),
+    8,
+    async (a) => {
+      const r = await gw.client.get<AnyProofBundle>(`/v1/evidence/${a.id}/proof`);
+      expect(r.status).toBe(200);
+      expect(r.body.format).toBe('evidence-proof/2');
+      expect(verifyBundle(r.body)).toMatchObject({ valid: true });
+      expect(await checkAnchor(r.body, memo)).toMatchObject({ anchored: true });
+    },
+  );
+}
+
+describe.each([2, 5])('anchoring on an EVM chain with a block every %i s', (blockSeconds) => {
   let evm: RpcEvm;
   let gw: RunningGateway;
   const data = tempDir('gw-keepup-');
@@ -95,41 +132,35 @@ describe.each([2, 5])('anchoring with a block every %i s', (blockSeconds) => {
   it(`keeps up with 20 and then 1,000 events/s for ${SECONDS} s each`, async () => {
     evm = await rpcEvm({ blockTimeMs: blockSeconds * 1000 });
     const code = `HKEEP0${blockSeconds}`;
-    await evm.register(code, await gatewayPublicKey(data.path), blockSeconds + 1);
+    const account = blockSeconds + 1;
+    await evm.register(code, await gatewayPublicKey(data.path), account);
     gw = await startGateway({
       ...baseEnv(code, data.path, { BATCH_MAX_AGE_MS: String(BATCH_WINDOW_MS) }),
-      ...evmEnv(evm.rpcUrl, evm.address, accountKey(blockSeconds + 1), evm.deployment.block),
+      ...evmEnv(evm.rpcUrl, evm.address, accountKey(account), evm.deployment.block),
     });
-    const bound = 2 * blockSeconds * 1000 + BATCH_WINDOW_MS + 1000;
-    const report: string[] = [];
-    const all: Acked[] = [];
-    for (const rate of [20, 1000]) {
-      const phase = await load(gw, rate, `keep-${blockSeconds}-${rate}`);
-      all.push(...phase.acked);
-      const heads = await settled(gw.client, 60_000);
-      const checkpoints = (await gw.client.get<{ checkpoints: CheckpointView[] }>('/v1/log/checkpoints?limit=1000')).body.checkpoints;
-      const lag = await lags(gw, phase, checkpoints);
-      const during = checkpoints.filter((c) => c.anchoredAt >= phase.startedAt && c.anchoredAt <= phase.endedAt + bound);
-      report.push(
-        `block ${blockSeconds} s, ${rate} events/s: ${phase.acked.length} events, ${heads.closed + 1} batches closed in all, ${during.length} checkpoint transactions; ` +
-          `ack-to-anchored p50 ${quantile(lag, 0.5)} ms, p99 ${quantile(lag, 0.99)} ms, max ${lag.at(-1)} ms (bound ${bound} ms)`,
-      );
-      console.log(report.at(-1));
-      expect(phase.acked.length).toBe(rate * SECONDS);
-      expect(quantile(lag, 0.99)).toBeLessThanOrEqual(bound);
-      // About one transaction per block interval, never one per batch.
-      expect(during.length).toBeLessThanOrEqual(Math.ceil((phase.endedAt - phase.startedAt) / (blockSeconds * 1000)) + 3);
-    }
+    await keepsUp(gw, 'EVM', blockSeconds, evm.anchorFor(account));
+  }, 400_000);
+});
 
-    // Every proof verifies offline and against the chain (a spread sample: both phases, every checkpoint).
-    const anchor = memoAnchor(evm.anchorFor(blockSeconds + 1));
-    const sample = all.filter((_, i) => i % 197 === 0);
-    await pool(sample, 8, async (a) => {
-      const r = await gw.client.get<AnyProofBundle>(`/v1/evidence/${a.id}/proof`);
-      expect(r.status).toBe(200);
-      expect(r.body.format).toBe('evidence-proof/2');
-      expect(verifyBundle(r.body)).toMatchObject({ valid: true });
-      expect(await checkAnchor(r.body, anchor)).toMatchObject({ anchored: true });
+describe('anchoring on Fabric with an orderer cutting a block every 2 s', () => {
+  let fabric: FabricFixture;
+  let gw: RunningGateway;
+  const dir = tempDir('gw-keepup-fabric-');
+  afterAll(async () => {
+    await gw?.close();
+    await fabric?.close();
+    dir.remove();
+  });
+
+  it(`keeps up with 20 and then 1,000 events/s for ${SECONDS} s each`, async () => {
+    fabric = await fabricNetwork(dir.path, { batchTimeoutMs: 2000 });
+    const code = 'HKEEPFAB';
+    const data = `${dir.path}/gw`;
+    // A gateway process: the Fabric settings are read from its environment.
+    gw = await spawnGateway({
+      ...baseEnv(code, data, { ANCHOR: 'fabric', BATCH_MAX_AGE_MS: String(BATCH_WINDOW_MS) }),
+      ...(await fabric.register(code, await gatewayPublicKey(data))),
     });
+    await keepsUp(gw, 'Fabric', 2, await fabric.reader());
   }, 400_000);
 });

@@ -90,6 +90,13 @@ interface DecodedProposal {
 export interface GatewayServiceOptions {
   /** TLS for the service: its key pair, and the client CA when clients must present certificates. */
   tls?: { key: string; cert: string; clientCa?: string };
+  /**
+   * Cut a block every this many ms, as an orderer's BatchTimeout does (2 s by
+   * default in Fabric): submitted transactions wait for the next cut, are
+   * validated in order then, and their commit status answers only after it.
+   * Absent: each transaction is committed as soon as it is submitted.
+   */
+  batchTimeoutMs?: number;
 }
 
 /**
@@ -106,13 +113,19 @@ export class FabricGatewayService {
   private readonly prepared = new Map<string, { proposal: DecodedProposal; outcome: Endorsed }>();
   private readonly statuses = new Map<string, { code: number; blockNumber: number }>();
   private readonly waiters = new Map<string, (() => void)[]>();
+  /** Transactions ordered but not yet in a block (with a batch timeout). */
+  private ordered: { txId: string; outcome: Endorsed }[] = [];
+  private cutter: ReturnType<typeof setInterval> | null = null;
 
   private constructor(
     private readonly server: Server,
     /** host:port it listens on. */
     readonly address: string,
     private readonly fabric: InMemoryFabric,
-  ) {}
+    batchTimeoutMs?: number,
+  ) {
+    if (batchTimeoutMs) this.cutter = setInterval(() => this.cutBlock(), batchTimeoutMs);
+  }
 
   static async start(fabric: InMemoryFabric, options: GatewayServiceOptions = {}): Promise<FabricGatewayService> {
     const server = new Server();
@@ -124,13 +137,28 @@ export class FabricGatewayService {
         )
       : ServerCredentials.createInsecure();
     const port = await new Promise<number>((resolve, reject) => server.bindAsync('127.0.0.1:0', credentials, (e, p) => (e ? reject(e) : resolve(p))));
-    const service = new FabricGatewayService(server, `127.0.0.1:${port}`, fabric);
+    const service = new FabricGatewayService(server, `127.0.0.1:${port}`, fabric, options.batchTimeoutMs);
     server.addService(SERVICE, service.handlers());
     return service;
   }
 
   close(): Promise<void> {
+    if (this.cutter) clearInterval(this.cutter);
+    this.cutBlock();
     return new Promise((resolve) => this.server.tryShutdown(() => resolve()));
+  }
+
+  /** Validates and commits, in order, every transaction ordered since the last cut. */
+  private cutBlock(): void {
+    const block = this.ordered;
+    this.ordered = [];
+    for (const { txId, outcome } of block) this.committed(txId, this.fabric.commit(outcome));
+  }
+
+  private committed(txId: string, result: { code: number; blockNumber: number }): void {
+    this.statuses.set(txId, result);
+    for (const wake of this.waiters.get(txId) ?? []) wake();
+    this.waiters.delete(txId);
   }
 
   private handlers(): UntypedServiceImplementation {
@@ -183,10 +211,8 @@ export class FabricGatewayService {
     }
     this.prepared.delete(req.getTransactionId());
     await new Promise((resolve) => setImmediate(resolve)); // ordering
-    const result = this.fabric.commit(pending.outcome);
-    this.statuses.set(req.getTransactionId(), result);
-    for (const wake of this.waiters.get(req.getTransactionId()) ?? []) wake();
-    this.waiters.delete(req.getTransactionId());
+    if (this.cutter) this.ordered.push({ txId: req.getTransactionId(), outcome: pending.outcome });
+    else this.committed(req.getTransactionId(), this.fabric.commit(pending.outcome));
     return new gateway.SubmitResponse();
   }
 
