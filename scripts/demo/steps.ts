@@ -261,8 +261,16 @@ export const VISIT: Step[] = [
       const online = await evidenceCli(['verify', file, '--rpc', v.stack.rpcUrl, '--contract', v.stack.contracts.EvidenceAnchor, '--json']);
       const anchored = JSON.parse(online.stdout || '{}') as { valid?: boolean; message?: string };
       if (online.code !== 0 || !anchored.valid) throw new Error(`evidence verify --rpc exited ${online.code}: ${anchored.message ?? online.stderr}`);
+      const log = (bundle as { log?: { checkpoint: { size: number; ts: number }; inclusion: { index: number } } }).log;
+      if (!log) throw new Error('the gateway served a bundle without its batch log (evidence-proof/2 expected)');
+      // One transaction anchors every batch closed since the previous checkpoint.
+      const { checkpoints } = await v.a.expect<{ checkpoints: { checkpoint: { size: number } }[] }>(200, 'GET', '/v1/log/checkpoints?limit=1000');
+      const spans = checkpoints.map((c, i) => c.checkpoint.size - (i === 0 ? 0 : checkpoints[i - 1]!.checkpoint.size));
+      const widest = Math.max(...spans);
       return [
-        `evidence verify (offline): disclosure, leaf, inclusion and SM2 signature of the pharmacist's review signature all pass`,
+        `evidence verify (offline): disclosure, leaf, inclusion, SM2 batch signature, batch ${log.inclusion.index} in the batch log, SM2 checkpoint signature all pass`,
+        `the bundle names checkpoint ${log.checkpoint.size} of ${v.a.code}'s log (batches 0..${log.checkpoint.size - 1}, signed ${new Date(log.checkpoint.ts + 8 * 3_600_000).toISOString().replace('T', ' ').slice(0, 19)} Beijing time / 北京时间)`,
+        `${checkpoints.length} checkpoint transactions anchor ${checkpoints.at(-1)?.checkpoint.size ?? 0} batches of ${v.a.code}; the widest covered ${widest} batches in one transaction / 一笔交易最多覆盖 ${widest} 个批次`,
         `evidence verify --rpc: ${anchored.message}`,
         `the same file can be dropped into the verification page: ${v.a.url}/verify`,
       ];
