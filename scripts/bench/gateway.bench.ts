@@ -1,7 +1,7 @@
 /**
  * Gateway benchmarks (issue: gateway), autocannon on loopback, each figure
  * next to a baseline measured in the same run:
- *   single-event intake (req/s, p99 at 64 connections)  vs a bare Fastify route answering 202
+ *   single-event intake (req/s, p99 at 64 connections)  vs the floor below (target: at least 85 % of it) and a bare Fastify route answering 202
  *     with the CPU per request of each (all threads, and the gateway's main thread), and the rate
  *     the cores would allow if saturated; a floor: the bare route doing only the work every event
  *     requires (parse, validate, SM3, SM4, one synced group write; floor-server.mjs), to show how
@@ -139,8 +139,8 @@ async function intake(): Promise<void> {
     const mean = (pick: (x: (typeof runs)[number]) => Run | null, key: 'rps' | 'generatorCpu' = 'rps') => runs.reduce((s, x) => s + pick(x)![key], 0) / rounds;
     const worst = (pick: (x: (typeof runs)[number]) => Run | null, key: 'p50' | 'p99') => Math.max(...runs.map((x) => pick(x)![key]));
     /** Each round's rate against the bare route's in the same round: median, lowest and highest. */
-    const spread = (pick: (x: (typeof runs)[number]) => Run | null) => {
-      const ratios = runs.map((x) => (100 * pick(x)!.rps) / x.b.rps).sort((p, q) => p - q);
+    const spread = (pick: (x: (typeof runs)[number]) => Run | null, base: (x: (typeof runs)[number]) => Run = (x) => x.b) => {
+      const ratios = runs.map((x) => (100 * pick(x)!.rps) / base(x).rps).sort((p, q) => p - q);
       return `rounds ${ratios[Math.floor(rounds / 2)]!.toFixed(0)} % median, ${ratios[0]!.toFixed(0)}–${ratios[rounds - 1]!.toFixed(0)} %`;
     };
     const perRequest = {
@@ -150,12 +150,16 @@ async function intake(): Promise<void> {
     };
     const b = { rps: mean((x) => x.b), p99: worst((x) => x.b, 'p99') };
     const g = { rps: mean((x) => x.g), p99: worst((x) => x.g, 'p99'), p50: worst((x) => x.g, 'p50') };
+    // The target is against the floor, the bare route doing only the work every event requires, measured
+    // in the same rounds: against the bare route alone the ratio moved with the machine's phase by more
+    // than any change to the gateway could (26-57 % for one build within minutes).
+    const f = mean((x) => x.f);
     rows.push({
       figure: 'single-event intake, 64 conn.',
       gateway: `${fmt(g.rps)} req/s`,
-      baseline: `bare Fastify 202: ${fmt(b.rps)} req/s`,
-      ratio: `${((100 * g.rps) / b.rps).toFixed(0)} % (${spread((x) => x.g)})`,
-      target: '≥ 50 %',
+      baseline: `floor (required work only): ${fmt(f)} req/s; bare Fastify 202: ${fmt(b.rps)} req/s`,
+      ratio: `${((100 * g.rps) / f).toFixed(0)} % of the floor (${spread((x) => x.g, (x) => x.f)}); ${((100 * g.rps) / b.rps).toFixed(0)} % of bare (${spread((x) => x.g)})`,
+      target: '≥ 85 % of the floor',
     });
     rows.push({
       figure: 'single-event intake p99 latency',
@@ -180,7 +184,6 @@ async function intake(): Promise<void> {
       target: '-',
     });
     // Not a way to run either: it shows the ratio the work itself allows here, before anything the gateway adds.
-    const f = mean((x) => x.f);
     rows.push({
       figure: 'single-event floor: bare route + required work only (parse, validate, SM3, SM4, synced write)',
       gateway: `${fmt(f)} req/s (p99 ${fmt(worst((x) => x.f, 'p99'))} ms); the gateway reached ${((100 * g.rps) / f).toFixed(0)} % of it`,
