@@ -27,12 +27,18 @@ export const HELP = `evidence — 互联网医院存证证明工具 / evidence p
   evidence verify-trace FILE [--json]
       验证跨机构请求的逐跳签名轨迹。FILE 为 { "hops": [...], "nodes": [{ "id", "publicKey" }] }。
       Verify a signed hop trace; FILE holds { "hops": [...], "nodes": [...] }.
-  evidence audit --gateway ID --rpc URL [--contract ADDRESS] [--gateway-url URL --token T] [--json]
-      监管审计：遍历该网关在链上锚定的全部批次，核对 seq/prev 链与每个批次头签名（按各 seq 登记的公钥），
-      并与网关提供的批次头比对，报告缺号、分叉、无效签名（含已轮换密钥）与未锚定批次。ID 为 64 位十六进制或机构代码。
-      A regulator's audit of a gateway's whole history: every anchored batch, the seq/prev chain, every
-      header signature against the key registered for its seq, compared with the gateway's own headers;
-      reports gaps, forks, bad signatures (incl. rotated-out keys) and batches never anchored.
+  evidence audit --gateway ID --rpc URL [--contract ADDRESS] [--gateway-url URL --token T] [--state FILE] [--threads N] [--json]
+      监管审计：读取链上锚定的全部检查点，核对相邻检查点的一致性（日志只增不改）、每个批次头签名（按各 seq 登记的公钥，识别已轮换密钥）、
+      seq/prev 链，并由网关提供的批次头重算批次日志，与链上每个检查点的根比对，指出被改写的批次；逐批锚定的旧数据照旧核对。
+      --state 从上次审计通过处续审（每日审计只核当天的批次），状态与链不符即为问题；--threads 为签名核验线程数（默认每核一个）。
+      ID 为 64 位十六进制或机构代码。
+      A regulator's audit of a gateway's history: the anchored checkpoints read from chain state, each consecutive
+      pair consistent (the log only grew), every header signature against the key registered for its seq
+      (rotated-out keys named), the seq/prev chain, and the log recomputed from the gateway's headers and compared
+      with every anchored root, naming a rewritten batch (log-mismatch), a fork (log-fork), a checkpoint the chain
+      does not hold (checkpoint-not-on-chain), gaps and batches never anchored. Batches anchored one by one (v1) are
+      audited as before. --state FILE resumes after the last clean run (a daily audit costs the day's batches); a
+      state the chain does not hold is a finding (state-mismatch). --threads N: signature threads (default: one per core).
   evidence claim submit PACKAGE --rpc URL --key KEY [--contract ADDRESS | --deployment FILE] [--json]
       保险理赔：离线核验网关给出的理赔材料包（evidence-claim/1），再以保险公司账户提交到 ClaimVerifier 并输出链上结论。
       KEY 也可由环境变量 EVIDENCE_INSURER_KEY 给出；ADDRESS 为 ClaimVerifier 地址。
