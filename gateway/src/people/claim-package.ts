@@ -1,7 +1,7 @@
 import { BUNDLE_FORMAT_V2, kindName, sm3, toHex, utf8, type AnyProofBundle } from '@evidence/core';
 import type { GatewayContext } from '../context.js';
 import { GatewayError, isGatewayError } from '../errors.js';
-import { registriesOf, type ClaimRequest } from './registries.js';
+import { registriesOf, type ClaimRequest, type EvidenceLocation } from './registries.js';
 
 /**
  * The location ClaimVerifier checks: the batch seq and the audit path, and for
@@ -9,8 +9,8 @@ import { registriesOf, type ClaimRequest } from './registries.js';
  * checkpoint size, log path). The same shape as locationOf in
  * @evidence/contracts, which the insurer's parseClaimPackage compares it with.
  */
-export function locationOf(b: AnyProofBundle) {
-  const location = { seq: b.batch.seq, index: b.inclusion.index, size: b.inclusion.size, path: [...b.inclusion.path] };
+export function locationOf(b: AnyProofBundle): EvidenceLocation {
+  const location: EvidenceLocation = { seq: b.batch.seq, index: b.inclusion.index, size: b.inclusion.size, path: [...b.inclusion.path] };
   if (b.format !== BUNDLE_FORMAT_V2) return location;
   return { ...location, log: { batchRoot: b.batch.root, prev: b.batch.prev, closedAt: b.batch.closedAt, size: b.log.inclusion.size, path: [...b.log.inclusion.path] } };
 }

@@ -1,5 +1,5 @@
 import type { Leaf } from '@evidence/core';
-import type { ClaimRequest, ConsentOnChain, CredentialRecord, CredentialRole, CredentialState, Registries, TxRef } from './registries.js';
+import type { ClaimRequest, ConsentOnChain, CredentialRecord, CredentialRole, CredentialState, EvidenceLocation, Registries, TxRef } from './registries.js';
 
 type Write = { signer: unknown; address: string };
 type Read = { runner: unknown; address: string };
@@ -7,7 +7,7 @@ type Read = { runner: unknown; address: string };
 /** The parts of @evidence/contracts used here, loaded only when a registry is used. */
 interface ContractsModule {
   openConnection(o: { rpcUrl: string; privateKey: string }, unavailable: 'CHAIN_UNAVAILABLE'): { ready(): Promise<{ provider: unknown; signer: unknown }>; close(): void };
-  grantConsent(c: Write, p: { consent: Leaf; location: { seq: number; index: number; size: number; path: string[] }; grantee: string; kinds: readonly string[]; expiresAt: number }): Promise<TxRef>;
+  grantConsent(c: Write, p: { consent: Leaf; location: EvidenceLocation; grantee: string; kinds: readonly string[]; expiresAt: number }): Promise<TxRef>;
   consentStatus(c: Read, p: { gateway: string; subject: string; grantee: string }): Promise<ConsentOnChain>;
   issueCredential(c: Write, p: { credentialId: string; issuer: string; practitioner: string; role: CredentialRole; licenceDigest: string; validFrom: number; validUntil: number }): Promise<TxRef>;
   suspendCredential(c: Write, p: { credentialId: string; reason?: string }): Promise<TxRef>;

@@ -36,12 +36,25 @@ export interface ClaimRequest {
 }
 
 /**
+ * Where a consent leaf is anchored, as the registries check it: its batch, and
+ * for a batch anchored through a checkpoint (a version 2 bundle) the header
+ * fields and the batch's inclusion in the anchored log.
+ */
+export interface EvidenceLocation {
+  seq: number;
+  index: number;
+  size: number;
+  path: string[];
+  log?: { batchRoot: string; prev: string; closedAt: number; size: number; path: string[] };
+}
+
+/**
  * The port to the registries beside the anchor (ConsentRegistry,
  * CredentialRegistry) as the gateway uses them, writing from its own chain
  * account. The EVM adapter is evm-registries.ts.
  */
 export interface Registries {
-  grantConsent(p: { consent: Leaf; location: { seq: number; index: number; size: number; path: string[] }; grantee: string; kinds: string[]; expiresAt: number }): Promise<TxRef>;
+  grantConsent(p: { consent: Leaf; location: EvidenceLocation; grantee: string; kinds: string[]; expiresAt: number }): Promise<TxRef>;
   consentStatus(p: { gateway: string; subject: string; grantee: string }): Promise<ConsentOnChain>;
   issueCredential(p: { credentialId: string; issuer: string; practitioner: string; role: CredentialRole; licenceDigest: string; validFrom: number; validUntil: number }): Promise<TxRef>;
   suspendCredential(p: { credentialId: string; reason?: string }): Promise<TxRef>;
