@@ -5,27 +5,13 @@
  * leaves, with tampered proofs, sizes and roots: every verdict equals core's
  * verifyConsistency, and a bad proof is false, never a revert.
  */
-import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { keccak256, logLeafHash, MerkleTree, toHex, verifyConsistency, type BatchHeader } from '@evidence/core';
+import { keccak256, logLeafHash, MerkleTree, toHex, verifyConsistency } from '@evidence/core';
 import type { Contract } from 'ethers';
+import { v2 } from '../../test/spec/v2-vectors.js';
 import { deploySystem, hex0x, type System } from './fixture.js';
 
-interface ConsistencyVector {
-  why?: string;
-  alg: 'keccak256' | 'sm3';
-  first: number;
-  second: number;
-  firstRoot: string;
-  secondRoot: string;
-  proof: string[];
-}
 
-const v2 = JSON.parse(readFileSync(new URL('../../test/vectors/evidence-v2.json', import.meta.url), 'utf8')) as {
-  consistency: ConsistencyVector[];
-  badConsistency: ConsistencyVector[];
-  logLeaves: { header: BatchHeader; headerBytes: string; logLeafHash: string }[];
-};
 
 const flip = (hex: string, at = 0): string => {
   const bytes = Buffer.from(hex, 'hex');

@@ -7,27 +7,13 @@
  * anchored with the vector signature, after which the SM3 vector bundles
  * verify online.
  */
-import { readFileSync } from 'node:fs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { fromHex, type Checkpoint, type ProofBundleV2 } from '@evidence/core';
 import { registerGateway, verifyConsistencyProof, type BundleV2Verification, type FabricAnchor } from '@evidence/chaincode';
 import { createEvidenceNetwork, refusalOf, type EvidenceNetwork } from '@evidence/chaincode/testing';
+import { v2, type ConsistencyVector } from '../spec/v2-vectors.js';
 
-interface ConsistencyVector {
-  why?: string;
-  alg: 'keccak256' | 'sm3';
-  first: number;
-  second: number;
-  firstRoot: string;
-  secondRoot: string;
-  proof: string[];
-}
 
-const v2 = JSON.parse(readFileSync(new URL('../vectors/evidence-v2.json', import.meta.url), 'utf8')) as {
-  consistency: ConsistencyVector[];
-  badConsistency: (ConsistencyVector & { why: string })[];
-  bundles: { valid: boolean; failsAt?: string; bundle: unknown }[];
-};
 
 const proofOf = (v: ConsistencyVector) => v.proof.map((p) => fromHex(p, 32));
 const isV2 = (b: unknown): b is ProofBundleV2 => typeof b === 'object' && b !== null && (b as { format?: unknown }).format === 'evidence-proof/2';

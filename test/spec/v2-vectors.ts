@@ -1,22 +1,19 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import type { AnyProofBundle, BundleVerification, HashAlg } from '@evidence/core';
+import type { AnyProofBundle, BatchHeader, BundleVerification, Checkpoint, ConsistencyProofJson, Cosignature } from '@evidence/core';
 
 /** The exact copy of the independent implementation's v2 vectors kept in the repo. */
 export const V2_VECTORS_PATH = fileURLToPath(new URL('../vectors/evidence-v2.json', import.meta.url));
 
-export interface ConsistencyVector {
-  alg: HashAlg;
-  first: number;
-  second: number;
-  firstRoot: string;
-  secondRoot: string;
-  proof: string[];
-}
+/** A consistency vector is exactly the document `evidence verify-consistency` reads. */
+export type ConsistencyVector = ConsistencyProofJson;
 
 export interface V2Vectors {
   consistency: ConsistencyVector[];
   badConsistency: (ConsistencyVector & { why: string })[];
+  logLeaves: { header: BatchHeader; headerBytes: string; logLeafHash: string }[];
+  checkpoints: { checkpoint: Checkpoint; checkpointBytes: string; signature: { alg: 'sm2'; publicKey: string; value: string } }[];
+  cosignatures: (Cosignature & { cosignatureBytes: string })[];
   witnesses: { code: string; id: string; publicKey: string }[];
   /** `bundle` is any JSON value: some tampered entries are not even objects. */
   bundles: { valid: boolean; failsAt?: string; bundle: AnyProofBundle }[];

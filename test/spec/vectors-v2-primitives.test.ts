@@ -1,4 +1,3 @@
-import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import {
   checkConsistency,
@@ -11,20 +10,8 @@ import {
   verifyCheckpointSignature,
   verifyConsistency,
   verifyCosignature,
-  type BatchHeader,
-  type Checkpoint,
-  type Cosignature,
-  type HashAlg,
 } from '@evidence/core';
-
-/** The exact copy of the independent implementation's v2 vectors kept in the repo. */
-const v2 = JSON.parse(readFileSync(new URL('../vectors/evidence-v2.json', import.meta.url), 'utf8')) as {
-  consistency: { alg: HashAlg; first: number; second: number; firstRoot: string; secondRoot: string; proof: string[] }[];
-  badConsistency: { why: string; alg: HashAlg; first: number; second: number; firstRoot: string; secondRoot: string; proof: string[] }[];
-  logLeaves: { header: BatchHeader; headerBytes: string; logLeafHash: string }[];
-  checkpoints: { checkpoint: Checkpoint; checkpointBytes: string; signature: { publicKey: string; value: string } }[];
-  cosignatures: (Cosignature & { cosignatureBytes: string })[];
-};
+import { v2 } from './v2-vectors.js';
 
 const bytes = (list: string[]) => list.map((p) => fromHex(p, 32));
 
