@@ -11,6 +11,7 @@ import type { BatchStore, LogStore } from './ports/store.js';
 import type { ProofService } from './proofs/proof-service.js';
 import type { ServiceHandler } from './remote/service-handler.js';
 import type { SubscriptionService } from './subscriptions/subscription-service.js';
+import type { Witnessing } from './witnessing/witnessing.js';
 
 /** Everything the HTTP layer needs, built once by createGateway and handed to each route plugin. */
 export interface GatewayContext {
@@ -29,6 +30,8 @@ export interface GatewayContext {
   batchLog: BatchLog;
   batcher: Batcher;
   anchoring: AnchoringService;
+  /** Witnesses cosigning checkpoints (WITNESSES): their state for /healthz. */
+  witnessing: Witnessing;
   subscriptions: SubscriptionService;
   metrics: GatewayMetrics;
   clients: ClientRegistry;

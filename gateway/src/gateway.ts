@@ -23,6 +23,10 @@ import type { JobQueue } from './ports/queue.js';
 import { ProofService } from './proofs/proof-service.js';
 import { deliveryHandler } from './subscriptions/deliver.js';
 import { SubscriptionService } from './subscriptions/subscription-service.js';
+import { CheckpointWrites } from './witnessing/checkpoint-writes.js';
+import { httpCosigner } from './witnessing/http-cosigner.js';
+import { readWitnessesSetting } from './witnessing/settings.js';
+import { Witnessing } from './witnessing/witnessing.js';
 
 export interface GatewayOverrides {
   /** Use this anchor instead of the configured one (tests that share one chain client). */
@@ -97,10 +101,26 @@ export async function createGateway(config: GatewayConfig, overrides: GatewayOve
       retryAfterSeconds: () => Math.ceil(config.BATCH_MAX_AGE_MS / 1000) + 1,
     });
     const subscriptions = new SubscriptionService({ store, queue, proofs, gatewayId, sm2: keys.sm2 });
+    // Checkpoint records are rewritten by the checkpointer, anchoring and witnessing: one write at a time, none lost.
+    const checkpointWrites = new CheckpointWrites(store);
+    const recordStore = checkpointWrites.guard(store);
+    const witnesses = config.WITNESSES ? readWitnessesSetting(config.WITNESSES, gatewayId) : [];
+    for (const w of witnesses) metrics.witnessCosignatures.inc({ witness: w.id }, 0);
+    const witnessing = new Witnessing({
+      witnesses,
+      quorum: config.WITNESS_QUORUM,
+      timeoutMs: config.WITNESS_TIMEOUT_MS,
+      request: httpCosigner({ timeoutMs: config.WITNESS_TIMEOUT_MS }),
+      writes: checkpointWrites,
+      log: batchLog,
+      logger,
+      onCosigned: (w) => metrics.witnessCosignatures.inc({ witness: w.id }),
+      onFailed: (w, code) => metrics.witnessFailures.inc({ witness: w.id, code }),
+    });
     const kill = (at: NonNullable<GatewayConfig['FAULT_KILL_AT']>) => (config.FAULT_KILL_AT === at ? () => process.kill(process.pid, 'SIGKILL') : undefined);
     const killAfterSend = kill('after-send');
     const anchoring = new AnchoringService({
-      store,
+      store: recordStore,
       log: batchLog,
       queue,
       anchor,
@@ -132,13 +152,16 @@ export async function createGateway(config: GatewayConfig, overrides: GatewayOve
       },
     });
     const checkpointer = new Checkpointer({
-      store,
+      store: recordStore,
       log: batchLog,
       gatewayId,
       sm2: keys.sm2,
       minIntervalMs: config.BATCH_MAX_AGE_MS,
-      onSigned: () => {
+      // Anchoring hears of a checkpoint once the witnesses had their WITNESS_TIMEOUT_MS for the quorum; latest(),
+      // which anchoring calls before sending, signs through here too and so waits the same way, never longer.
+      onSigned: async (record) => {
         metrics.checkpointsSigned.inc();
+        await witnessing.collect(record);
         anchoring.checkpointSigned();
       },
       onError: (e) => logger.error(`signing a checkpoint failed, will retry: ${(e as Error).message}`),
@@ -175,6 +198,7 @@ export async function createGateway(config: GatewayConfig, overrides: GatewayOve
       batchLog,
       batcher,
       anchoring,
+      witnessing,
       subscriptions,
       metrics,
       clients,
@@ -199,6 +223,7 @@ export async function createGateway(config: GatewayConfig, overrides: GatewayOve
         onFailed: (job, e) => logger.warn(`webhook for subscription ${(job as DeliveryJob).subscription} given up: ${e.message}`),
       });
     }
+    witnessing.resume(await store.latestCheckpoint());
     await checkpointer.start();
     anchoring.start();
 
@@ -217,6 +242,8 @@ export async function createGateway(config: GatewayConfig, overrides: GatewayOve
         await evidence.drain();
         anchoring.stop();
         await batcher!.stop();
+        // Before the checkpointer: a signing waiting for the quorum returns at once.
+        await witnessing.stop();
         await checkpointer.stop();
         for (const c of closers) await c().catch((e: unknown) => logger.warn(`closing: ${(e as Error).message}`));
       },

@@ -1,4 +1,6 @@
 import { Value } from 'typebox/value';
+import { entityId, toHex } from '@evidence/core';
+import { readWitnessesSetting, WitnessSettingsError } from '../witnessing/settings.js';
 import { ConfigSchema, type GatewayConfig } from './schema.js';
 
 export class ConfigError extends Error {
@@ -40,5 +42,23 @@ function crossFieldProblems(c: GatewayConfig): string[] {
   if (c.ANCHOR === 'fabric' && !c.FABRIC_PEER_ENDPOINT) out.push('FABRIC_PEER_ENDPOINT: required when ANCHOR=fabric (with the other FABRIC_* settings)');
   if (c.ANCHOR_WORKER === 'external' && !c.REDIS_URL) out.push('ANCHOR_WORKER: external needs REDIS_URL (jobs must outlive this process)');
   if (c.DEV_TOKEN && !c.ALLOW_BEARER) out.push('DEV_TOKEN: set ALLOW_BEARER=true to use bearer tokens');
+  out.push(...witnessProblems(c));
   return out;
+}
+
+/** WITNESSES read and checked now (a file too), so a typo stops the start instead of cosignatures silently never coming. */
+function witnessProblems(c: GatewayConfig): string[] {
+  let count = 0;
+  if (c.WITNESSES) {
+    try {
+      count = readWitnessesSetting(c.WITNESSES, toHex(entityId(c.GATEWAY_CODE))).length;
+    } catch (e) {
+      if (e instanceof WitnessSettingsError) return e.problems;
+      throw e;
+    }
+  }
+  if (c.WITNESS_QUORUM > count) {
+    return [`WITNESS_QUORUM: ${c.WITNESS_QUORUM} exceeds the ${count} witnesses in WITNESSES; it could never be met / 法定联署数超过见证方数量，永远无法满足`];
+  }
+  return [];
 }

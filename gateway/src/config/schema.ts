@@ -44,6 +44,26 @@ export const ConfigSchema = Type.Object({
     description: 'external: a separate `worker` process anchors and delivers (needs REDIS_URL)',
   }),
 
+  // Witnesses cosign checkpoints (spec section 10); the list is read and checked by witnessing/settings.ts.
+  WITNESSES: Type.Optional(
+    Type.String({
+      minLength: 1,
+      description: 'Witnesses asked to cosign each checkpoint: a JSON array [{ "id", "url", "publicKey", "code"? }] or the path of a JSON file holding one / 见证方：JSON 数组或其文件路径',
+    }),
+  ),
+  WITNESS_QUORUM: Type.Integer({
+    minimum: 0,
+    maximum: 64,
+    default: 0,
+    description: 'Cosignatures a checkpoint waits for (at most WITNESS_TIMEOUT_MS) before it is anchored; 0: anchoring does not wait / 锚定前等待的联署数',
+  }),
+  WITNESS_TIMEOUT_MS: Type.Integer({
+    minimum: 50,
+    maximum: 60_000,
+    default: 2000,
+    description: 'How long a witness request and the wait for the quorum last; anchoring then proceeds with what came / 见证请求与等待法定联署的时限',
+  }),
+
   CLIENTS_FILE: Type.Optional(Type.String({ minLength: 1 })),
   REMOTE_CONFIG: Type.Optional(Type.String({ minLength: 1, description: 'Remote calls through routing nodes: JSON file (gateway/src/remote/config.ts) / 跨机构调用配置文件' })),
   ALLOW_BEARER: Type.Boolean({ default: false, description: 'Accept bearer tokens (local development) / 允许开发用令牌' }),

@@ -27,6 +27,8 @@ export class GatewayMetrics {
   readonly checkpointsAnchored: Counter;
   readonly ackToAnchored: Histogram;
   readonly deliveries: Counter<'outcome'>;
+  readonly witnessCosignatures: Counter<'witness'>;
+  readonly witnessFailures: Counter<'witness' | 'code'>;
 
   constructor(labels: { gateway: string }, sources: MetricsSources) {
     this.registry.setDefaultLabels(labels);
@@ -51,6 +53,19 @@ export class GatewayMetrics {
       registers,
     });
     this.deliveries = new Counter({ name: 'evidence_webhook_deliveries_total', help: 'Webhook delivery attempts, by outcome', labelNames: ['outcome'], registers });
+    // Labelled by configured witness id and by codes from a fixed list (witnessing/port.ts): never by what a witness sends.
+    this.witnessCosignatures = new Counter({
+      name: 'evidence_witness_cosignatures_total',
+      help: 'Valid cosignatures received, by witness id',
+      labelNames: ['witness'],
+      registers,
+    });
+    this.witnessFailures = new Counter({
+      name: 'evidence_witness_failures_total',
+      help: 'Cosignature requests that brought none (refusals by their code, timeouts, unreachable, bad answers), by witness id and code',
+      labelNames: ['witness', 'code'],
+      registers,
+    });
     new Gauge({
       name: 'evidence_pending_leaves',
       help: 'Leaves acknowledged and waiting for a batch',

@@ -24,20 +24,36 @@ export const systemRoutes: FastifyPluginAsync<{ ctx: GatewayContext }> = async (
             pendingLeaves: Type.Integer(),
             closed: Type.Integer(),
             anchored: Type.Integer(),
+            witnessQuorum: Type.Integer({ description: 'Cosignatures a checkpoint waits for before anchoring (WITNESS_QUORUM) / 锚定前等待的联署数' }),
+            witnesses: Type.Array(
+              Type.Object({
+                id: Type.String(),
+                code: Type.Union([Type.String(), Type.Null()]),
+                url: Type.String(),
+                lastCosignedSize: Type.Integer({ description: 'Last log size it cosigned for this gateway, as learned since start / 最近联署的日志大小' }),
+                lastError: Type.Union([Type.Null(), Type.Object({ code: Type.String(), message: Type.String(), at: Type.Integer() })]),
+                lastSuccessAt: Type.Union([Type.Integer(), Type.Null()]),
+                failing: Type.Boolean({ description: 'Its last request brought no valid cosignature / 最近一次请求未获联署' }),
+              }),
+            ),
           }),
         },
       },
     },
     async () => {
       const anchoring = ctx.anchoring.status;
+      // A failing witness degrades health only when too few are left for the quorum; it never stops anchoring.
+      const degraded = anchoring.state === 'halted' || !ctx.witnessing.quorumReachable;
       return {
-        status: anchoring.state === 'halted' ? ('degraded' as const) : ('ok' as const),
+        status: degraded ? ('degraded' as const) : ('ok' as const),
         gateway: { code: ctx.code, id: ctx.gatewayId },
         anchoring: anchoring as unknown as Record<string, unknown>,
         queue: ctx.queueKind,
         pendingLeaves: ctx.batcher.waiting,
         closed: (await ctx.batches.head())?.seq ?? -1,
         anchored: await ctx.batches.anchoredHead(),
+        witnessQuorum: ctx.witnessing.quorum,
+        witnesses: ctx.witnessing.status(),
       };
     },
   );
