@@ -6,6 +6,7 @@ import { forwardRoute } from './routes/forward.js';
 import { peerRoutes } from './routes/peer.js';
 import { routesRoute } from './routes/routes.js';
 import { traceRoute } from './routes/traces.js';
+import { witnessRoutes } from './witness/routes.js';
 
 export interface NodeAppOptions {
   node: RoutingNode;
@@ -19,6 +20,7 @@ export interface NodeAppOptions {
  *   POST /v1/publish            service publications from gateways (signed)
  *   GET  /v1/traces/:requestId  a trace seen by this node, as { hops, nodes }
  *   GET  /v1/routes             its best routes (operators, convergence checks)
+ *   /v1/witness/...             the witness of gateways' checkpoints it hosts (witness/routes.ts)
  */
 export const nodeApp: FastifyPluginAsync<NodeAppOptions> = async (app, { node }) => {
   app.setErrorHandler(routingErrorHandler(node.id));
@@ -37,6 +39,7 @@ export const nodeApp: FastifyPluginAsync<NodeAppOptions> = async (app, { node })
   await typed.register(traceRoute, { node });
   await typed.register(routesRoute, { node });
   await app.register(peerRoutes, { node });
+  if (node.witness) await app.register(witnessRoutes, { witness: node.witness });
 };
 
 /** A Fastify instance serving one routing node; server.ts only adds listen(). */

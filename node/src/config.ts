@@ -1,3 +1,4 @@
+import { join } from 'node:path';
 import { entityId, toHex } from '@evidence/core';
 import { Type } from 'typebox';
 import { Compile } from 'typebox/compile';
@@ -17,7 +18,8 @@ import { defaultVerifyWorkers } from './verify/signature-pool.js';
  *     "parent": { "code": "RN-ZJ-00", "url": "http://127.0.0.1:7100" },
  *     "limits": { "bodyBytes": 1048576, "maxHops": 16, "timeoutMs": 10000 },
  *     "timers": { "keepaliveMs": 5000, "holdMs": 15000 },
- *     "verifyWorkers": 1
+ *     "verifyWorkers": 1,
+ *     "witness": { "enabled": true, "toleranceMs": 10000, "keyCacheMs": 5000 }
  *   }
  *
  * A neighbour is named by `code` or `id` (id = SM3 of the code). A
@@ -26,6 +28,10 @@ import { defaultVerifyWorkers } from './verify/signature-pool.js';
  * hierarchy: it receives no routes, it sends its unknown destinations here.
  * `verifyWorkers`: threads that check hop signatures (default: one per core
  * beyond the first, at most 4; 0 checks them on the main thread).
+ * `witness`: every node is a witness of gateways' checkpoints (node/src/witness)
+ * unless `enabled` is false; `toleranceMs` is how far a checkpoint's time may be
+ * from the node's clock, `keyCacheMs` how long gateway keys read from the
+ * registry are reused. Its state is kept in `<dataDir>/witness`.
  */
 const Peer = Type.Object({
   code: Type.Optional(Type.String()),
@@ -64,6 +70,16 @@ export const NodeConfigSchema = Type.Object({
     }),
   ),
   verifyWorkers: Type.Optional(Type.Integer({ minimum: 0, maximum: 16 })),
+  witness: Type.Optional(
+    Type.Object(
+      {
+        enabled: Type.Optional(Type.Boolean()),
+        toleranceMs: Type.Optional(Type.Integer({ minimum: 0, maximum: 3_600_000 })),
+        keyCacheMs: Type.Optional(Type.Integer({ minimum: 0, maximum: 600_000 })),
+      },
+      { additionalProperties: false },
+    ),
+  ),
 });
 export type NodeConfigFile = Type.Static<typeof NodeConfigSchema>;
 const configValidator = Compile(NodeConfigSchema);
@@ -94,6 +110,17 @@ export interface NodeTimers {
   holdMs: number;
 }
 
+/** The witness a node hosts (node/src/witness). */
+export interface WitnessSettings {
+  enabled: boolean;
+  /** Largest |checkpoint.ts - the node's clock| a witness cosigns (ms). */
+  toleranceMs: number;
+  /** How long a gateway key read from the registry is reused (ms); 0: read every time. */
+  keyCacheMs: number;
+}
+
+export const DEFAULT_WITNESS: WitnessSettings = { enabled: true, toleranceMs: 10_000, keyCacheMs: 5_000 };
+
 export const DEFAULT_LIMITS: NodeLimits = { bodyBytes: 1 << 20, peerBodyBytes: 64 << 20, maxHops: 16, timeoutMs: 10_000 };
 export const DEFAULT_TIMERS: NodeTimers = { keepaliveMs: 5_000, holdMs: 15_000 };
 
@@ -105,6 +132,13 @@ export interface NodeSettings {
   timers: NodeTimers;
   /** Worker threads checking hop signatures; 0: on the main thread. */
   verifyWorkers: number;
+  /** The data folder the configuration names; without one, a hosted witness keeps its state in memory only. */
+  dataDir?: string;
+  /** The registry the configuration names, which the hosted witness reads gateway keys from. */
+  chain?: { rpcUrl: string; contract: string };
+  directory?: { file: string; operatorKey: string };
+  /** The hosted witness; absent means the defaults (DEFAULT_WITNESS). */
+  witness?: WitnessSettings;
 }
 
 export function parseNodeConfig(input: unknown): NodeConfigFile {
@@ -126,6 +160,10 @@ export function nodeSettings(config: NodeConfigFile): NodeSettings {
     limits: { ...DEFAULT_LIMITS, ...config.limits },
     timers: { ...DEFAULT_TIMERS, ...config.timers },
     verifyWorkers: config.verifyWorkers ?? defaultVerifyWorkers(),
+    ...(config.dataDir !== undefined ? { dataDir: config.dataDir } : {}),
+    ...(config.chain ? { chain: config.chain } : {}),
+    ...(config.directory ? { directory: config.directory } : {}),
+    witness: { ...DEFAULT_WITNESS, ...config.witness },
   };
 }
 
@@ -137,4 +175,76 @@ export function neighbour(n: { code?: string; id?: string; url: string; publicKe
   if (n.code !== undefined) out.code = n.code;
   if (n.publicKey !== undefined) out.publicKey = n.publicKey;
   return out;
+}
+
+/**
+ * A standalone witness (node/src/witness/server.ts) for a regulator or a
+ * court, configured by environment:
+ *
+ *   WITNESS_CODE          its registered code; its id is SM3(code)             (required)
+ *   DATA_DIR              its SM2 key and its state (default .local/witnesses/<code>)
+ *   HOST, PORT            where it listens (default 127.0.0.1, a free port)
+ *   EVM_RPC_URL, EVM_CONTRACT                 gateway keys from EvidenceAnchor on chain, or
+ *   DIRECTORY_FILE, DIRECTORY_OPERATOR_KEY    from the operator's signed directory
+ *   WITNESS_TOLERANCE_MS  largest |checkpoint.ts - its clock| (default 10000)
+ *   WITNESS_KEY_CACHE_MS  how long a gateway key read is reused (default 5000)
+ *   LOG_LEVEL             default info (forks are logged at error level)
+ */
+export interface StandaloneWitnessSettings {
+  code: string;
+  id: string;
+  dataDir: string;
+  host: string;
+  port: number;
+  toleranceMs: number;
+  keyCacheMs: number;
+  chain?: { rpcUrl: string; contract: string };
+  directory?: { file: string; operatorKey: string };
+  logLevel: string;
+}
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
+
+export function standaloneWitnessSettings(env: Record<string, string | undefined> = process.env): StandaloneWitnessSettings {
+  const problems: string[] = [];
+  const int = (name: string, fallback: number, max: number): number => {
+    const v = env[name];
+    if (v === undefined || v === '') return fallback;
+    if (!/^[0-9]{1,10}$/.test(v) || Number(v) > max) {
+      problems.push(`${name}: an integer in 0..${max}`);
+      return fallback;
+    }
+    return Number(v);
+  };
+  const code = env.WITNESS_CODE ?? '';
+  if (code.length < 1 || code.length > 64) problems.push('WITNESS_CODE: required, 1 to 64 characters (the registered code)');
+  const port = int('PORT', 0, 65535);
+  const toleranceMs = int('WITNESS_TOLERANCE_MS', DEFAULT_WITNESS.toleranceMs, 3_600_000);
+  const keyCacheMs = int('WITNESS_KEY_CACHE_MS', DEFAULT_WITNESS.keyCacheMs, 600_000);
+  let chain: StandaloneWitnessSettings['chain'];
+  if (env.EVM_RPC_URL || env.EVM_CONTRACT) {
+    if (!env.EVM_RPC_URL || !/^0x[0-9a-fA-F]{40}$/.test(env.EVM_CONTRACT ?? '')) problems.push('EVM_RPC_URL and EVM_CONTRACT (0x + 40 hex digits) go together');
+    else chain = { rpcUrl: env.EVM_RPC_URL, contract: env.EVM_CONTRACT! };
+  }
+  let directory: StandaloneWitnessSettings['directory'];
+  if (env.DIRECTORY_FILE || env.DIRECTORY_OPERATOR_KEY) {
+    if (!env.DIRECTORY_FILE || !/^04[0-9a-f]{128}$/.test(env.DIRECTORY_OPERATOR_KEY ?? '')) problems.push('DIRECTORY_FILE and DIRECTORY_OPERATOR_KEY (04 + 128 hex digits) go together');
+    else directory = { file: env.DIRECTORY_FILE, operatorKey: env.DIRECTORY_OPERATOR_KEY! };
+  }
+  if (!chain && !directory && problems.length === 0) problems.push('gateway keys: give EVM_RPC_URL and EVM_CONTRACT, or DIRECTORY_FILE and DIRECTORY_OPERATOR_KEY');
+  const logLevel = env.LOG_LEVEL || 'info';
+  if (!LOG_LEVELS.includes(logLevel)) problems.push(`LOG_LEVEL: one of ${LOG_LEVELS.join(', ')}`);
+  if (problems.length > 0) throw new RoutingError('BAD_REQUEST', `witness config / 见证节点配置: ${problems.join('; ')}`);
+  return {
+    code,
+    id: toHex(entityId(code)),
+    dataDir: env.DATA_DIR || join('.local', 'witnesses', code),
+    host: env.HOST || '127.0.0.1',
+    port,
+    toleranceMs,
+    keyCacheMs,
+    ...(chain ? { chain } : {}),
+    ...(directory ? { directory } : {}),
+    logLevel,
+  };
 }

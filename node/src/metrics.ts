@@ -11,6 +11,8 @@ export class NodeMetrics {
   readonly peerMessages: Counter<'kind' | 'outcome'>;
   readonly routes: Gauge;
   readonly neighboursUp: Gauge;
+  /** The witness mounted in the node (node/src/witness). */
+  readonly witness: WitnessMetrics;
 
   constructor(labels: { node: string }, sources: { routes: () => number; neighboursUp: () => number }, defaults = false) {
     this.registry.setDefaultLabels(labels);
@@ -49,6 +51,38 @@ export class NodeMetrics {
       collect() {
         this.set(sources.neighboursUp());
       },
+    });
+    this.witness = new WitnessMetrics(this.registry);
+  }
+}
+
+/**
+ * Counters of a witness, in the registry of the routing node that hosts it or
+ * of a standalone witness. `evidence_witness_forks_total` counts distinct
+ * pieces of fork evidence (a pair sent again is not counted twice) and is
+ * exported from the start, so an alert on its increase needs no other series.
+ */
+export class WitnessMetrics {
+  readonly cosignatures: Counter;
+  readonly refusals: Counter<'code'>;
+  readonly forks: Counter;
+
+  constructor(registry: Registry) {
+    this.cosignatures = new Counter({
+      name: 'evidence_witness_cosignatures_total',
+      help: 'Checkpoints cosigned (a retry answered again included)',
+      registers: [registry],
+    });
+    this.refusals = new Counter({
+      name: 'evidence_witness_refusals_total',
+      help: 'Cosign requests refused, by code (WITNESS_FORK included)',
+      labelNames: ['code'],
+      registers: [registry],
+    });
+    this.forks = new Counter({
+      name: 'evidence_witness_forks_total',
+      help: 'Forks found: pairs of gateway-signed checkpoints kept as evidence',
+      registers: [registry],
     });
   }
 }

@@ -17,6 +17,8 @@ import { exportRoutes } from './routing/export.js';
 import { RouteTable } from './routing/route-table.js';
 import { TraceStore, traceDocument, type TraceDocument } from './traces/store.js';
 import { sharedSignaturePool, type SignaturePool } from './verify/signature-pool.js';
+import { hostedWitness, type HostedWitnessOptions } from './witness/hosted.js';
+import type { Witness } from './witness/witness.js';
 
 export interface Log {
   info(obj: object, msg: string): void;
@@ -39,6 +41,12 @@ export interface RoutingNodeOptions {
   client?: HttpClient;
   /** SM2 hops (the default); the routing benchmark swaps in its unsigned baseline. */
   crypto?: HopCrypto;
+  /**
+   * The witness every node hosts (node/src/witness), with the node's id and
+   * key: its store and gateway keys come from the settings unless given here;
+   * false hosts none (as does `witness.enabled: false` in the settings).
+   */
+  witness?: HostedWitnessOptions | false;
 }
 
 interface AttachedGateway {
@@ -61,6 +69,8 @@ export class RoutingNode {
   readonly traces = new TraceStore();
   readonly metrics: NodeMetrics;
   readonly client: HttpClient;
+  /** The witness of gateways' checkpoints this node hosts (served by app.ts), unless turned off. */
+  readonly witness: Witness | undefined;
   readonly session = Date.now();
   private readonly settings: NodeSettings;
   private readonly signer: HopSigner;
@@ -100,6 +110,17 @@ export class RoutingNode {
       options.defaultMetrics,
     );
     for (const n of options.settings.neighbours) this.neighbours.set(n.id, n);
+    this.witness =
+      options.witness === false
+        ? undefined
+        : hostedWitness({
+            settings: options.settings,
+            identity: options.signer,
+            keys: options.keys,
+            metrics: this.metrics.witness,
+            warn: (obj, msg) => this.log.warn(obj, msg),
+            ...(options.witness ? { options: options.witness } : {}),
+          });
   }
 
   get limits(): NodeSettings['limits'] {
