@@ -27,7 +27,7 @@ export type LocalFailureCode =
   /** The gateway itself could not build the request (a consistency proof it could not read). */
   | 'WITNESS_REQUEST_FAILED';
 
-/** The refusal codes of the witness contract, besides WITNESS_WRONG_BASE (which has its own outcome). */
+/** The refusal codes of the witness contract (node/src/witness), besides WITNESS_WRONG_BASE, which has its own outcome. */
 export const WITNESS_REFUSAL_CODES = [
   'WITNESS_BAD_REQUEST',
   'WITNESS_UNKNOWN_GATEWAY',
@@ -36,6 +36,10 @@ export const WITNESS_REFUSAL_CODES = [
   'WITNESS_CLOCK_SKEW',
   'WITNESS_STALE',
   'WITNESS_FORK',
+  // The witness's own trouble (its key registry unreadable, an internal error; 5xx): asked again later.
+  'WITNESS_UNAVAILABLE',
+  'WITNESS_INTERNAL',
+  'WITNESS_BODY_TOO_LARGE',
 ] as const;
 export type WitnessRefusalCode = (typeof WITNESS_REFUSAL_CODES)[number];
 
