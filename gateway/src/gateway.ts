@@ -117,6 +117,8 @@ export async function createGateway(config: GatewayConfig, overrides: GatewayOve
       onCosigned: (w) => metrics.witnessCosignatures.inc({ witness: w.id }),
       onFailed: (w, code) => metrics.witnessFailures.inc({ witness: w.id, code }),
     });
+    // A start that fails later must not leave witness requests writing into a closed store.
+    closers.unshift(() => witnessing.stop());
     const kill = (at: NonNullable<GatewayConfig['FAULT_KILL_AT']>) => (config.FAULT_KILL_AT === at ? () => process.kill(process.pid, 'SIGKILL') : undefined);
     const killAfterSend = kill('after-send');
     const anchoring = new AnchoringService({
