@@ -118,7 +118,6 @@ export class RoutingNode {
             identity: options.signer,
             keys: options.keys,
             metrics: this.metrics.witness,
-            warn: (obj, msg) => this.log.warn(obj, msg),
             ...(options.witness ? { options: options.witness } : {}),
           });
   }

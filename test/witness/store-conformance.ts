@@ -53,8 +53,9 @@ export function describeWitnessStoreConformance(name: string, open: () => Promis
       fixture = undefined;
     });
 
-    it('knows nothing at first', async () => {
+    it('knows nothing at first, and says whether it is durable', async () => {
       const { store } = await fresh();
+      expect(store.durable).toBe(durable);
       expect(await store.latest(new GatewayLog('H330100001').id)).toBeNull();
       expect(await store.forks()).toEqual([]);
     });

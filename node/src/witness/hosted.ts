@@ -22,8 +22,8 @@ export const WITNESS_DIR = 'witness';
 /**
  * The witness every routing node hosts, with the node's own id and SM2 key:
  * state in `<dataDir>/witness` (synced LevelDB) when the configuration names
- * a data folder, in memory otherwise (nodes built in process, tests; a warning
- * says so); gateway keys from the registry the configuration names (the chain,
+ * a data folder, in memory otherwise (nodes built in process, tests; the
+ * plugin warns at start); gateway keys from the registry the configuration names (the chain,
  * read lazily so ethers loads only then, or the directory's gateway entries),
  * else from the node's key source. Undefined when the settings turn it off.
  */
@@ -32,23 +32,12 @@ export function hostedWitness(o: {
   identity: WitnessIdentity;
   keys: KeySource;
   metrics: WitnessMetrics;
-  warn?: (obj: object, msg: string) => void;
   options?: HostedWitnessOptions;
 }): Witness | undefined {
   const settings = o.settings.witness ?? DEFAULT_WITNESS;
   if (!settings.enabled) return undefined;
-  let store = o.options?.store;
-  if (!store) {
-    if (o.settings.dataDir !== undefined) {
-      store = new LevelWitnessStore(join(o.settings.dataDir, WITNESS_DIR));
-    } else {
-      store = new MemoryWitnessStore();
-      o.warn?.(
-        { node: o.settings.code },
-        '见证状态仅保存在内存中，重启后会遗忘（请配置 dataDir）/ witness state is kept in memory only and forgotten on restart: configure dataDir',
-      );
-    }
-  }
+  const store =
+    o.options?.store ?? (o.settings.dataDir !== undefined ? new LevelWitnessStore(join(o.settings.dataDir, WITNESS_DIR)) : new MemoryWitnessStore());
   const registry = o.options?.keys ? undefined : registryKeys(o.settings, o.keys);
   const keys = o.options?.keys ?? cachedGatewayKeys(registry!.keys, settings.keyCacheMs);
   return new Witness({

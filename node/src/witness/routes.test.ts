@@ -19,14 +19,15 @@ afterEach(async () => {
   for (const dir of folders.splice(0)) await rm(dir, { recursive: true, force: true });
 });
 
-async function nodeApp(config: Partial<NodeConfigFile> = {}, options: Partial<RoutingNodeOptions> = {}): Promise<FastifyInstance> {
+async function nodeApp(config: Partial<NodeConfigFile> = {}, options: Partial<RoutingNodeOptions> = {}, logs?: string[]): Promise<FastifyInstance> {
   const node = new RoutingNode({
     settings: nodeSettings({ code: NODE.code, timers: { keepaliveMs: 60_000, holdMs: 600_000 }, verifyWorkers: 0, ...config }),
     signer: NODE,
     keys: staticKeySource([{ id: LOG.id, publicKey: LOG.key.publicKey }]),
     ...options,
   });
-  const app = await buildNodeServer(node, { logger: false });
+  const stream = { write: (line: string) => void logs?.push(line) };
+  const app = await buildNodeServer(node, { logger: logs ? { level: 'warn', stream } : false });
   running.push(app);
   return app;
 }
@@ -115,6 +116,24 @@ describe('witness routes, mounted in every routing node', () => {
     expect(metrics).toMatch(/^evidence_witness_forks_total\{node="RN-W"\} 1$/m);
     expect(metrics).toMatch(/^evidence_witness_cosignatures_total\{node="RN-W"\} 1$/m);
     expect(metrics).toMatch(/^evidence_witness_refusals_total\{code="WITNESS_FORK",node="RN-W"\} 1$/m);
+  });
+
+  it('logs each fork as an alarm at error level, in Chinese and English, and warns at start when its state is in memory only', async () => {
+    const logs: string[] = [];
+    const app = await nodeApp({}, {}, logs);
+    const parsed = () => logs.map((l) => JSON.parse(l) as { level: number; msg: string; alarm?: string; gateway?: string; reason?: string });
+    expect(parsed()).toEqual([expect.objectContaining({ level: 40, msg: expect.stringMatching(/内存.*memory/) })]);
+    expect((await post(app, LOG.request({ size: 6 }))).statusCode).toBe(200);
+    expect((await post(app, LOG.rewritten(5).request({ size: 6, from: 6 }))).statusCode).toBe(409);
+    expect(parsed().filter((l) => l.alarm === 'witness-fork')).toEqual([
+      expect.objectContaining({ level: 50, gateway: LOG.id, reason: 'root', msg: expect.stringMatching(/告警.*ALARM.*分叉.*fork.*两个不同的根.*two roots/) }),
+    ]);
+
+    const dir = await mkdtemp(join(tmpdir(), 'witness-node-'));
+    folders.push(dir);
+    const quiet: string[] = [];
+    await nodeApp({ dataDir: dir }, {}, quiet);
+    expect(quiet).toEqual([]);
   });
 
   it('is not mounted when the settings or the caller turn it off', async () => {

@@ -29,6 +29,12 @@ const COSIGN_BODY_BYTES = 64 * 1024;
  */
 export const witnessRoutes: FastifyPluginAsyncTypebox<{ witness: Witness }> = async (app, { witness }) => {
   await witness.open();
+  if (!witness.durable) {
+    app.log.warn(
+      { witness: witness.id },
+      '见证状态仅保存在内存中，重启后会遗忘已副签的检查点（请配置数据目录）/ witness state is kept in memory only: a restart forgets what was cosigned (configure a data folder)',
+    );
+  }
   const stopAlarms = witness.onFork((e) => {
     app.log.error(
       { alarm: 'witness-fork', gateway: e.gateway, reason: e.reason, first: e.first, second: e.second, detectedAt: e.detectedAt },

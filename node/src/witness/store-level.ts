@@ -22,6 +22,7 @@ interface Waiter {
  * its own write is on disk.
  */
 export class LevelWitnessStore implements WitnessStore {
+  readonly durable = true;
   private db: ClassicLevel<string, string> | undefined;
   private waiting: Waiter[] = [];
   private writing = false;

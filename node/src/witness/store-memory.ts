@@ -9,6 +9,7 @@ import type { ForkEvidence, Witnessed } from './types.js';
  * would be, so a caller can never change what is kept.
  */
 export class MemoryWitnessStore implements WitnessStore {
+  readonly durable = false;
   private readonly state = new Map<string, Witnessed>();
   private readonly forkMap = new Map<string, ForkEvidence>();
   private closed = false;

@@ -12,6 +12,8 @@ import type { ForkEvidence, Witnessed } from './types.js';
  * test/witness/store-conformance.ts.
  */
 export interface WitnessStore {
+  /** Whether what it holds survives the process (false: a restarted witness forgets what it cosigned). */
+  readonly durable: boolean;
   /** Opens the store (a second call does nothing). A durable store that cannot be opened throws. */
   open(): Promise<void>;
   close(): Promise<void>;

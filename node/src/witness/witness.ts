@@ -79,6 +79,11 @@ export class Witness {
     this.release?.();
   }
 
+  /** Whether its state survives a restart (see WitnessStore.durable). */
+  get durable(): boolean {
+    return this.store.durable;
+  }
+
   info(): WitnessInfo {
     return { id: this.id, publicKey: this.publicKey, toleranceMs: this.toleranceMs };
   }
