@@ -59,8 +59,7 @@ export function cosign(state: Witnessed | null, request: CosignRequest, deps: Co
   try {
     ({ bytes, proof } = checkRequest(request));
   } catch (e) {
-    if (e instanceof WitnessError) return refused(e);
-    return refused(new WitnessError('WITNESS_BAD_REQUEST', `请求格式错误 / malformed request: ${(e as Error).message}`));
+    return refused(e as WitnessError);
   }
   const cp = request.checkpoint;
   if (deps.registeredKey === null) {
@@ -136,7 +135,17 @@ export function cosign(state: Witnessed | null, request: CosignRequest, deps: Co
  * proof of the right shape that does not verify counts against the gateway.
  */
 export function checkRequest(request: CosignRequest): { bytes: Uint8Array; proof: Uint8Array[] } {
-  const bad = (what: string) => new WitnessError('WITNESS_BAD_REQUEST', `请求格式错误 / malformed request: ${what}`);
+  try {
+    return checkShape(request);
+  } catch (e) {
+    if (e instanceof WitnessError) throw e;
+    throw bad((e as Error).message);
+  }
+}
+
+const bad = (what: string) => new WitnessError('WITNESS_BAD_REQUEST', `请求格式错误 / malformed request: ${what}`);
+
+function checkShape(request: CosignRequest): { bytes: Uint8Array; proof: Uint8Array[] } {
   if (typeof request !== 'object' || request === null) throw bad('the body must be an object');
   const { checkpoint, signature, from, proof } = request;
   const bytes = encodeCheckpoint(checkpoint);

@@ -150,6 +150,11 @@ describe('Witness: the service around the decision', () => {
     const keys = registryOf(log);
     const { witness } = await witnessFor(keys);
     expect(await refused(witness.cosign({ ...log.request(), proof: ['00'.repeat(32)] }))).toEqual({ code: 'WITNESS_BAD_REQUEST' });
+    const request = log.request();
+    for (const checkpoint of [{ ...request.checkpoint, root: request.checkpoint.root.toUpperCase() }, { ...request.checkpoint, size: 0 }, undefined]) {
+      expect(await refused(witness.cosign({ ...request, checkpoint } as never))).toEqual({ code: 'WITNESS_BAD_REQUEST' });
+    }
+    expect(await refused(witness.cosign(null as never))).toEqual({ code: 'WITNESS_BAD_REQUEST' });
     expect(keys.reads).toBe(0);
   });
 });

@@ -102,8 +102,8 @@ export class Witness {
   async cosign(request: CosignRequest): Promise<Cosignature> {
     try {
       // The shape first, so garbage costs no registry read.
-      const { checkpoint } = request;
       checkRequest(request);
+      const { checkpoint } = request;
       const registeredKey = await this.registeredKey(checkpoint.gateway, checkpoint.size - 1);
       const cosignature = await this.exclusive(checkpoint.gateway, () => this.decide(request, registeredKey));
       this.metrics?.cosignatures.inc();
