@@ -87,7 +87,7 @@ describe('npm start', () => {
     // Restarted: the chain is replayed from its journal, the gateways reopen their data.
     const second = await start(dir.path);
     running.push(second.child);
-    expect(second.output()).toMatch(/[1-9]\d* journaled transactions replayed/);
+    expect(second.output()).toMatch(/[1-9]\d* journaled entries replayed/);
     expect(second.output()).toMatch(/contracts reused/);
     const again = JSON.parse(readFileSync(`${dir.path}/stack.json`, 'utf8')) as Stack;
     expect(again.contracts).toEqual(stack.contracts);
