@@ -26,9 +26,12 @@ async function main(argv: string[]): Promise<void> {
     process.exitCode = file ? 0 : 2;
     return;
   }
-  const config = parseNodeConfig(JSON.parse(await readFile(file, 'utf8')));
+  const parsed = parseNodeConfig(JSON.parse(await readFile(file, 'utf8')));
+  // One data folder for the node key and its witness state: a witness whose state were only in
+  // memory could, restarted, cosign a checkpoint that forks one it cosigned before.
+  const config = { ...parsed, dataDir: parsed.dataDir ?? join('.local', 'nodes', parsed.code) };
   const settings = nodeSettings(config);
-  const key = await loadOrCreateKey(config.dataDir ?? join('.local', 'nodes', config.code));
+  const key = await loadOrCreateKey(config.dataDir);
   if (argv.includes('--init')) {
     console.log(JSON.stringify({ code: settings.code, id: settings.id, publicKey: key.publicKey, created: key.created }));
     return;
