@@ -12,6 +12,7 @@ import { BatchLog } from '../log/batch-log.js';
 import { Checkpointer } from '../log/checkpointer.js';
 import { UnrecoverableJobError } from '../ports/queue.js';
 import type { BatchRecord } from '../ports/store.js';
+import { AnchoringService } from './anchoring.js';
 import { checkpointJobHandler } from './checkpoint-job.js';
 import { checkChainHistory } from './history.js';
 
@@ -185,6 +186,48 @@ describe('a checkpoint an anchor finds too old', () => {
     await checkpointer.renew();
     expect(await store.latestCheckpoint()).toMatchObject({ checkpoint: renewed!.checkpoint, anchoredAt: expect.any(Number) });
     await checkpointer.stop();
+    await queue.close();
+    await store.close();
+  });
+});
+
+describe('restart after checkpoints were anchored but not recorded', () => {
+  it('records every checkpoint the chain holds above the last recorded one, so bundles name the first that holds their batch', async () => {
+    const gw = await registeredGateway(11);
+    const { log, store } = await logOf(gw, 6);
+    const chain = evm.anchorFor(11);
+    let from = 0;
+    for (const size of [2, 4, 6]) {
+      const cp = await checkpointOf(gw, log, size);
+      await chain.anchorCheckpoint(cp, from === 0 ? [] : (await log.consistencyProof(from, size)).map((h) => fromHex(h, 32)), signCheckpoint(cp, gw.privateKey));
+      from = size;
+    }
+    const queue = new MemoryQueue();
+    const anchored: number[] = [];
+    const service = new AnchoringService({
+      store,
+      log,
+      queue,
+      anchor: chain,
+      gatewayId: gw.id,
+      sm2: gw,
+      runAnchorJobs: true,
+      minIntervalMs: 0,
+      latestCheckpoint: () => store.latestCheckpoint(),
+      renewCheckpoint: () => Promise.resolve(),
+      onAnchored: async (record) => void anchored.push(record.checkpoint.size),
+      logger: { info: () => undefined, warn: () => undefined, error: () => undefined },
+    });
+    service.start();
+    for (let i = 0; service.status.state !== 'ready'; i++) {
+      if (i > 200) throw new Error(`not ready: ${JSON.stringify(service.status)}`);
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    expect((await store.anchoredCheckpoints(0, 10)).map((c) => c.checkpoint.size)).toEqual([2, 4, 6]);
+    expect(anchored).toEqual([2, 4, 6]);
+    expect((await store.anchoredCheckpointCovering(2))?.checkpoint).toMatchObject({ size: 4, root: await log.root(4) });
+    expect((await store.checkpointAt(4))?.anchor).toMatchObject({ chain: 'evm', contract: evm.address });
+    service.stop();
     await queue.close();
     await store.close();
   });

@@ -6,6 +6,9 @@ import type { BatchStore, CheckpointRecord, LogStore } from '../ports/store.js';
 import { checkpointJobHandler, type CheckpointJobStep } from './checkpoint-job.js';
 import { checkChainHistory, type HistoryProblem } from './history.js';
 
+/** How many of the chain's latest checkpoints a restart reads back to find those it did not record. */
+const RECONCILE_WINDOW = 16;
+
 export type AnchoringState =
   | { state: 'disabled'; message: string }
   | { state: 'checking'; message: string }
@@ -106,7 +109,8 @@ export class AnchoringService {
         }
         return this.halt(result.problem, result.message);
       }
-      if (result.chainCheckpoint) await this.reconcile(result.chainCheckpoint);
+      const fork = result.chainCheckpoint ? await this.reconcile(result.chainCheckpoint) : null;
+      if (fork) return this.halt('CHAIN_FORK', fork);
       this.inFlight = null;
       this.set({ state: 'ready', message: result.message }, 'info');
       this.sweep();
@@ -116,18 +120,39 @@ export class AnchoringService {
     }
   }
 
-  /** The chain holds a checkpoint of this gateway's log (checked by the caller) that the store does not know as anchored. */
-  private async reconcile(onChain: AnchoredCheckpoint): Promise<void> {
-    const local = await this.o.store.lastAnchoredCheckpoint();
-    if ((local?.checkpoint.size ?? 0) >= onChain.size) return;
-    if (!(await this.o.store.checkpointAt(onChain.size))) {
+  /**
+   * The chain holds checkpoints of this gateway's log that the store does not
+   * know as anchored (a crash between sending and recording; with an external
+   * worker, outcomes not yet read). The latest was compared with the log by
+   * the caller; the ones before it are read from chain state (a handful: one
+   * transaction is in flight at a time) and each compared too, so every
+   * anchored checkpoint is recorded and bundles name the first that holds
+   * their batch.
+   */
+  private async reconcile(latest: AnchoredCheckpoint): Promise<string | null> {
+    const localSize = (await this.o.store.lastAnchoredCheckpoint())?.checkpoint.size ?? 0;
+    if (localSize >= latest.size) return null;
+    const from = Math.max(0, latest.index - RECONCILE_WINDOW + 1);
+    const onChain = (await this.o.anchor!.checkpoints(this.o.gatewayId, from, RECONCILE_WINDOW)).filter((c) => c.size > localSize && c.size <= latest.size);
+    if (!onChain.some((c) => c.size === latest.size)) onChain.push(latest);
+    for (const c of onChain.sort((a, b) => a.size - b.size)) {
+      if ((await this.o.log.root(c.size)) !== c.root) {
+        return `the chain's checkpoint of size ${c.size} (${c.root}) is not this gateway's log. Anchoring is halted. / 链上检查点与本地批次日志不一致，已停止锚定。`;
+      }
+      await this.recordFromChain(c);
+    }
+    return null;
+  }
+
+  private async recordFromChain(c: AnchoredCheckpoint): Promise<void> {
+    if (!(await this.o.store.checkpointAt(c.size))) {
       // Signed and sent before a crash lost the record: the chain's values, signed again, are the same checkpoint.
-      const checkpoint = { gateway: this.o.gatewayId, alg: this.o.log.alg, size: onChain.size, root: onChain.root, ts: onChain.ts };
+      const checkpoint = { gateway: this.o.gatewayId, alg: this.o.log.alg, size: c.size, root: c.root, ts: c.ts };
       const signature = toHex(signCheckpoint(checkpoint, this.o.sm2.privateKey));
       await this.o.store.putCheckpoint({ checkpoint, signature, publicKey: this.o.sm2.publicKey, cosignatures: [], anchor: null, anchoredAt: null });
     }
-    const receipt = await this.o.anchor!.checkpointReceipt(this.o.gatewayId, onChain.size).catch(() => null);
-    await this.recordAnchored(onChain.size, receipt, this.now());
+    const receipt = await this.o.anchor!.checkpointReceipt(this.o.gatewayId, c.size).catch(() => null);
+    await this.recordAnchored(c.size, receipt, this.now());
   }
 
   /** Sends the latest signed checkpoint when nothing is in flight and the interval has passed. Serialised. */
