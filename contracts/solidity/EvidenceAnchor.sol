@@ -5,10 +5,11 @@ import {AccessControl} from "@openzeppelin/contracts/access/AccessControl.sol";
 import {IEvidenceAnchor} from "./interfaces/IEvidenceAnchor.sol";
 import {EvidenceMerkle} from "./libraries/EvidenceMerkle.sol";
 
-/// @title EvidenceAnchor: the registry of gateways and routing nodes and the
+/// @title EvidenceAnchor: the registry of gateways, routing nodes and witnesses and the
 /// anchor of their batch headers and batch-log checkpoints (spec sections 2, 4 to 6, 9 to 11)
-/// @notice A governor registers each gateway and routing node (id, EVM account,
-/// SM2 public key, active flag) and rotates keys with history. A gateway's
+/// @notice A governor registers each gateway, routing node and standalone witness
+/// (id, EVM account, SM2 public key, active flag), rotates keys with history, and
+/// says which participants act as witnesses (spec section 10). A gateway's
 /// account anchors either each batch header in order (version 1: seq = last + 1
 /// and prev = last headerHash) or checkpoints of its batch log (version 2: a
 /// larger size each time, with an RFC 9162 consistency proof from the last one
@@ -29,10 +30,13 @@ contract EvidenceAnchor is AccessControl, IEvidenceAnchor {
     uint8 public constant ALG_KECCAK256 = 1;
 
     /// @notice What a registered id is.
+    /// Witness is a standalone witness (a regulator's or a court's node) that
+    /// only cosigns checkpoints; it is appended so the codes of the others stay.
     enum ParticipantKind {
         None,
         Gateway,
-        Node
+        Node,
+        Witness
     }
 
     /// @dev Slot 0 packs account, nextSeq, kind, active and checkpointed (31
@@ -71,6 +75,15 @@ contract EvidenceAnchor is AccessControl, IEvidenceAnchor {
         uint64 anchoredAt;
     }
 
+    /// @notice A witness as listed by `witnesses`: its registration and current key.
+    struct WitnessRecord {
+        bytes32 id;
+        ParticipantKind kind;
+        address account;
+        bool active;
+        bytes publicKey;
+    }
+
     /// @notice A public key and the first batch seq (gateways) and time (ms) from which it is valid.
     struct KeyEpoch {
         uint64 fromSeq;
@@ -84,6 +97,12 @@ contract EvidenceAnchor is AccessControl, IEvidenceAnchor {
     mapping(bytes32 gateway => mapping(uint64 size => bytes32 root)) private _checkpointRoots;
     /// @dev size (bits 0-63) | ts (64-127) | block number (128-191) | block time in ms (192-255).
     mapping(bytes32 gateway => mapping(uint256 index => uint256 packed)) private _checkpointMeta;
+    /// @dev The ids holding the witness role, in no fixed order (removal swaps
+    /// the last id in), and each one's position + 1 (zero: not a witness). Kept
+    /// apart from Participant so that anchor() and anchorCheckpoint() read and
+    /// write exactly the slots they did before witnesses existed.
+    bytes32[] private _witnessIds;
+    mapping(bytes32 id => uint256 positionPlusOne) private _witnessPositions;
 
     /// @notice A gateway was registered.
     /// @param gateway Gateway id.
@@ -95,6 +114,15 @@ contract EvidenceAnchor is AccessControl, IEvidenceAnchor {
     /// @param account Its EVM account.
     /// @param publicKey Its SM2 public key (65 bytes).
     event NodeRegistered(bytes32 indexed node, address indexed account, bytes publicKey);
+    /// @notice A standalone witness was registered; it holds the witness role from now on.
+    /// @param witness Witness id.
+    /// @param account Its EVM account.
+    /// @param publicKey Its SM2 public key (65 bytes).
+    event WitnessRegistered(bytes32 indexed witness, address indexed account, bytes publicKey);
+    /// @notice A registered gateway or routing node was given or lost the witness role.
+    /// @param id Participant id.
+    /// @param witness Whether it now holds the role.
+    event WitnessSet(bytes32 indexed id, bool witness);
     /// @notice A participant's SM2 key was rotated.
     /// @param id Participant id.
     /// @param fromSeq First batch seq signed with the new key.
@@ -190,6 +218,14 @@ contract EvidenceAnchor is AccessControl, IEvidenceAnchor {
     /// @notice The gateway anchors checkpoints: its batches cannot also be anchored one by one.
     /// @param gateway Gateway id.
     error EvidenceAnchor__AnchoredByCheckpoints(bytes32 gateway);
+    /// @notice A standalone witness holds the witness role for as long as it is registered:
+    /// deactivate it (setActive) instead of taking the role away.
+    /// @param id Witness id.
+    error EvidenceAnchor__StandaloneWitness(bytes32 id);
+    /// @notice The participant already has the requested witness role.
+    /// @param id Participant id.
+    /// @param witness The current role.
+    error EvidenceAnchor__WitnessUnchanged(bytes32 id, bool witness);
     /// @notice leafBytes is not 122 bytes long.
     /// @param length The length given.
     error EvidenceAnchor__InvalidLeafLength(uint256 length);
@@ -222,6 +258,35 @@ contract EvidenceAnchor is AccessControl, IEvidenceAnchor {
     function registerNode(bytes32 node, address account, bytes calldata publicKey) external onlyRole(GOVERNOR_ROLE) {
         _register(node, ParticipantKind.Node, account, publicKey);
         emit NodeRegistered(node, account, publicKey);
+    }
+
+    /// @notice Registers a standalone witness (a regulator's or a court's node), active,
+    /// holding the witness role, with its first key. It cosigns checkpoints only: it
+    /// cannot anchor, and the registries never treat it as a gateway.
+    /// @param witness Witness id, SM3(utf8(code)).
+    /// @param account The witness's EVM account.
+    /// @param publicKey SM2 public key, 65 bytes 0x04 || x || y.
+    function registerWitness(bytes32 witness, address account, bytes calldata publicKey)
+        external
+        onlyRole(GOVERNOR_ROLE)
+    {
+        _register(witness, ParticipantKind.Witness, account, publicKey);
+        _addWitness(witness);
+        emit WitnessRegistered(witness, account, publicKey);
+    }
+
+    /// @notice Gives a registered gateway or routing node the witness role, or takes it
+    /// away: it then cosigns with the key it already has (rotated with rotateKey, and
+    /// no longer a witness while deactivated).
+    /// @param id Participant id.
+    /// @param witness The new role.
+    function setWitness(bytes32 id, bool witness) external onlyRole(GOVERNOR_ROLE) {
+        Participant storage p = _known(id);
+        if (p.kind == ParticipantKind.Witness) revert EvidenceAnchor__StandaloneWitness(id);
+        if ((_witnessPositions[id] != 0) == witness) revert EvidenceAnchor__WitnessUnchanged(id, witness);
+        if (witness) _addWitness(id);
+        else _removeWitness(id);
+        emit WitnessSet(id, witness);
     }
 
     /// @notice Rotates a participant's SM2 key. For a gateway the new key signs
@@ -497,6 +562,45 @@ contract EvidenceAnchor is AccessControl, IEvidenceAnchor {
         return p.kind == ParticipantKind.Gateway && p.active && p.account == account;
     }
 
+    /// @inheritdoc IEvidenceAnchor
+    function isWitness(bytes32 id) external view returns (bool) {
+        return _witnessPositions[id] != 0 && _participants[id].active;
+    }
+
+    /// @notice How many participants hold the witness role, active or not.
+    /// @return count Number of witnesses; `witnesses` pages over positions 0 to count - 1.
+    function countWitnesses() external view returns (uint256 count) {
+        return _witnessIds.length;
+    }
+
+    /// @notice A page of the participants holding the witness role, each with its current
+    /// key, read from state so that a verifier can build its witness policy with no event search.
+    /// @dev Positions are not stable: taking the role from one witness moves the last
+    /// one into its place. Read countWitnesses and the pages in one block (one
+    /// blockTag) for a consistent list. Deactivated witnesses are listed with
+    /// active = false; isWitness is false for them.
+    /// @param from First position.
+    /// @param limit Most witnesses to return.
+    /// @return page Witnesses at positions from .. from + limit - 1 that exist (empty past the end).
+    function witnesses(uint256 from, uint256 limit) external view returns (WitnessRecord[] memory page) {
+        uint256 count = _witnessIds.length;
+        uint256 n = from < count ? count - from : 0;
+        if (limit < n) n = limit;
+        page = new WitnessRecord[](n);
+        for (uint256 i; i < n; ++i) {
+            bytes32 id = _witnessIds[from + i];
+            Participant storage p = _participants[id];
+            KeyEpoch[] storage keys = _keys[id];
+            page[i] = WitnessRecord({
+                id: id,
+                kind: p.kind,
+                account: p.account,
+                active: p.active,
+                publicKey: keys[keys.length - 1].publicKey
+            });
+        }
+    }
+
     /// @notice A participant's registration.
     /// @param id Participant id.
     /// @return kind None when unknown.
@@ -643,6 +747,25 @@ contract EvidenceAnchor is AccessControl, IEvidenceAnchor {
         p.maskedLastHeaderHash = _HASH_MASK;
         if (kind == ParticipantKind.Gateway) p.checkpointHead = _HEAD_SET;
         _keys[id].push(KeyEpoch({fromSeq: 0, fromTime: _nowMs(), publicKey: publicKey}));
+    }
+
+    function _addWitness(bytes32 id) private {
+        _witnessIds.push(id);
+        _witnessPositions[id] = _witnessIds.length;
+    }
+
+    /// @dev Swap-and-pop, so the list holds only current witnesses and never grows
+    /// with role changes.
+    function _removeWitness(bytes32 id) private {
+        uint256 position = _witnessPositions[id] - 1;
+        uint256 last = _witnessIds.length - 1;
+        if (position != last) {
+            bytes32 moved = _witnessIds[last];
+            _witnessIds[position] = moved;
+            _witnessPositions[moved] = position + 1;
+        }
+        _witnessIds.pop();
+        delete _witnessPositions[id];
     }
 
     /// @dev Slot 0 as Solidity packs it: account in bits 0-159, nextSeq in

@@ -21,4 +21,10 @@ interface IEvidenceAnchor {
     /// @param account The account to test, usually msg.sender of the caller.
     /// @return True only for a registered, active gateway whose account this is.
     function isGatewayAccount(bytes32 gateway, address account) external view returns (bool);
+
+    /// @notice Whether `id` holds the witness role (a standalone witness, or a gateway or
+    /// routing node the governor made one) and is active: its key may cosign checkpoints.
+    /// @param id Participant id.
+    /// @return True for an active participant holding the witness role.
+    function isWitness(bytes32 id) external view returns (bool);
 }

@@ -44,6 +44,22 @@ export const HELP = `evidence — 互联网医院存证证明工具 / evidence p
       KEY 也可由环境变量 EVIDENCE_INSURER_KEY 给出；ADDRESS 为 ClaimVerifier 地址。
       Insurers: check a gateway's claim package offline, submit it to ClaimVerifier from the insurer's
       account (KEY, or EVIDENCE_INSURER_KEY) and print the chain's verdict.
+  evidence witnesses export --rpc URL --contract ADDRESS [--quorum K] [--out FILE]
+      由链上登记生成见证策略（供 verify --witnesses 使用）：EvidenceAnchor 上所有启用的见证人及其当前公钥。
+      默认法定数 quorum：有见证人时为 1，没有时为 0。ADDRESS 为 EvidenceAnchor 地址（也可由 EVIDENCE_ANCHOR_ADDRESS 给出）。
+      Export a witness policy for verify --witnesses from the chain's registry: every active witness on
+      EvidenceAnchor with its current key. Default quorum: 1 when any witness is registered, else 0.
+      Output: { "quorum": K, "witnesses": [{ "id", "publicKey" }] } on standard output, or to FILE.
+  evidence monitor --gateway ID (--witnesses URL,URL,... | --witnesses-file FILE) [--gateway-url URL --token T] [--json]
+      监测分裂视图：向每个见证人索取其最近副签的该网关检查点（GET URL/v1/witness/checkpoints/ID），核验网关签名与见证签名，
+      两两比对：同一大小必须同一个根；大小不同时向网关索取一致性证明（GET /v1/log/consistency）并以两个见证过的根核验。
+      网关向不同见证人展示不同历史（同一大小两个根、证明不成立或网关给不出证明）即报告分裂视图，并列出双方由网关签名的检查点及副签见证人。
+      同时列出每个见证人 GET /v1/witness/forks 中该网关的分叉证据。FILE 为 [{ "code"?, "url" }]；ID 为 64 位十六进制或机构代码。
+      Ask each witness for the last checkpoint of the gateway it cosigned, verify the gateway's signature and
+      the cosignature, and check them pairwise: one size, one root; two sizes, a consistency proof from the
+      gateway checked against the two witnessed roots. A split view (two witnesses shown different histories)
+      is reported with both gateway-signed checkpoints and the witnesses that cosigned them; each witness's
+      fork evidence for the gateway is listed too.
   evidence keygen
       生成 SM2 密钥对（JSON）。Generate an SM2 key pair (JSON).
   evidence id CODE
@@ -54,7 +70,7 @@ export const HELP = `evidence — 互联网医院存证证明工具 / evidence p
 退出码 Exit codes:
   0 全部有效 all valid · 1 存在无效 some invalid · 2 用法错误或文件不可读 usage error or unreadable file
   （verify-consistency：0 一致 consistent，1 不一致或被改写 not consistent or rewritten，2 不可读、格式错误或网关不可达 unreadable, malformed or unreachable；
-    audit：1 = 发现问题 findings；claim：1 = 材料无效或被拒 invalid or rejected；2 另含网络或链不可达 also unreachable）
+    audit：1 = 发现问题 findings；monitor：0 同一历史 one history，1 分裂视图 split view，2 不可达、应答无效或无法判定 unreachable, invalid or undetermined；claim：1 = 材料无效或被拒 invalid or rejected；2 另含网络或链不可达 also unreachable）
 
 规范 Specification: evidence proof format v1 and v2 (evidence-proof/1, evidence-proof/2), docs/evidence-proof-v2.md.
 `;

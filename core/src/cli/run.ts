@@ -2,12 +2,14 @@ import { isEvidenceError } from '../errors.js';
 import { UsageError } from './args.js';
 import { auditCommand } from './audit.js';
 import { claimCommand } from './claim.js';
+import { monitorCommand } from './monitor.js';
 import { HELP } from './help.js';
 import type { CliIo } from './io.js';
 import { hashCommand, idCommand, keygenCommand } from './tools.js';
 import { verifyCommand } from './verify.js';
 import { verifyConsistencyCommand } from './verify-consistency.js';
 import { verifyTraceCommand } from './verify-trace.js';
+import { witnessesCommand } from './witnesses.js';
 
 type Command = (argv: readonly string[], io: CliIo) => Promise<number>;
 
@@ -20,6 +22,8 @@ const COMMANDS: Record<string, Command> = {
   hash: hashCommand,
   audit: auditCommand,
   claim: claimCommand,
+  witnesses: witnessesCommand,
+  monitor: monitorCommand,
 };
 
 /** Runs the CLI and returns its exit code: 0 valid, 1 invalid, 2 usage or read error. */
