@@ -25,7 +25,7 @@ export interface AnchoringOptions {
   sm2: { privateKey: string; publicKey: string };
   /** Whether this process runs the 'checkpoint' jobs (false with ANCHOR_WORKER=external). */
   runAnchorJobs: boolean;
-  /** No checkpoint is sent sooner than this after the previous one was confirmed (ms). */
+  /** No checkpoint is sent sooner than this after the previous one was sent (ms); one is in flight at a time whatever it is. */
   minIntervalMs: number;
   /** The checkpoint to send: the latest signed, signed afresh when the log grew since (Checkpointer.latest). */
   latestCheckpoint: () => Promise<CheckpointRecord | null>;
@@ -46,7 +46,7 @@ export interface AnchoringOptions {
 /**
  * Anchoring of the batch log (spec section 11): at most one checkpoint
  * transaction in flight; when it is confirmed, the next one anchors the
- * latest signed checkpoint, no sooner than minIntervalMs after the last. A
+ * latest signed checkpoint, no sooner than minIntervalMs after the last was sent. A
  * chain that confirms slowly therefore gets fewer, larger checkpoints and
  * never falls behind. At start, and whenever a job finds the chain elsewhere
  * than expected, the chain's latest checkpoint is compared with the log and
@@ -57,7 +57,7 @@ export class AnchoringService {
   private timer: ReturnType<typeof setTimeout> | null = null;
   private kickTimer: ReturnType<typeof setTimeout> | null = null;
   private inFlight: { size: number; since: number } | null = null;
-  private lastConfirmedAt = 0;
+  private lastSentAt = 0;
   private stopped = false;
   private kicking: Promise<void> = Promise.resolve();
   private readonly now: () => number;
@@ -162,7 +162,9 @@ export class AnchoringService {
 
   private async kickNow(): Promise<void> {
     if (this.stopped || this.current.state !== 'ready' || this.inFlight) return;
-    const wait = this.lastConfirmedAt + this.o.minIntervalMs - this.now();
+    // Counted from the previous send, not its confirmation: on a chain with 1 s blocks a pause after
+    // each confirmation would skip every other block.
+    const wait = this.lastSentAt + this.o.minIntervalMs - this.now();
     if (wait > 0) {
       if (!this.kickTimer) {
         this.kickTimer = setTimeout(() => {
@@ -184,6 +186,7 @@ export class AnchoringService {
       proof: from === 0 ? [] : await this.o.log.consistencyProof(from, size),
     };
     this.inFlight = { size, since: this.now() };
+    this.lastSentAt = this.now();
     await this.o.queue.add(QUEUES.checkpoint, job, { jobId: checkpointJobId(size) });
   }
 
@@ -191,7 +194,6 @@ export class AnchoringService {
     this.o.beforeRecord?.(outcome.size);
     if (outcome.outcome === 'anchored') {
       await this.recordAnchored(outcome.size, outcome.anchor, outcome.at);
-      this.lastConfirmedAt = this.now();
       if (this.inFlight?.size === outcome.size) this.inFlight = null;
       this.kick();
       return;
