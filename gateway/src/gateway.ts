@@ -24,6 +24,7 @@ import { ProofService } from './proofs/proof-service.js';
 import { deliveryHandler } from './subscriptions/deliver.js';
 import { SubscriptionService } from './subscriptions/subscription-service.js';
 import { CheckpointWrites } from './witnessing/checkpoint-writes.js';
+import { hostedWitness, type HostedWitnessOptions } from './witnessing/hosted.js';
 import { httpCosigner } from './witnessing/http-cosigner.js';
 import { readWitnessesSetting } from './witnessing/settings.js';
 import { Witnessing } from './witnessing/witnessing.js';
@@ -34,6 +35,8 @@ export interface GatewayOverrides {
   queue?: JobQueue;
   plugins?: readonly GatewayPlugin[];
   logger?: boolean;
+  /** The hosted witness's registry and clock instead of the chain's and Date.now (tests). */
+  witness?: HostedWitnessOptions;
 }
 
 export interface Gateway {
@@ -213,6 +216,12 @@ export async function createGateway(config: GatewayConfig, overrides: GatewayOve
       // The remote-call routes (cross-institution calls through routing nodes), when configured.
       const { loadRemoteRoutes } = await import('./remote/gateway-plugin.js');
       plugins.push(await loadRemoteRoutes(config.REMOTE_CONFIG));
+    }
+    // WITNESS_ENABLED: this gateway also cosigns other institutions' checkpoints, with its own id and key.
+    const witness = await hostedWitness(config, { id: gatewayId, ...keys.sm2 }, overrides.witness);
+    if (witness) {
+      closers.unshift(() => witness.close());
+      plugins.push(witness.plugin);
     }
     const app = await buildApp({ ctx, plugins, logger: overrides.logger });
 

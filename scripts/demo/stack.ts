@@ -8,6 +8,9 @@ export interface Stack {
   deploymentBlock: number;
   nodes: { code: string; id: string; url: string }[];
   gateways: { code: string; id: string; url: string; token: string; services: { name: string }[] }[];
+  /** Who cosigns the gateways' checkpoints (the routing node and every gateway), and how many each gateway waits for. */
+  witnesses: { code: string; id: string; url: string; publicKey: string }[];
+  witnessQuorum: number;
 }
 
 export function readStack(path: string): Stack {
@@ -16,6 +19,9 @@ export function readStack(path: string): Stack {
     stack = JSON.parse(readFileSync(path, 'utf8')) as Stack;
   } catch (e) {
     throw new Error(`cannot read ${path}: is \`npm start\` running? / 无法读取 ${path}，请先运行 npm start (${(e as Error).message})`);
+  }
+  if (!Array.isArray(stack.witnesses) || typeof stack.witnessQuorum !== 'number') {
+    throw new Error(`${path} lists no witnesses: it was written by an older npm start; restart it / 描述文件未列出见证方，请重新运行 npm start`);
   }
   if (!Array.isArray(stack.gateways) || stack.gateways.length < 2) {
     throw new Error(`${path} lists fewer than two gateways: the visit needs two institutions (npm start -- --gateways 2) / 需要至少两家机构`);

@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { existsSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { jcs, keyLookupFrom, sm3, toHex, utf8, verifyTrace, type Hop, type TraceNode } from '@evidence/core';
@@ -65,6 +65,44 @@ async function signingTime(v: Visit): Promise<number> {
 }
 
 const short = (hex: string) => `${hex.slice(0, 10)}…`;
+
+/** A time as a Chinese court reads it: Beijing time (UTC+8), to the second. */
+const beijing = (ms: number) => `${new Date(ms + 8 * 3_600_000).toISOString().replace('T', ' ').slice(0, 19)} 北京时间 Beijing time`;
+
+interface WitnessPolicyFile {
+  quorum: number;
+  witnesses: { id: string; publicKey: string; code?: string }[];
+}
+
+/** The policy's witnesses by the codes stack.json gives them, in its order (a policy from the chain names ids only). */
+function policyNames(v: Visit, policy: WitnessPolicyFile): string[] {
+  const known = v.stack.witnesses.filter((w) => policy.witnesses.some((p) => p.id === w.id)).map((w) => w.code);
+  const other = policy.witnesses.filter((p) => !v.stack.witnesses.some((w) => w.id === p.id)).map((p) => short(p.id));
+  return [...known, ...other];
+}
+
+/**
+ * The court's witness policy: whom it trusts to have seen the gateway's log,
+ * and how many of them must have cosigned. From the chain's registry, where
+ * npm start gives its witnesses the role; a stack whose contracts predate the
+ * role has none there, and then the witnesses npm start wrote in stack.json
+ * stand in, and the step says which it used.
+ */
+async function witnessPolicy(v: Visit, file: string): Promise<{ policy: WitnessPolicyFile; source: string }> {
+  const quorum = v.stack.witnessQuorum;
+  const exported = await evidenceCli(['witnesses', 'export', '--rpc', v.stack.rpcUrl, '--contract', v.stack.contracts.EvidenceAnchor, '--quorum', String(quorum), '--out', file]);
+  if (exported.code === 0 && existsSync(file)) {
+    const policy = JSON.parse(readFileSync(file, 'utf8')) as WitnessPolicyFile;
+    return { policy, source: `exported from the chain's registry with evidence witnesses export / 由链上登记导出` };
+  }
+  const policy: WitnessPolicyFile = { quorum, witnesses: v.stack.witnesses.map(({ id, publicKey, code }) => ({ id, publicKey, code })) };
+  writeFileSync(file, JSON.stringify(policy, null, 2));
+  const why = (exported.stderr.trim().split('\n')[0] ?? '').slice(0, 120);
+  return {
+    policy,
+    source: `built from stack.json's witnesses, as evidence witnesses export gave none (${why || `exit ${exported.code}`}) / 未能从链上导出见证策略，改取 stack.json`,
+  };
+}
 
 export const VISIT: Step[] = [
   {
@@ -261,15 +299,29 @@ export const VISIT: Step[] = [
       const online = await evidenceCli(['verify', file, '--rpc', v.stack.rpcUrl, '--contract', v.stack.contracts.EvidenceAnchor, '--json']);
       const anchored = JSON.parse(online.stdout || '{}') as { valid?: boolean; message?: string };
       if (online.code !== 0 || !anchored.valid) throw new Error(`evidence verify --rpc exited ${online.code}: ${anchored.message ?? online.stderr}`);
-      const log = (bundle as { log?: { checkpoint: { size: number; ts: number }; inclusion: { index: number } } }).log;
+      const log = (bundle as { log?: { checkpoint: { size: number; ts: number }; inclusion: { index: number }; cosignatures: { witness: string; ts: number }[] } }).log;
       if (!log) throw new Error('the gateway served a bundle without its batch log (evidence-proof/2 expected)');
+
+      // Who else saw this checkpoint, and the court's policy of whom it trusts to have seen it.
+      const name = (id: string) => v.stack.witnesses.find((w) => w.id === id)?.code ?? short(id);
+      const cosigned = log.cosignatures.map((c) => `cosigned by ${name(c.witness)} at ${beijing(c.ts)} / ${name(c.witness)} 联署`);
+      const policyFile = join(v.dir, 'witness-policy.json');
+      const { policy, source } = await witnessPolicy(v, policyFile);
+      const witnessed = await evidenceCli(['verify', file, '--witnesses', policyFile, '--json']);
+      const tally = JSON.parse(witnessed.stdout || '{}') as { valid?: boolean; message?: string; witnesses?: { quorum: number; trusted: string[] } };
+      if (witnessed.code !== 0 || !tally.valid || !tally.witnesses) {
+        throw new Error(`evidence verify --witnesses exited ${witnessed.code}: ${tally.message ?? witnessed.stderr} (${log.cosignatures.length} cosignatures: ${cosigned.join('; ')})`);
+      }
       // One transaction anchors every batch closed since the previous checkpoint.
       const { checkpoints } = await v.a.expect<{ checkpoints: { checkpoint: { size: number } }[] }>(200, 'GET', '/v1/log/checkpoints?limit=1000');
       const spans = checkpoints.map((c, i) => c.checkpoint.size - (i === 0 ? 0 : checkpoints[i - 1]!.checkpoint.size));
       const widest = Math.max(...spans);
       return [
         `evidence verify (offline): disclosure, leaf, inclusion, SM2 batch signature, batch ${log.inclusion.index} in the batch log, SM2 checkpoint signature all pass`,
-        `the bundle names checkpoint ${log.checkpoint.size} of ${v.a.code}'s log (batches 0..${log.checkpoint.size - 1}, signed ${new Date(log.checkpoint.ts + 8 * 3_600_000).toISOString().replace('T', ' ').slice(0, 19)} Beijing time / 北京时间)`,
+        `the bundle names checkpoint ${log.checkpoint.size} of ${v.a.code}'s log (batches 0..${log.checkpoint.size - 1}, signed ${beijing(log.checkpoint.ts)})`,
+        ...cosigned,
+        `witness policy / 见证策略: ${policyNames(v, policy).join(', ')}, quorum ${policy.quorum}; ${source}`,
+        `evidence verify --witnesses: ${tally.witnesses.trusted.length} trusted cosignatures (${tally.witnesses.trusted.map(name).join(', ')}) meet the quorum of ${tally.witnesses.quorum} / 受信联署达到法定数`,
         `${checkpoints.length} checkpoint transactions anchor ${checkpoints.at(-1)?.checkpoint.size ?? 0} batches of ${v.a.code}; the widest covered ${widest} batches in one transaction / 一笔交易最多覆盖 ${widest} 个批次`,
         `evidence verify --rpc: ${anchored.message}`,
         `the same file can be dropped into the verification page: ${v.a.url}/verify`,

@@ -21,7 +21,15 @@ export async function anchoringStates(gateways: StackGateway[], timeoutMs = 15_0
   return out;
 }
 
-export function banner(rpcUrl: string, contract: string, gateways: StackGateway[], states: Map<string, Health['anchoring']>, stackFile: string): string {
+export function banner(
+  rpcUrl: string,
+  contract: string,
+  gateways: StackGateway[],
+  states: Map<string, Health['anchoring']>,
+  stackFile: string,
+  witnesses: { code: string; url: string }[] = [],
+  quorum = 0,
+): string {
   const first = gateways[0]!;
   const lines = [
     '',
@@ -33,6 +41,11 @@ export function banner(rpcUrl: string, contract: string, gateways: StackGateway[
       const anchoring = s?.state === 'ready' ? 'anchoring ready / 锚定就绪' : `ANCHORING ${s?.state?.toUpperCase()} / 锚定未就绪: ${s?.message}`;
       return [`gateway / 网关 ${g.code}  ${g.url}   docs / 文档 ${g.url}/docs`, `    ${anchoring}`];
     }),
+    ...(witnesses.length > 0
+      ? [
+          `witnesses / 见证方       ${witnesses.map((w) => w.code).join(', ')}  (each gateway waits for ${quorum} cosignatures of the others per checkpoint / 每个检查点等待其他 ${quorum} 方联署)`,
+        ]
+      : []),
     `stack file / 描述文件    ${stackFile}  (dev tokens with every role / 含全权限开发令牌)`,
     '',
     'Record an event / 记录一条存证:',

@@ -3,10 +3,12 @@ import { join } from 'node:path';
 import {
   createEvmAnchor,
   deployAll,
+  listWitnesses,
   loadDeployment,
   localAccounts,
   registerGateway,
   saveDeployment,
+  setWitness,
   startLocalChain,
   type Deployment,
   type LocalChain,
@@ -19,6 +21,11 @@ export interface StackChain {
   provider: JsonRpcProvider;
   /** Registers the gateway unless it already is; returns what happened. */
   ensureRegistered(gatewayId: string, publicKey: string, accountIndex: number): Promise<'registered' | 'already' | 'other-key'>;
+  /**
+   * Gives a registered gateway or routing node the witness role on EvidenceAnchor unless it holds it, so a
+   * verifier's `evidence witnesses export` lists it. 'unsupported': contracts deployed before the role existed.
+   */
+  ensureWitness(id: string): Promise<'set' | 'already' | 'unsupported'>;
   close(): Promise<void>;
 }
 
@@ -73,6 +80,18 @@ export async function startStackChain(dir: string, port: number, blockTime: numb
       if (key !== null) return 'other-key';
       await registerGateway({ signer: governor, address }, { gateway: gatewayId, account: localAccounts()[accountIndex]!.address, publicKey });
       return 'registered';
+    },
+    async ensureWitness(id) {
+      let listed: string[];
+      try {
+        listed = (await listWitnesses({ runner: provider, address })).map((w) => w.id);
+      } catch {
+        // A deployment kept from before witnesses were registered on chain has no countWitnesses to call.
+        return 'unsupported';
+      }
+      if (listed.includes(id)) return 'already';
+      await setWitness({ signer: governor, address }, { id, witness: true });
+      return 'set';
     },
     async close() {
       reader.close();

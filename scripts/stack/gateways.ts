@@ -1,6 +1,7 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { entityId, toHex } from '@evidence/core';
@@ -35,6 +36,21 @@ export async function prepareGateway(dir: string, code: string, index: number): 
   const tokenPath = join(dataDir, 'dev-token');
   if (!existsSync(tokenPath)) writeFileSync(tokenPath, `dev-${randomBytes(24).toString('hex')}\n`, { mode: 0o600 });
   return { code, id: toHex(entityId(code)), dataDir, publicKey: keys.sm2.publicKey, token: readFileSync(tokenPath, 'utf8').trim(), account: index + 1 };
+}
+
+/**
+ * A port free on 127.0.0.1 now. Each gateway's witnesses include the other
+ * gateways, so every gateway's URL must be known before the first one starts.
+ */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
 }
 
 /** Starts gateway/src/server.ts as a child process; resolves once it listens. */

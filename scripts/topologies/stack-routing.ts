@@ -1,7 +1,7 @@
 /**
  * The routing part of `npm start`: a star with one routing node (its own
  * process, registered on the local chain, which is where every hop key comes
- * from), a sample internal service for each institution (EMR query,
+ * from, and a witness of every gateway's checkpoints), a sample internal service for each institution (EMR query,
  * prescription review, echo) and each gateway's REMOTE_CONFIG publishing them.
  * Codes for naming signers come from a directory signed by a local operator key.
  */
@@ -30,6 +30,8 @@ export interface StackService {
 
 export interface StackRouting {
   nodes: { code: string; id: string; url: string }[];
+  /** The witness the routing node hosts at /v1/witness/* (its id and SM2 key, registered on chain). */
+  witness: { code: string; id: string; url: string; publicKey: string };
   /** Extra environment of each gateway process (REMOTE_CONFIG). */
   env(code: string): Record<string, string>;
   services(code: string): StackService[];
@@ -104,6 +106,7 @@ export async function startStackRouting(o: {
 
   return {
     nodes: [{ code: STACK_NODE, id: node.id, url: node.url }],
+    witness: { code: STACK_NODE, id: node.id, url: node.url, publicKey: nodeKeys.publicKey },
     env: (code) => env.get(code) ?? {},
     services: (code) => services.get(code) ?? [],
     banner(gateways) {

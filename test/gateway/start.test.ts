@@ -1,15 +1,17 @@
 /**
  * `npm start` as a user runs it (scripts/start.ts in a child process, in a
  * temporary state folder): the chain, the contracts, two gateways and
- * stack.json; an event recorded and proven; Ctrl-C stops everything; after a
- * restart the chain still holds what was anchored, so old proofs still verify
- * online.
+ * stack.json with its witnesses (the routing node and both gateways); an
+ * event recorded and proven, its checkpoint cosigned by the quorum of the
+ * others and verified with stack.json's witnesses as the policy; Ctrl-C
+ * stops everything; after a restart the chain still holds what was anchored,
+ * so old proofs still verify online.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
-import { checkAnchor, verifyBundle, type AnyProofBundle } from '@evidence/core';
+import { checkAnchor, verifyBundle, type AnyProofBundle, type ProofBundleV2 } from '@evidence/core';
 import { createEvmAnchor } from '@evidence/contracts';
 import { mixedEvent } from './support/events.js';
 import { GatewayClient, settled, tempDir } from './support/gateway.js';
@@ -21,6 +23,8 @@ interface Stack {
   chainId: number;
   contracts: { EvidenceAnchor: string; ConsentRegistry: string; ClaimVerifier: string; CredentialRegistry: string };
   gateways: { code: string; id: string; url: string; token: string }[];
+  witnesses: { code: string; id: string; url: string; publicKey: string }[];
+  witnessQuorum: number;
 }
 
 async function start(dir: string): Promise<{ child: ChildProcess; output: () => string; exited: Promise<number | null> }> {
@@ -58,6 +62,17 @@ describe('npm start', () => {
     expect(stack).toMatchObject({ rpcUrl: expect.stringMatching(/^http:\/\/127\.0\.0\.1:\d+$/), chainId: 31337 });
     expect(Object.keys(stack.contracts).sort()).toEqual(['ClaimVerifier', 'ConsentRegistry', 'CredentialRegistry', 'EvidenceAnchor']);
     expect(stack.gateways.map((g) => g.code)).toEqual(['H330100001', 'H330100002']);
+    // The routing node and both gateways witness; each gateway serves its witness at its own URL.
+    expect(stack.witnesses.map((w) => w.code)).toEqual(['RN-ZJ-01', 'H330100001', 'H330100002']);
+    expect(stack.witnessQuorum).toBe(2);
+    // All three hold the witness role on chain, so a court can export its policy from the registry.
+    for (const code of ['RN-ZJ-01', 'H330100001', 'H330100002']) expect(first.output()).toContain(`witness role given to ${code} on chain`);
+    for (const g of stack.gateways) {
+      const w = stack.witnesses.find((x) => x.id === g.id)!;
+      expect(w.url).toBe(g.url);
+      expect(await (await fetch(`${g.url}/v1/witness`)).json()).toEqual({ id: g.id, publicKey: w.publicKey, toleranceMs: 10_000 });
+    }
+    const policy = { quorum: stack.witnessQuorum, witnesses: stack.witnesses.map(({ id, publicKey, code }) => ({ id, publicKey, code })) };
 
     const proofs: AnyProofBundle[] = [];
     for (const g of stack.gateways) {
@@ -72,8 +87,12 @@ describe('npm start', () => {
       proofs.push(p.body);
     }
     const anchor = createEvmAnchor({ rpcUrl: stack.rpcUrl, address: stack.contracts.EvidenceAnchor });
-    for (const p of proofs) {
+    for (const [i, p] of proofs.entries()) {
       expect(verifyBundle(p)).toMatchObject({ valid: true });
+      // Cosigned by the other two (never by the gateway itself), which a court's policy of stack.json's witnesses accepts.
+      const cosigners = (p as ProofBundleV2).log.cosignatures.map((c) => c.witness).sort();
+      expect(cosigners).toEqual(stack.witnesses.filter((w) => w.id !== stack.gateways[i]!.id).map((w) => w.id).sort());
+      expect(verifyBundle(p, { witnesses: policy })).toMatchObject({ valid: true });
       expect(await checkAnchor(p, anchor)).toMatchObject({ anchored: true });
     }
     anchor.close();
@@ -89,6 +108,7 @@ describe('npm start', () => {
     running.push(second.child);
     expect(second.output()).toMatch(/[1-9]\d* journaled entries replayed/);
     expect(second.output()).toMatch(/contracts reused/);
+    expect(second.output()).not.toMatch(/witness role given|predate witness registration/);
     const again = JSON.parse(readFileSync(`${dir.path}/stack.json`, 'utf8')) as Stack;
     expect(again.contracts).toEqual(stack.contracts);
     expect(again.gateways.map((g) => g.token)).toEqual(stack.gateways.map((g) => g.token));

@@ -2,8 +2,9 @@
  * `npm run demo` as CI runs it: a fresh stack started by scripts/start.ts (a
  * process, in a temporary state folder, every port chosen at run time), then
  * scripts/demo.ts as a process against its stack.json. Every step of the
- * visit must pass (exit 0) and the summary must say so; the demo must also
- * say plainly when there is no stack to play against.
+ * visit must pass (exit 0) and the summary must say so, the court's bundle
+ * must show who cosigned it and pass a witness policy of quorum 2; the demo
+ * must also say plainly when there is no stack to play against.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -59,6 +60,11 @@ describe('npm run demo against a freshly started stack', () => {
     }
     expect(out).toContain('403 CREDENTIAL_NOT_ACTIVE');
     expect(out).toMatch(/ClaimVerifier verified claim/);
+    // The court's bundle: cosigned by the routing node and the other institution, in Beijing time, and accepted under a witness policy.
+    expect(out).toMatch(/cosigned by RN-ZJ-01 at \d{4}-\d\d-\d\d \d\d:\d\d:\d\d 北京时间 Beijing time/);
+    expect(out).toMatch(/cosigned by H330100002 at \d{4}-\d\d-\d\d \d\d:\d\d:\d\d 北京时间 Beijing time/);
+    expect(out).toMatch(/witness policy \/ 见证策略: RN-ZJ-01, H330100001, H330100002, quorum 2; exported from the chain's registry with evidence witnesses export/);
+    expect(out).toMatch(/evidence verify --witnesses: 2 trusted cosignatures \((RN-ZJ-01, H330100002|H330100002, RN-ZJ-01)\) meet the quorum of 2/);
     expect(out).toMatch(/结果 result[\s\S]*全部 10 步通过 · all 10 steps passed/);
 
     stack.child.kill('SIGINT');

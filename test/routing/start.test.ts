@@ -3,14 +3,16 @@
  * state folder): a routing node registered on the local chain, two gateways
  * publishing sample services, stack.json naming nodes and services; a call
  * from one institution to the other through the network, its trace verified
- * by the CLI, and the hop-trace evidence anchored on chain and proven.
+ * by the CLI, and the hop-trace evidence anchored on chain and proven, its
+ * checkpoint cosigned by the routing node and the other gateway (each hosts
+ * a witness, listed in stack.json).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { checkAnchor, verifyBundle, type ProofBundle } from '@evidence/core';
+import { checkAnchor, verifyBundle, type ProofBundleV2 } from '@evidence/core';
 import { createEvmAnchor } from '@evidence/contracts';
 import { afterAll, describe, expect, it } from 'vitest';
 import { verifyWithCli, type TraceDoc } from './support.js';
@@ -22,6 +24,7 @@ interface Stack {
   contracts: { EvidenceAnchor: string };
   nodes: { code: string; id: string; url: string }[];
   gateways: { code: string; id: string; url: string; token: string; services: { name: string; kind: string | null }[] }[];
+  witnesses: { code: string; id: string; url: string; publicKey: string }[];
 }
 
 describe('npm start with the routing network', () => {
@@ -53,6 +56,14 @@ describe('npm start with the routing network', () => {
     expect(stack.nodes).toEqual([{ code: 'RN-ZJ-01', id: expect.stringMatching(/^[0-9a-f]{64}$/), url: expect.stringMatching(/^http:\/\/127\.0\.0\.1:\d+$/) }]);
     for (const g of stack.gateways) expect(g.services.map((s) => s.name)).toEqual(['emr.query', 'rx.review', 'echo']);
     const [a, b] = stack.gateways as [Stack['gateways'][0], Stack['gateways'][0]];
+    // The routing node is a witness at its own URL, with its registered key.
+    const node = stack.nodes[0]!;
+    expect(stack.witnesses[0]).toEqual({ code: 'RN-ZJ-01', id: node.id, url: node.url, publicKey: expect.stringMatching(/^04[0-9a-f]{128}$/) });
+    expect(await (await fetch(`${node.url}/v1/witness`)).json()).toMatchObject({ id: node.id, publicKey: stack.witnesses[0]!.publicKey });
+    expect(stack.witnesses.slice(1).map((w) => [w.code, w.url])).toEqual([
+      [a.code, a.url],
+      [b.code, b.url],
+    ]);
 
     // The gateways publish when they start; the node routes once it has both.
     let res: Response | undefined;
@@ -75,15 +86,19 @@ describe('npm start with the routing network', () => {
     try {
       // The origin's hop-trace evidence is batched and anchored like any other.
       const id = call.evidence['hop-trace'];
-      let proof: { status: number; body: ProofBundle } = { status: 0, body: {} as ProofBundle };
+      let proof: { status: number; body: ProofBundleV2 } = { status: 0, body: {} as ProofBundleV2 };
       for (let i = 0; i < 150 && proof.status !== 200; i++) {
         const r = await fetch(`${a.url}/v1/evidence/${id}/proof`, { headers: { authorization: `Bearer ${a.token}` } });
-        proof = { status: r.status, body: (await r.json()) as ProofBundle };
+        proof = { status: r.status, body: (await r.json()) as ProofBundleV2 };
         if (proof.status !== 200) await new Promise((r) => setTimeout(r, 200));
       }
       expect(proof.status).toBe(200);
       expect(proof.body.leaf.kind).toBe(11);
       expect(verifyBundle(proof.body)).toMatchObject({ valid: true });
+      // Cosigned by the routing node and the other institution's gateway: the quorum of 2 A waits for.
+      expect(proof.body.log.cosignatures.map((c) => c.witness).sort()).toEqual([node.id, b.id].sort());
+      const policy = { quorum: 2, witnesses: stack.witnesses.map(({ id, publicKey }) => ({ id, publicKey })) };
+      expect(verifyBundle(proof.body, { witnesses: policy })).toMatchObject({ valid: true });
       expect(await checkAnchor(proof.body, anchor)).toMatchObject({ anchored: true });
     } finally {
       anchor.close();

@@ -14,7 +14,7 @@ export const ConfigSchema = Type.Object({
 
   BATCH_SIZE: Type.Integer({ minimum: 1, maximum: 65536, default: 1024 }),
   BATCH_MAX_AGE_MS: Type.Integer({ minimum: 10, maximum: 3_600_000, default: 1000 }),
-  /** No checkpoint transaction is sent sooner than this after the previous one was confirmed (ms). */
+  /** No checkpoint transaction is sent sooner than this after the previous one was sent (ms); one is in flight at a time. */
   ANCHOR_MIN_INTERVAL_MS: Type.Integer({ minimum: 0, maximum: 86_400_000, default: 1000 }),
 
   ANCHOR: Type.Union([Type.Literal('evm'), Type.Literal('fabric'), Type.Literal('none')], {
@@ -62,6 +62,18 @@ export const ConfigSchema = Type.Object({
     maximum: 60_000,
     default: 2000,
     description: 'How long a witness request and the wait for the quorum last; anchoring then proceeds with what came / 见证请求与等待法定联署的时限',
+  }),
+
+  // This gateway as a witness of other institutions' checkpoints (witnessing/hosted.ts): its own id and SM2 key.
+  WITNESS_ENABLED: Type.Boolean({
+    default: false,
+    description: 'Serve /v1/witness/*: cosign other institutions\' checkpoints with this gateway\'s id and key; their keys are read from EVM_CONTRACT on chain / 作为见证方为其他机构副签检查点',
+  }),
+  WITNESS_TOLERANCE_MS: Type.Integer({
+    minimum: 0,
+    maximum: 3_600_000,
+    default: 10_000,
+    description: 'As a witness: largest |checkpoint.ts - this gateway\'s clock| it cosigns / 作为见证方可接受的检查点时间偏差',
   }),
 
   CLIENTS_FILE: Type.Optional(Type.String({ minLength: 1 })),
