@@ -13,6 +13,7 @@ import { nodeSettings, parseNodeConfig } from './config.js';
 import { loadOrCreateKey } from './keys/key-file.js';
 import { openKeySource } from './keys/open.js';
 import { RoutingNode, type Log } from './routing-node.js';
+import { runMain, serveUntilStopped } from './process.js';
 
 const HELP = `用法 usage: evidence-node CONFIG.json [--init] [--exit-with-parent]
   启动一个服务路由设备 (routing node) / start one routing node
@@ -56,23 +57,7 @@ async function main(argv: string[]): Promise<void> {
   const address = await app.listen({ host: config.host ?? '127.0.0.1', port: config.port ?? 0 });
   node.start();
   console.log(JSON.stringify({ ready: true, code: settings.code, id: settings.id, url: address, publicKey: key.publicKey }));
-  let stopping = false;
-  const shutdown = (): void => {
-    if (stopping) return;
-    stopping = true;
-    void app.close().then(() => process.exit(0));
-  };
-  process.once('SIGTERM', shutdown);
-  process.once('SIGINT', shutdown);
-  if (argv.includes('--exit-with-parent')) {
-    process.stdin.once('end', shutdown);
-    process.stdin.once('close', shutdown);
-    process.stdin.resume();
-  }
+  serveUntilStopped(app, argv);
 }
 
-main(process.argv.slice(2)).catch((e: unknown) => {
-  const err = e as { code?: string; message?: string };
-  console.error(JSON.stringify({ ready: false, code: err.code ?? 'INTERNAL', message: err.message ?? String(e) }));
-  process.exit(1);
-});
+runMain(main);

@@ -11,6 +11,7 @@ import type { FastifyInstance } from 'fastify';
 import { standaloneWitnessSettings } from '../config.js';
 import { loadOrCreateKey } from '../keys/key-file.js';
 import { buildWitnessServer, standaloneWitness } from './app.js';
+import { runMain, serveUntilStopped } from '../process.js';
 
 const HELP = `用法 usage: WITNESS_CODE=... (EVM_RPC_URL=... EVM_CONTRACT=... | DIRECTORY_FILE=... DIRECTORY_OPERATOR_KEY=...) npm run witness -w @evidence/node [-- --init]
   启动一个独立见证节点（监管机构、法院）/ start a standalone witness (a regulator, a court)
@@ -36,23 +37,7 @@ async function main(argv: string[]): Promise<void> {
   const app: FastifyInstance = await buildWitnessServer(witness, registry, { logger: { level: settings.logLevel } });
   const url = await app.listen({ host: settings.host, port: settings.port });
   console.log(JSON.stringify({ ready: true, code: settings.code, ...witness.info(), url }));
-  let stopping = false;
-  const shutdown = (): void => {
-    if (stopping) return;
-    stopping = true;
-    void app.close().then(() => process.exit(0));
-  };
-  process.once('SIGTERM', shutdown);
-  process.once('SIGINT', shutdown);
-  if (argv.includes('--exit-with-parent')) {
-    process.stdin.once('end', shutdown);
-    process.stdin.once('close', shutdown);
-    process.stdin.resume();
-  }
+  serveUntilStopped(app, argv);
 }
 
-main(process.argv.slice(2)).catch((e: unknown) => {
-  const err = e as { code?: string; message?: string };
-  console.error(JSON.stringify({ ready: false, code: err.code ?? 'INTERNAL', message: err.message ?? String(e) }));
-  process.exit(1);
-});
+runMain(main);
