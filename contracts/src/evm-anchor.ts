@@ -34,6 +34,8 @@ export interface EvmAnchor extends Anchor {
   anchorCheckpoint(checkpoint: Checkpoint, proof: readonly Uint8Array[], signature?: Uint8Array): Promise<EvmAnchorRef>;
   /** The transaction that anchored the checkpoint of this size, found by a log query of its one recorded block. */
   checkpointReceipt(gateway: string, size: number): Promise<EvmAnchorRef | null>;
+  /** The key registered for witness `witness` at `atMs` (isWitness, then keyAtTime), or null when it is not an active witness. */
+  witnessKeyAt(witness: string, atMs: number): Promise<string | null>;
   /** The EvidenceAnchor address, lowercase 0x form as in bundles. */
   readonly address: string;
   /** Whether this adapter can send (it has a signer). */
@@ -230,6 +232,14 @@ export function createEvmAnchor(options: EvmAnchorOptions): EvmAnchor {
     async keyAt(gateway: string, seq: number) {
       assertSeq(seq);
       const key = (await read('keyAt', (c) => c.getFunction('keyAt')(to0x(gateway, 32, 'gateway'), seq))) as string;
+      return key === '0x' ? null : from0x(key);
+    },
+
+    async witnessKeyAt(witness: string, atMs: number) {
+      assertSeq(atMs);
+      const id = to0x(witness, 32, 'witness');
+      if (!((await read('isWitness', (c) => c.getFunction('isWitness')(id))) as boolean)) return null;
+      const key = (await read('keyAtTime', (c) => c.getFunction('keyAtTime')(id, atMs))) as string;
       return key === '0x' ? null : from0x(key);
     },
   };

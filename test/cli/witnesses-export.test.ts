@@ -6,7 +6,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { cosignCheckpoint, entityId, generateSm2KeyPair, toHex, type Checkpoint } from '@evidence/core';
-import { registerNode, registerWitness, rotateNodeKey, setParticipantActive, setWitness } from '@evidence/contracts';
+import { createEvmAnchor, registerNode, registerWitness, rotateNodeKey, setParticipantActive, setWitness } from '@evidence/contracts';
 import { JsonRpcProvider, Wallet } from 'ethers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { accountKey, rpcEvm, type RpcEvm } from '../gateway/support/evm.js';
@@ -78,6 +78,19 @@ describe('evidence witnesses export', () => {
     const tooMany = await evidence([...exportArgs(), '--quorum', '3']);
     expect(tooMany.code).toBe(2);
     expect(tooMany.stderr).toContain('--quorum 3 exceeds the 2 active witness(es)');
+  });
+
+  it('the EVM anchor reads a witness key from the registry for online checks: registered, a node given the role, never a deactivated or unknown id', async () => {
+    const anchor = createEvmAnchor({ rpcUrl: evm.rpcUrl, address: evm.address });
+    try {
+      const now = Date.now() + 60_000;
+      expect(await anchor.witnessKeyAt(COURT.id, now)).toBe(COURT.publicKey);
+      expect(await anchor.witnessKeyAt(NODE.id, now)).toBe(NODE.publicKey);
+      expect(await anchor.witnessKeyAt(RETIRED.id, now)).toBeNull();
+      expect(await anchor.witnessKeyAt(STRANGER.id, now)).toBeNull();
+    } finally {
+      anchor.close();
+    }
   });
 
   it('the exported policy makes verify accept a bundle cosigned by registered witnesses and refuse one cosigned by an unregistered key', async () => {

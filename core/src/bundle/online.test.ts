@@ -74,6 +74,14 @@ class MemoryAnchor implements Anchor {
     return null;
   }
 
+  /** Registered witnesses (id -> key); only an anchor given some has a witness registry at all. */
+  witnesses: Map<string, string> | null = null;
+
+  get witnessKeyAt(): Anchor['witnessKeyAt'] {
+    const registry = this.witnesses;
+    return registry ? async (witness: string) => registry.get(witness) ?? null : undefined;
+  }
+
   private maybeFail(): void {
     if (this.failWith) throw this.failWith;
   }
@@ -158,3 +166,33 @@ describe('checkAnchor, version 1: unchanged', () => {
     expect(await checkAnchor({ ...bundleV1, batch: { ...bundleV1.batch, root: '00'.repeat(32) } }, anchor)).toMatchObject({ reason: 'root-mismatch' });
   });
 });
+
+describe('checkAnchor, version 2: cosigning witnesses against the chain registry, where the anchor has one', () => {
+  const cosigned = v2.bundles.map((b) => b.bundle).find((b) => b.format === 'evidence-proof/2' && (b as ProofBundleV2).log.cosignatures.length >= 2) as ProofBundleV2;
+
+  async function chainFor(b: ProofBundleV2): Promise<MemoryAnchor> {
+    const anchor = new MemoryAnchor().registerKey(b.log.checkpoint.gateway, 0, b.signature.publicKey);
+    await anchor.anchorCheckpoint(b.log.checkpoint, []);
+    return anchor;
+  }
+
+  it('passes when each cosigning witness is registered with the key it used, and names those the chain does not know', async () => {
+    const [first, second] = cosigned.log.cosignatures;
+    const anchor = await chainFor(cosigned);
+    anchor.witnesses = new Map([[first!.witness, first!.publicKey]]);
+    const r = await online(cosigned, anchor);
+    expect(r).toMatchObject({ anchored: true, message: expect.stringContaining('1 cosignature(s) by registered witnesses') });
+    expect(r.message).toContain(second!.witness.slice(0, 12));
+  });
+
+  it('fails when a cosignature names a registered witness but carries another key (an impostor with a registered id)', async () => {
+    const anchor = await chainFor(cosigned);
+    anchor.witnesses = new Map([[cosigned.log.cosignatures[0]!.witness, generateSm2KeyPair().publicKey]]);
+    expect(await online(cosigned, anchor)).toMatchObject({ anchored: false, reason: 'witness-key-mismatch' });
+  });
+
+  it('an anchor without a witness registry checks no witness', async () => {
+    expect(await online(cosigned, await chainFor(cosigned))).toMatchObject({ anchored: true });
+  });
+});
+

@@ -3,7 +3,7 @@ import { BUNDLE_FORMAT_V2, type AnyProofBundle, type ProofBundle, type ProofBund
 
 export type AnchorCheck =
   | { anchored: true; message: string }
-  | { anchored: false; reason: 'not-anchored' | 'root-mismatch' | 'key-mismatch' | 'unreachable'; message: string };
+  | { anchored: false; reason: 'not-anchored' | 'root-mismatch' | 'key-mismatch' | 'witness-key-mismatch' | 'unreachable'; message: string };
 
 /**
  * The online check of spec sections 8 and 12, run after the offline steps
@@ -16,9 +16,12 @@ export type AnchorCheck =
  * Version 2: the anchor holds this gateway's checkpoint at checkpoint.size
  * with checkpoint.root; the key registered for batch seq is
  * signature.publicKey, and for batch size - 1 (the last batch the checkpoint
- * covers, when the gateway signed it) is log.signature.publicKey.
- * Witnesses registered on chain are not checked: the Anchor port has no
- * witness registry; a verifier trusts witnesses through its policy.
+ * covers, when the gateway signed it) is log.signature.publicKey; where the
+ * anchor keeps a witness registry (witnessKeyAt), a cosignature naming a
+ * registered witness must carry that witness's key at the cosignature's time
+ * (an impostor using a registered id fails), and cosignatures of witnesses
+ * the chain does not know are named in the message, not failed: a verifier
+ * trusts those through its policy.
  */
 export async function checkAnchor(bundle: AnyProofBundle, anchor: Anchor): Promise<AnchorCheck> {
   try {
@@ -53,10 +56,28 @@ async function checkCheckpointAnchor(bundle: ProofBundleV2, anchor: Anchor): Pro
   if (batchKey) return batchKey;
   const checkpointKey = await keyMismatch(anchor, gateway, size - 1, bundle.log.signature.publicKey, 'log.signature.publicKey');
   if (checkpointKey) return checkpointKey;
+  const witnesses = await checkWitnessKeys(bundle, anchor);
+  if ('anchored' in witnesses) return witnesses;
   return {
     anchored: true,
-    message: `the checkpoint of size ${size} is anchored with this root; the batch and checkpoint keys are the gateway's registered keys`,
+    message: `the checkpoint of size ${size} is anchored with this root; the batch and checkpoint keys are the gateway's registered keys${witnesses.note}`,
   };
+}
+
+/** Each cosignature against the chain's witness registry, when the anchor has one. */
+async function checkWitnessKeys(bundle: ProofBundleV2, anchor: Anchor): Promise<AnchorCheck | { note: string }> {
+  if (!anchor.witnessKeyAt || bundle.log.cosignatures.length === 0) return { note: '' };
+  const unknown: string[] = [];
+  let registered = 0;
+  for (const c of bundle.log.cosignatures) {
+    const key = await anchor.witnessKeyAt(c.witness, c.ts);
+    if (key === null) unknown.push(c.witness);
+    else if (key !== c.publicKey) {
+      return { anchored: false, reason: 'witness-key-mismatch', message: `the cosignature of witness ${c.witness} is not made with the key registered for it at its time` };
+    } else registered++;
+  }
+  const unknownNote = unknown.length > 0 ? `; ${unknown.length} not registered as witnesses on chain (${unknown.map((w) => w.slice(0, 12)).join(', ')})` : '';
+  return { note: `; ${registered} cosignature(s) by registered witnesses with their registered keys${unknownNote}` };
 }
 
 /** A key-mismatch verdict when `publicKey` is not the key registered for the gateway at `seq`; null when it is. */

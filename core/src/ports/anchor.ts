@@ -78,4 +78,10 @@ export interface Anchor {
   checkpoints(gateway: string, from: number, limit: number): Promise<AnchoredCheckpoint[]>;
   /** The transaction that anchored the gateway's checkpoint of this size, found without scanning history; null when none. */
   checkpointReceipt(gateway: string, size: number): Promise<AnchorRef | null>;
+  /**
+   * The SM2 key registered for witness `witness` at time `atMs` (keys rotate),
+   * or null when the id is not an active witness. Absent where the anchor keeps
+   * no witness registry; verifiers then trust witnesses through their policy.
+   */
+  witnessKeyAt?(witness: string, atMs: number): Promise<string | null>;
 }
