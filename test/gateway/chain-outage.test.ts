@@ -1,7 +1,7 @@
 /**
  * Chain outage: the local chain stops while the gateway keeps recording; when
  * it comes back (same port, state replayed from its journal), the batches
- * closed meanwhile are anchored by one checkpoint, and every proof verifies.
+ * closed meanwhile are anchored by one or two checkpoints, and every proof verifies.
  * The chain mines a block every second.
  */
 import { afterAll, describe, expect, it } from 'vitest';
@@ -64,10 +64,13 @@ describe('chain outage', () => {
     const anchor = evm.anchorFor(1);
     const gateway = (await gw.client.get<{ id: string }>('/v1/gateway')).body.id;
     expect(await anchor.latestCheckpoint(gateway)).toMatchObject({ size: after.closed + 1 });
-    // The backlog went in one transaction: the first checkpoint after the outage covers every batch closed during it.
+    // The backlog went in at most two transactions: the checkpoint whose job was in flight when the chain
+    // went away (retried as it was, its proof built for it), then one covering every batch closed since.
     const onChain = await anchor.checkpoints(gateway, 0, 100);
-    const resumed = onChain.find((c) => c.size > before.closed + 1)!;
-    expect(resumed.size).toBeGreaterThanOrEqual(during.closed + 1);
+    const afterOutage = onChain.filter((c) => c.size > before.closed + 1);
+    expect(afterOutage.length).toBeGreaterThanOrEqual(1);
+    expect(afterOutage.length).toBeLessThanOrEqual(2);
+    expect(afterOutage.at(-1)!.size).toBeGreaterThanOrEqual(during.closed + 1);
     expect(onChain.length).toBeLessThan(after.closed + 1);
     for (let seq = 0; seq <= after.closed; seq++) {
       const local = await gw.client.get<{ anchored: boolean; checkpointSize: number; anchor: { blockNumber: number } }>(`/v1/batches/${seq}`);
