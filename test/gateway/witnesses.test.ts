@@ -169,7 +169,13 @@ async function record(gw: RunningGateway, n: number, tag: string): Promise<strin
 }
 
 async function bundle(gw: RunningGateway, id: string): Promise<ProofBundleV2> {
-  const r = await gw.client.proof(id);
+  // Under a loaded machine the proof once answered 409 right after the heads said settled (seen once in a
+  // full CI run, not reproduced alone): ask again for a bounded time rather than read one answer.
+  let r = await gw.client.proof(id);
+  for (let i = 0; r.status === 409 && i < 100; i++) {
+    await new Promise((res) => setTimeout(res, 100));
+    r = await gw.client.proof(id);
+  }
   expect(r.status).toBe(200);
   expect(r.body.format).toBe('evidence-proof/2');
   return r.body as ProofBundleV2;
@@ -317,6 +323,7 @@ describe('witnesses cosign a gateway’s checkpoints', () => {
     // The gateway restarts (it forgets what each witness cosigned) and so does the witness, its state on disk.
     await gw.close();
     await w.close();
+    const seenBefore = relay.seen.length;
     w = await realWitness(g.registry, { identity, store: new LevelWitnessStore(state) });
     running.push(w);
     relay.target = w.url;
@@ -328,11 +335,13 @@ describe('witnesses cosign a gateway’s checkpoints', () => {
     expect(m).toBeGreaterThan(n);
     expect(cosigners(b)).toEqual([identity.id]);
     expect(verifyBundle(b, { witnesses: policy(1, [w]) })).toMatchObject({ valid: true });
-    // Asked from 0 (nothing known), refused with 409 naming n, asked again from n with the proof, which the witness checked.
-    expect(relay.seen.filter((r) => r.size === m).map((r) => [r.from, r.status, r.proof > 0])).toEqual([
-      [0, 409, false],
-      [n, 200, true],
-    ]);
+    // The first checkpoint after the restart: asked from 0 (nothing known), refused with 409 naming n, asked
+    // again from n with the proof, which the witness checked. (Which later size a bundle names depends on
+    // how many checkpoints the burst produced, so the exchange is found by order, not by size.)
+    const [first, second] = relay.seen.slice(seenBefore);
+    expect([first?.from, first?.status, (first?.proof ?? 0) > 0]).toEqual([0, 409, false]);
+    expect(second).toMatchObject({ size: first!.size, from: n, status: 200 });
+    expect(second!.proof).toBeGreaterThan(0);
     expect(await metric(gw, 'evidence_witness_failures_total', { witness: identity.id })).toBe(0);
     expect((await health(gw)).witnesses[0]).toMatchObject({ lastCosignedSize: m, lastError: null });
   }, 90_000);
