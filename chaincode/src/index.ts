@@ -11,6 +11,6 @@ export type { BundleV2Verification, BundleStep, BundleStepOutcome } from './ledg
 export type { GatewayKeyRecord, GatewayRecord, NodeKeyRecord, NodeRecord, RegistryConfig } from './ledger/registry.js';
 export type { ConsentRecord, ConsentStatus } from './ledger/consents.js';
 export type { ClaimPolicy, ClaimRecord } from './contracts/claims.js';
-export { CREDENTIAL_ROLES, type CredentialRecord, type CredentialRole, type CredentialStatus, type CredentialStatusAt } from './ledger/credentials.js';
+export { CREDENTIAL_ROLE_NAMES, type LedgerCredential, type CredentialRole, type CredentialStatus, type CredentialStatusAt } from './ledger/credentials.js';
 export * from './adapter/index.js';
 export { buildCcaasPackage, connectionJson, readCcaasPackage, type CcaasPackageOptions, type ConnectionJson, type MetadataJson } from './ccaas/package.js';

@@ -10,6 +10,7 @@ export { ALG_CODE, algFromCode, assertHashAlg, hashFor, type HashAlg, type HashF
 export * from './sm2/sm2.js';
 export * as sm4 from './sm4/index.js';
 export * from './kinds.js';
+export * from './credentials.js';
 export * from './ids.js';
 export { randomFill, randomOf } from './random.js';
 export * from './leaf.js';

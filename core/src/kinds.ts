@@ -19,6 +19,16 @@ export const EVIDENCE_KINDS = {
 export type EvidenceKindName = keyof typeof EVIDENCE_KINDS;
 export type EvidenceKindCode = (typeof EVIDENCE_KINDS)[EvidenceKindName];
 
+/** The highest kind code defined: registries on chain refuse kinds above it (EvidenceKinds.sol isKnown). */
+export const MAX_KIND_CODE: number = Math.max(...Object.values(EVIDENCE_KINDS));
+
+/**
+ * Every defined kind as the uint16 mask the registries on chain use (bit k =
+ * kind k; EvidenceKinds.sol ALL). A test compares it with the Solidity
+ * constant, so a kind added here without the contracts fails there.
+ */
+export const ALL_KINDS_MASK: number = Object.values(EVIDENCE_KINDS).reduce((mask: number, code) => mask | (1 << code), 0);
+
 const NAME_BY_CODE = new Map<number, EvidenceKindName>(
   Object.entries(EVIDENCE_KINDS).map(([name, code]) => [code, name as EvidenceKindName]),
 );

@@ -1,11 +1,11 @@
 import type { Context } from '../fabric.js';
 import { hexArg, jsonArg, nameArg, objectArg, textArg, uintArg, uintField } from '../ledger/args.js';
 import {
-  CREDENTIAL_ROLES,
+  CREDENTIAL_ROLE_NAMES,
+  isCredentialRole,
   statusAt,
   TRANSITIONS,
-  type CredentialRecord,
-  type CredentialRole,
+  type LedgerCredential,
 } from '../ledger/credentials.js';
 import { refuse } from '../ledger/errors.js';
 import { requireGatewayCaller } from '../ledger/registry.js';
@@ -39,15 +39,15 @@ export class CredentialsContract extends EvidenceContract {
     ]);
     const id = nameArg(c.id, 'credential.id');
     const issuer = hexArg(c.issuer, 32, 'credential.issuer');
-    const role = c.role as CredentialRole;
-    if (!CREDENTIAL_ROLES.includes(role)) refuse('CREDENTIAL_BAD_ROLE', `credential.role must be one of ${CREDENTIAL_ROLES.join(', ')}`);
+    const role: unknown = c.role;
+    if (!isCredentialRole(role)) refuse('CREDENTIAL_BAD_ROLE', `credential.role must be one of ${CREDENTIAL_ROLE_NAMES.join(', ')}`);
     const validFrom = uintField(c.validFrom, 'credential.validFrom');
     const validUntil = uintField(c.validUntil, 'credential.validUntil');
     if (validUntil <= validFrom) refuse('CREDENTIAL_BAD_WINDOW', 'credential.validUntil must be after credential.validFrom');
     await requireGatewayCaller(ctx, issuer, 'CREDENTIAL_UNAUTHORIZED');
     if (await readJson(ctx, key(ctx, KEY.credential, [id]))) refuse('CREDENTIAL_DUPLICATE', `credential ${id} is already issued`);
 
-    const record: CredentialRecord = {
+    const record: LedgerCredential = {
       id,
       issuer,
       practitioner: hexArg(c.practitioner, 32, 'credential.practitioner'),
@@ -79,13 +79,13 @@ export class CredentialsContract extends EvidenceContract {
 
   /** The credential with its status now, or null. */
   async GetCredential(ctx: Context, id: string): Promise<string> {
-    const record = await readJson<CredentialRecord>(ctx, key(ctx, KEY.credential, [nameArg(id, 'id')]));
+    const record = await readJson<LedgerCredential>(ctx, key(ctx, KEY.credential, [nameArg(id, 'id')]));
     return result(record ? { ...record, statusNow: statusAt(record, now(ctx)) } : null);
   }
 
   /** The credential's status at time `at` (ms since the epoch); "unknown" when it was never issued. */
   async CredentialStatusAt(ctx: Context, id: string, at: string): Promise<string> {
-    const record = await readJson<CredentialRecord>(ctx, key(ctx, KEY.credential, [nameArg(id, 'id')]));
+    const record = await readJson<LedgerCredential>(ctx, key(ctx, KEY.credential, [nameArg(id, 'id')]));
     const t = uintArg(at, 'at');
     if (!record) return result({ id, at: t, status: 'unknown' });
     return result({ id: record.id, at: t, status: statusAt(record, t), role: record.role, issuer: record.issuer, practitioner: record.practitioner });
@@ -94,16 +94,16 @@ export class CredentialsContract extends EvidenceContract {
   /** Every credential of a practitioner, each with its status now. */
   async ListCredentials(ctx: Context, practitioner: string): Promise<string> {
     const t = now(ctx);
-    const out: (CredentialRecord & { statusNow: string })[] = [];
+    const out: (LedgerCredential & { statusNow: string })[] = [];
     for await (const entry of scan(ctx, KEY.practitioner, [hexArg(practitioner, 32, 'practitioner')])) {
-      const record = await readJson<CredentialRecord>(ctx, key(ctx, KEY.credential, [entry.attributes[1]!]));
+      const record = await readJson<LedgerCredential>(ctx, key(ctx, KEY.credential, [entry.attributes[1]!]));
       if (record) out.push({ ...record, statusNow: statusAt(record, t) });
     }
     return result(out);
   }
 
-  private async require(ctx: Context, id: string): Promise<CredentialRecord> {
-    const record = await readJson<CredentialRecord>(ctx, key(ctx, KEY.credential, [nameArg(id, 'id')]));
+  private async require(ctx: Context, id: string): Promise<LedgerCredential> {
+    const record = await readJson<LedgerCredential>(ctx, key(ctx, KEY.credential, [nameArg(id, 'id')]));
     if (!record) refuse('CREDENTIAL_UNKNOWN', `credential ${id} is not issued`);
     return record;
   }
@@ -114,7 +114,7 @@ export class CredentialsContract extends EvidenceContract {
     const rule = TRANSITIONS[action];
     if (!rule.from.includes(record.status)) refuse('CREDENTIAL_BAD_TRANSITION', `cannot ${action} a credential that is ${record.status}`);
     const change = { status: rule.to, at: now(ctx), reason: textArg(reason, 'reason', 512), txId: ctx.stub.getTxID() };
-    const next: CredentialRecord = { ...record, status: rule.to, history: [...record.history, change] };
+    const next: LedgerCredential = { ...record, status: rule.to, history: [...record.history, change] };
     await writeJson(ctx, key(ctx, KEY.credential, [id]), next);
     emit(ctx, EVENTS[action], { id, issuer: record.issuer, status: rule.to, at: change.at });
     return result(next);

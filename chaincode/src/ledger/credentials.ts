@@ -1,11 +1,9 @@
-/** Roles a practitioner credential may name. */
-export const CREDENTIAL_ROLES = ['doctor', 'pharmacist', 'nurse', 'technician'] as const;
-export type CredentialRole = (typeof CREDENTIAL_ROLES)[number];
+import type { CredentialRecord as IssuedCredential, CredentialState, CredentialStatus } from '@evidence/core';
 
-export type CredentialStatus = 'active' | 'suspended' | 'revoked';
+export { CREDENTIAL_ROLE_NAMES, isCredentialRole, type CredentialRole, type CredentialStatus } from '@evidence/core';
 
-/** What a status query at a time answers. */
-export type CredentialStatusAt = CredentialStatus | 'not-yet-valid' | 'expired';
+/** What a status query at a time answers for a credential that exists. */
+export type CredentialStatusAt = Exclude<CredentialState, 'unknown'>;
 
 export interface CredentialChange {
   status: CredentialStatus;
@@ -14,18 +12,9 @@ export interface CredentialChange {
   txId: string;
 }
 
-/** A practitioner credential issued by an institution (a registered gateway). */
-export interface CredentialRecord {
+/** A practitioner credential as the ledger keeps it: as issued (core's LedgerCredential), with its id, issuance time and every change since. */
+export interface LedgerCredential extends IssuedCredential {
   id: string;
-  /** The issuing institution's gateway id. */
-  issuer: string;
-  /** The practitioner's pseudonymous id (32 bytes, hex). */
-  practitioner: string;
-  role: CredentialRole;
-  /** SM3 digest of the licence document (32 bytes, hex). */
-  licenceDigest: string;
-  validFrom: number;
-  validUntil: number;
   issuedAt: number;
   status: CredentialStatus;
   /** Every change after issuance, oldest first. */
@@ -44,7 +33,7 @@ export const TRANSITIONS: Readonly<Record<'suspend' | 'reinstate' | 'revoke', { 
  * otherwise outside [validFrom, validUntil) not-yet-valid or expired; inside it,
  * the last suspension or reinstatement at or before `at` decides.
  */
-export function statusAt(c: CredentialRecord, at: number): CredentialStatusAt {
+export function statusAt(c: LedgerCredential, at: number): CredentialStatusAt {
   const past = c.history.filter((h) => h.at <= at);
   if (past.some((h) => h.status === 'revoked')) return 'revoked';
   if (at < c.validFrom) return 'not-yet-valid';

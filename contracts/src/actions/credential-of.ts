@@ -1,20 +1,9 @@
 import { from0x, to0x } from '../hex.js';
 import { readCall, type ReadClient } from './client.js';
-import { roleName, type CredentialRole } from './credential-roles.js';
+import type { CredentialRecord } from '@evidence/core';
+import { roleName } from './credential-roles.js';
 
-/** A credential as issued (the issuer's later decisions are in credentialStatus). */
-export interface CredentialRecord {
-  /** The issuing institution's gateway id, core hex. */
-  issuer: string;
-  /** The practitioner's pseudonymous id, core hex. */
-  practitioner: string;
-  role: CredentialRole;
-  /** SM3 digest of the licence document, core hex. */
-  licenceDigest: string;
-  /** Validity window, ms; validUntil is exclusive. */
-  validFrom: number;
-  validUntil: number;
-}
+export type { CredentialRecord } from '@evidence/core';
 
 /** Reads a credential as issued, or null when no credential has this id. */
 export async function credentialOf(client: ReadClient, params: { credentialId: string }): Promise<CredentialRecord | null> {

@@ -1,8 +1,6 @@
-import { EvidenceError } from '@evidence/core';
+import { CREDENTIAL_ROLES, EvidenceError, type CredentialRole } from '@evidence/core';
 
-/** Practitioner roles as CredentialRegistry codes them. */
-export const CREDENTIAL_ROLES = { doctor: 1, pharmacist: 2, nurse: 3, technician: 4 } as const;
-export type CredentialRole = keyof typeof CREDENTIAL_ROLES;
+export { CREDENTIAL_ROLES, type CredentialRole } from '@evidence/core';
 
 export function roleCode(role: CredentialRole): number {
   const code = (CREDENTIAL_ROLES as Record<string, number | undefined>)[role];

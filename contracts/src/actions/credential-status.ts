@@ -1,9 +1,8 @@
+import { CREDENTIAL_STATES, type CredentialState } from '@evidence/core';
 import { to0x } from '../hex.js';
 import { readCall, type ReadClient } from './client.js';
 
-export type CredentialState = 'unknown' | 'active' | 'suspended' | 'revoked' | 'not-yet-valid' | 'expired';
-
-const STATES: readonly CredentialState[] = ['unknown', 'active', 'suspended', 'revoked', 'not-yet-valid', 'expired'];
+export type { CredentialState } from '@evidence/core';
 
 /** Reads a credential's status now, or at `at` (ms since the Unix epoch). */
 export async function credentialStatus(
@@ -15,5 +14,5 @@ export async function credentialStatus(
     params.at === undefined
       ? await readCall<bigint>(client, 'CredentialRegistry', 'status', [id])
       : await readCall<bigint>(client, 'CredentialRegistry', 'statusAt', [id, params.at]);
-  return STATES[Number(code)]!;
+  return CREDENTIAL_STATES[Number(code)]!;
 }

@@ -1,4 +1,7 @@
-import { EvidenceError, isKnownKind, kindCode } from '@evidence/core';
+import { ALL_KINDS_MASK, EvidenceError, isKnownKind, kindCode, MAX_KIND_CODE } from '@evidence/core';
+
+/** Every defined kind (EvidenceKinds.sol ALL), from core's list of kinds. */
+export const ALL_KINDS = ALL_KINDS_MASK;
 
 /** Evidence kinds (names or codes) as the contracts' uint16 mask: bit k = kind k. */
 export function kindsMask(kinds: readonly (string | number)[]): number {
@@ -14,6 +17,6 @@ export function kindsMask(kinds: readonly (string | number)[]): number {
 /** The kind codes of a mask, ascending. */
 export function kindsOf(mask: number): number[] {
   const kinds: number[] = [];
-  for (let k = 1; k <= 12; k++) if (mask & (1 << k)) kinds.push(k);
+  for (let k = 1; k <= MAX_KIND_CODE; k++) if (mask & (1 << k)) kinds.push(k);
   return kinds;
 }

@@ -1,4 +1,4 @@
-import type { Leaf } from '@evidence/core';
+import type { CredentialRecord, CredentialRole, CredentialState, Leaf } from '@evidence/core';
 import type { GatewayContext } from '../context.js';
 import { GatewayError } from '../errors.js';
 
@@ -8,17 +8,7 @@ export interface TxRef {
   blockNumber: number;
 }
 
-export type CredentialRole = 'doctor' | 'pharmacist' | 'nurse' | 'technician';
-export type CredentialState = 'unknown' | 'active' | 'suspended' | 'revoked' | 'not-yet-valid' | 'expired';
-
-export interface CredentialRecord {
-  issuer: string;
-  practitioner: string;
-  role: CredentialRole;
-  licenceDigest: string;
-  validFrom: number;
-  validUntil: number;
-}
+export type { CredentialRecord, CredentialRole, CredentialState } from '@evidence/core';
 
 export interface ConsentOnChain {
   status: 'none' | 'active' | 'expired' | 'revoked';
