@@ -1,3 +1,4 @@
+import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { entityId, toHex, type Anchor } from '@evidence/core';
@@ -6,6 +7,7 @@ import { BullQueue } from './adapters/bullmq-queue.js';
 import { LevelStore } from './adapters/level/level-store.js';
 import { MemoryQueue } from './adapters/memory-queue.js';
 import { AnchoringService } from './anchoring/anchoring.js';
+import type { CheckpointJobStep } from './anchoring/checkpoint-job.js';
 import { buildApp, type GatewayPlugin } from './app.js';
 import { ClientRegistry } from './auth/clients.js';
 import { NonceGuard } from './auth/nonce-guard.js';
@@ -17,7 +19,7 @@ import { BatchLog } from './log/batch-log.js';
 import { Checkpointer } from './log/checkpointer.js';
 import { EvidenceService } from './evidence/service.js';
 import { deliveryRetry, QUEUES, type DeliveryJob } from './jobs.js';
-import { loadOrCreateKeys, type GatewayKeys } from './keys.js';
+import { keySourceFor, type GatewayKeys, type KeySource } from './keys.js';
 import { GatewayMetrics } from './metrics/metrics.js';
 import type { JobQueue } from './ports/queue.js';
 import { ProofService } from './proofs/proof-service.js';
@@ -37,6 +39,20 @@ export interface GatewayOverrides {
   logger?: boolean;
   /** The hosted witness's registry and clock instead of the chain's and Date.now (tests). */
   witness?: HostedWitnessOptions;
+  /** Where the keys come from instead of KEYS_FILE (a KMS or HSM adapter). */
+  keySource?: KeySource;
+  /** Test hooks at moments of batching and anchoring (the crash tests' entry kills the process there); a production start passes none. */
+  faults?: GatewayFaults;
+}
+
+/** Moments a fault can be injected at, each called where it happens (test/gateway/support/fault-server.ts builds them). */
+export interface GatewayFaults {
+  /** A batch was closed on disk, before a checkpoint covers it. */
+  batchClosed?: () => void;
+  /** A step of the checkpoint anchoring job: before sending, sent (waiting for its block), confirmed. */
+  anchorStep?: (step: CheckpointJobStep) => void;
+  /** The chain's answer arrived and is about to be recorded. */
+  beforeRecord?: () => void;
 }
 
 export interface Gateway {
@@ -56,7 +72,8 @@ export interface Gateway {
  * and builds the Fastify app. server.ts only calls this and listens.
  */
 export async function createGateway(config: GatewayConfig, overrides: GatewayOverrides = {}): Promise<Gateway> {
-  const keys = await loadOrCreateKeys(config.DATA_DIR);
+  await mkdir(config.DATA_DIR, { recursive: true, mode: 0o700 });
+  const keys = await (overrides.keySource ?? keySourceFor(config)).load();
   const store = await LevelStore.open(join(config.DATA_DIR, 'db'));
   const closers: (() => Promise<void>)[] = [() => store.close()];
   try {
@@ -122,8 +139,7 @@ export async function createGateway(config: GatewayConfig, overrides: GatewayOve
     });
     // A start that fails later must not leave witness requests writing into a closed store.
     closers.unshift(() => witnessing.stop());
-    const kill = (at: NonNullable<GatewayConfig['FAULT_KILL_AT']>) => (config.FAULT_KILL_AT === at ? () => process.kill(process.pid, 'SIGKILL') : undefined);
-    const killAfterSend = kill('after-send');
+    const faults = overrides.faults ?? {};
     const anchoring = new AnchoringService({
       store: recordStore,
       log: batchLog,
@@ -136,14 +152,8 @@ export async function createGateway(config: GatewayConfig, overrides: GatewayOve
       latestCheckpoint: () => checkpointer.latest(),
       renewCheckpoint: () => checkpointer.renew(),
       logger,
-      // Crash tests (FAULT_KILL_AT) stop the process at one moment of anchoring; nothing else reads it.
-      onJobStep: (step) => {
-        if (step === 'before-send') kill('before-send')?.();
-        // Killed while the transaction waits for its block: sent, not yet confirmed.
-        if (step === 'sent' && killAfterSend) setTimeout(killAfterSend, 200);
-        if (step === 'confirmed') kill('after-confirm')?.();
-      },
-      beforeRecord: kill('before-record'),
+      ...(faults.anchorStep ? { onJobStep: faults.anchorStep } : {}),
+      ...(faults.beforeRecord ? { beforeRecord: faults.beforeRecord } : {}),
       onAnchored: async (checkpoint, firstSeq) => {
         metrics.checkpointsAnchored.inc();
         const anchoredAt = checkpoint.anchoredAt ?? Date.now();
@@ -183,7 +193,7 @@ export async function createGateway(config: GatewayConfig, overrides: GatewayOve
       onClosed: async (batch) => {
         metrics.batchSize.observe(batch.header.size);
         metrics.batchesClosed.inc();
-        kill('after-close')?.();
+        faults.batchClosed?.();
         checkpointer.logGrew();
       },
       onError: (e) => logger.error(`closing a batch failed, will retry: ${(e as Error).message}`),

@@ -1,11 +1,11 @@
 // @evidence/gateway: the service opening device (服务开放设备). Records
 // evidence, batches it, signs and anchors batch headers, serves proofs.
-export { createGateway, type Gateway, type GatewayOverrides } from './gateway.js';
+export { createGateway, type Gateway, type GatewayFaults, type GatewayOverrides } from './gateway.js';
 export { buildApp, gatewayApp, ROUTE_PLUGINS, type AppOptions, type GatewayPlugin } from './app.js';
 export type { GatewayContext } from './context.js';
 export { loadConfig, ConfigError } from './config/load.js';
 export { ConfigSchema, type GatewayConfig } from './config/schema.js';
-export { loadOrCreateKeys, type GatewayKeys } from './keys.js';
+export { fileKeySource, keySourceFor, loadOrCreateKeyFile, loadOrCreateKeys, type GatewayKeys, type KeySource } from './keys.js';
 export { GATEWAY_NODE_OPTIONS, INTAKE_WORKER_LIMITS } from './runtime.js';
 export { GatewayError, isGatewayError, statusOf, type GatewayErrorCode } from './errors.js';
 export { EvidenceService, type RecordInput, type Recorded, type Subject } from './evidence/service.js';

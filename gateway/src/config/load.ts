@@ -1,5 +1,6 @@
 import { Value } from 'typebox/value';
 import { entityId, toHex } from '@evidence/core';
+import { isInside, keyFilePath } from '../keys.js';
 import { readWitnessesSetting, WitnessSettingsError } from '../witnessing/settings.js';
 import { ConfigSchema, type GatewayConfig } from './schema.js';
 
@@ -22,6 +23,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     const value = env[key];
     if (value !== undefined && value !== '') raw[key] = value;
   }
+  if (raw.PRODUCTION === undefined && env.NODE_ENV === 'production') raw.PRODUCTION = true;
   Object.assign(raw, overrides);
   const withDefaults = Value.Default(ConfigSchema, Value.Convert(ConfigSchema, raw));
   const problems = Value.Errors(ConfigSchema, withDefaults).map((e) => `${e.instancePath.slice(1) || 'config'}: ${e.message}`);
@@ -42,6 +44,7 @@ function crossFieldProblems(c: GatewayConfig): string[] {
   if (c.ANCHOR === 'fabric' && !c.FABRIC_PEER_ENDPOINT) out.push('FABRIC_PEER_ENDPOINT: required when ANCHOR=fabric (with the other FABRIC_* settings)');
   if (c.ANCHOR_WORKER === 'external' && !c.REDIS_URL) out.push('ANCHOR_WORKER: external needs REDIS_URL (jobs must outlive this process)');
   if (c.DEV_TOKEN && !c.ALLOW_BEARER) out.push('DEV_TOKEN: set ALLOW_BEARER=true to use bearer tokens');
+  out.push(...keyProblems(c));
   out.push(...witnessProblems(c));
   return out;
 }
@@ -59,6 +62,16 @@ function witnessProblems(c: GatewayConfig): string[] {
   }
   if (c.WITNESS_QUORUM > count) {
     return [`WITNESS_QUORUM: ${c.WITNESS_QUORUM} exceeds the ${count} witnesses in WITNESSES; it could never be met / 法定联署数超过见证方数量，永远无法满足`];
+  }
+  return [];
+}
+
+/** A production start says where its keys are, and keeps them out of the data folder unless told otherwise. */
+function keyProblems(c: GatewayConfig): string[] {
+  if (!c.PRODUCTION) return [];
+  if (!c.KEYS_FILE) return ['KEYS_FILE: required in production (NODE_ENV=production or PRODUCTION=true): the key file, outside DATA_DIR / 生产环境须指定密钥文件'];
+  if (c.KEYS_INSIDE_DATA_DIR !== 'allow' && isInside(keyFilePath(c), c.DATA_DIR)) {
+    return [`KEYS_FILE: ${c.KEYS_FILE} is inside DATA_DIR, so every backup of the data carries the key that opens it; move it, or set KEYS_INSIDE_DATA_DIR=allow / 密钥文件不应位于数据目录内`];
   }
   return [];
 }

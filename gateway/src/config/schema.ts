@@ -7,7 +7,12 @@ import { Type, type Static } from 'typebox';
  */
 export const ConfigSchema = Type.Object({
   GATEWAY_CODE: Type.String({ minLength: 1, maxLength: 64, description: 'Registered institution code, e.g. H330100001 / 机构登记代码' }),
-  DATA_DIR: Type.String({ minLength: 1, default: './data', description: 'LevelDB data and key folder / 数据与密钥目录' }),
+  DATA_DIR: Type.String({ minLength: 1, default: './data', description: 'LevelDB data folder (and, by default, the key file) / 数据目录' }),
+  // Keys apart from data (keys.ts): a backup of DATA_DIR must not carry the key that opens it.
+  KEYS_FILE: Type.Optional(Type.String({ minLength: 1, description: 'The gateway key file (SM2, subject and master keys); default <DATA_DIR>/keys.json; several instances of one gateway may share it / 网关密钥文件' })),
+  KEYS_CREATE: Type.Boolean({ default: false, description: 'A production start may create a missing KEYS_FILE (first start only) / 生产环境允许创建密钥文件' }),
+  KEYS_INSIDE_DATA_DIR: Type.Union([Type.Literal('refuse'), Type.Literal('allow')], { default: 'refuse', description: 'allow: a production start accepts a KEYS_FILE inside DATA_DIR / 是否允许密钥位于数据目录内' }),
+  PRODUCTION: Type.Optional(Type.Boolean({ description: 'Production start (default: NODE_ENV=production): KEYS_FILE required, outside DATA_DIR / 生产模式' })),
   HOST: Type.String({ default: '127.0.0.1' }),
   PORT: Type.Integer({ minimum: 0, maximum: 65535, default: 8080 }),
   LOG_LEVEL: Type.Union([Type.Literal('fatal'), Type.Literal('error'), Type.Literal('warn'), Type.Literal('info'), Type.Literal('debug'), Type.Literal('trace'), Type.Literal('silent')], { default: 'info' }),
@@ -93,16 +98,6 @@ export const ConfigSchema = Type.Object({
   INTAKE_WORKERS: Type.Optional(Type.Integer({ minimum: 0, maximum: 16, description: 'Intake worker threads (parse, validate, SM3, SM4); default: one per core, at most 4 / 预处理线程数（默认每核一个，最多 4 个）' })),
   WEBHOOK_TIMEOUT_MS: Type.Integer({ minimum: 100, default: 10_000 }),
   WEBHOOK_ATTEMPTS: Type.Integer({ minimum: 1, maximum: 100, default: 12 }),
-  /** Test-only fault injection: the process SIGKILLs itself at this point. */
-  FAULT_KILL_AT: Type.Optional(
-    Type.Union([
-      Type.Literal('after-close'),
-      Type.Literal('before-send'),
-      Type.Literal('after-send'),
-      Type.Literal('after-confirm'),
-      Type.Literal('before-record'),
-    ]),
-  ),
 });
 
 export type GatewayConfig = Static<typeof ConfigSchema>;

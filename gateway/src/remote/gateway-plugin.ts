@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { openKeySource, type CodeSource, type HopCrypto, type KeySource } from '@evidence/node';
 import type { GatewayPlugin } from '../app.js';
 import { errorHandler } from '../http/error-handler.js';
-import { loadOrCreateKeys } from '../keys.js';
+import { keySourceFor } from '../keys.js';
 import { parseRemoteConfig, remoteSettings, type RemoteSettings } from './config.js';
 import { remotePlugin, type RemoteHandle } from './plugin.js';
 
@@ -24,7 +24,7 @@ export interface RemoteRoutesOptions {
  */
 export function remoteRoutes(o: RemoteRoutesOptions): GatewayPlugin {
   return async (app, { ctx }) => {
-    const keys = await loadOrCreateKeys(ctx.config.DATA_DIR);
+    const keys = await keySourceFor(ctx.config).load();
     await app.register(remotePlugin, {
       code: ctx.code,
       keys: keys.sm2,
