@@ -9,6 +9,7 @@ export { keccak256 } from './hash/keccak.js';
 export { ALG_CODE, algFromCode, assertHashAlg, hashFor, type HashAlg, type HashFn } from './hash/alg.js';
 export * from './sm2/sm2.js';
 export * as sm4 from './sm4/index.js';
+export * as envelope from './envelope/index.js';
 export * from './kinds.js';
 export * from './credentials.js';
 export * from './ids.js';
