@@ -3,7 +3,9 @@ import type { NonceStore } from '../ports/store.js';
 /**
  * Remembers the nonces of signed requests for as long as their timestamp is
  * inside the window, in memory and in the store, so a captured request cannot
- * be replayed either now or after the gateway restarts.
+ * be replayed either now, after the gateway restarts, or to another instance
+ * sharing the store: the store's claim is the atomic check (a unique insert on
+ * PostgreSQL); memory only refuses this instance's own replays without a read.
  */
 export class NonceGuard {
   private readonly seen = new Map<string, number>();
@@ -25,8 +27,13 @@ export class NonceGuard {
     if (existing !== undefined && existing > now) return false;
     const expiresAt = Math.max(ts, now) + this.windowMs;
     this.seen.set(key, expiresAt);
-    await this.store.putNonces([{ key, expiresAt }]);
-    return true;
+    try {
+      return await this.store.claimNonce({ key, expiresAt }, now);
+    } catch (e) {
+      // Not recorded (the store is down): the client may send the same request again.
+      this.seen.delete(key);
+      throw e;
+    }
   }
 
   private sweep(now: number): void {

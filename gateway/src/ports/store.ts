@@ -81,11 +81,26 @@ export interface IdempotencyEntry {
 }
 
 /**
+ * An append refused because another writer (another instance) took one of its
+ * idempotency keys first; nothing of the append was stored. The caller answers
+ * as for a duplicate after looking the key up again.
+ */
+export class IdempotencyKeyTaken extends Error {
+  constructor(readonly taken: { client: string; key: string }[]) {
+    super(`idempotency key(s) already taken: ${taken.map((t) => t.key).join(', ')}`);
+    this.name = 'IdempotencyKeyTaken';
+  }
+}
+
+/**
  * Evidence records and the pending queue. `append` resolves only once the
  * records are durably on disk (fsync); that is when the gateway acknowledges.
  */
 export interface EvidenceStore {
-  /** Writes records and the key blocks holding their keys, atomically and durably. */
+  /**
+   * Writes records and the key blocks holding their keys, atomically and durably.
+   * Throws IdempotencyKeyTaken, storing nothing, when a record's (client, idempotency key) is stored already.
+   */
   append(records: NewRecord[], blocks: KeyBlock[]): Promise<void>;
   getKeyBlock(id: string): Promise<KeyBlock | null>;
   getRecord(id: string): Promise<EvidenceRecord | null>;
@@ -184,6 +199,12 @@ export interface NonceEntry {
 
 export interface NonceStore {
   putNonces(entries: NonceEntry[]): Promise<void>;
+  /**
+   * Records the nonce unless a live entry with its key exists, atomically across
+   * every process sharing the store: false when it was seen (a replay, possibly
+   * sent to another instance). An expired entry with the key is replaced.
+   */
+  claimNonce(entry: NonceEntry, now: number): Promise<boolean>;
   /** Nonces that have not expired at `now`; expired ones are dropped. */
   liveNonces(now: number): Promise<NonceEntry[]>;
 }

@@ -1,18 +1,19 @@
 import { ClassicLevel } from 'classic-level';
 import type { AnchorRef, NodeId } from '@evidence/core';
-import type {
-  BatchRecord,
-  CheckpointRecord,
-  EvidenceRecord,
-  GatewayStore,
-  IdempotencyEntry,
-  KeyBlock,
-  LeafLocation,
-  LogNode,
-  NewRecord,
-  NonceEntry,
-  PendingLeaf,
-  Subscription,
+import {
+  IdempotencyKeyTaken,
+  type BatchRecord,
+  type CheckpointRecord,
+  type EvidenceRecord,
+  type GatewayStore,
+  type IdempotencyEntry,
+  type KeyBlock,
+  type LeafLocation,
+  type LogNode,
+  type NewRecord,
+  type NonceEntry,
+  type PendingLeaf,
+  type Subscription,
 } from '../../ports/store.js';
 import {
   decodeBatch,
@@ -38,7 +39,8 @@ import { GroupCommit, type LevelOp } from './group-commit.js';
  *   m!head            last closed {seq, hash}      m!anchored  contiguous anchored head
  *   l!<level><index>  batch log perfect subtree    m!log       log entries with subtrees stored
  *   c!<size>          signed checkpoint            a!<size>    anchored checkpoint (marker)
- *   s!<id>            subscription                 n!<expiry>!<key>  nonce seen
+ *   s!<id>            subscription                 n!<expiry>!<key>  nonce seen, by expiry
+ *                                                  N!<key>     nonce seen: its expiry, by key
  * seq, size, expiry and node index are 16 hex digits (level 2) so lexicographic order is numeric order.
  * Every write goes through one GroupCommit, synced, in submission order.
  */
@@ -51,6 +53,8 @@ export class LevelStore implements GatewayStore {
    */
   private readonly groupOf = new Map<string, string>();
   private readonly groupLeft = new Map<string, number>();
+  /** Nonce keys being claimed now. */
+  private readonly claiming = new Set<string>();
 
   private constructor(private readonly db: ClassicLevel<string, Uint8Array>) {
     this.commit = new GroupCommit(db);
@@ -86,6 +90,13 @@ export class LevelStore implements GatewayStore {
   // --- evidence -------------------------------------------------------------
 
   async append(records: NewRecord[], blocks: KeyBlock[]): Promise<void> {
+    // One process writes this folder and the evidence service holds each key while its request writes,
+    // so a key can only be stored already by an earlier request: checked here, not raced.
+    const taken: { client: string; key: string }[] = [];
+    for (const r of records) {
+      if (r.idempotencyKey !== undefined && (await this.db.get(idemKey(r.client, r.idempotencyKey))) !== undefined) taken.push({ client: r.client, key: r.idempotencyKey });
+    }
+    if (taken.length > 0) throw new IdempotencyKeyTaken(taken);
     const ops: LevelOp[] = blocks.map((b) => ({ type: 'put', key: `k!${b.id}`, value: b.sealed }));
     for (const r of records) {
       ops.push({ type: 'put', key: `r!${r.id}`, value: encodeRecord(r) });
@@ -146,14 +157,35 @@ export class LevelStore implements GatewayStore {
     return sealed === undefined ? null : { id, sealed: new Uint8Array(sealed.buffer, sealed.byteOffset, sealed.byteLength) };
   }
 
+  /**
+   * LevelDB keeps overwritten values in its log and tables until compaction:
+   * the record's ciphertext and salt and the key block's previous seal (which
+   * the master key opens) would stay in live files. So the erasure compacts the
+   * keys it rewrote (compactRange flushes the memtable into a new log, deletes
+   * the old log, and merges every level of the range, dropping older versions)
+   * before it resolves. A read that began before the write holds a snapshot that
+   * can keep an old version through one pass; the second pass drops it and
+   * deletes the tables left obsolete.
+   */
   async erase(id: string, at: number, block: KeyBlock): Promise<void> {
     const record = await this.getRecord(id);
     if (!record) throw new Error(`record ${id} is not stored`);
     const erased: EvidenceRecord = { ...record, sealedPayload: null, keyRef: null, salt: null, erasedAt: record.erasedAt ?? at };
-    await this.commit.write([
+    const ops: LevelOp[] = [
       { type: 'put', key: `r!${id}`, value: encodeRecord(erased) },
       { type: 'put', key: `k!${block.id}`, value: block.sealed },
-    ]);
+    ];
+    const rewritten = [`r!${id}`, `k!${block.id}`];
+    if (record.idempotencyKey !== undefined) {
+      // The digest is SM3 of the content without a salt: a low-entropy payload could be found from it.
+      const key = idemKey(record.client, record.idempotencyKey);
+      ops.push({ type: 'put', key, value: json({ id, digest: ERASED_DIGEST }) });
+      rewritten.push(key);
+    }
+    await this.commit.write(ops);
+    for (let pass = 0; pass < 2; pass++) {
+      for (const key of rewritten) await this.db.compactRange(key, key + '\u0000');
+    }
   }
 
   // --- batches --------------------------------------------------------------
@@ -301,10 +333,33 @@ export class LevelStore implements GatewayStore {
     );
   }
 
+  async claimNonce(entry: NonceEntry, now: number): Promise<boolean> {
+    // Claims of one key in this process are serialised here; no other process writes the folder.
+    if (this.claiming.has(entry.key)) return false;
+    this.claiming.add(entry.key);
+    try {
+      const seen = await this.db.get(`N!${entry.key}`);
+      const expiresAt = seen === undefined ? null : parse<number>(seen);
+      if (expiresAt !== null && expiresAt > now) return false;
+      const ops: LevelOp[] = [
+        { type: 'put', key: `N!${entry.key}`, value: json(entry.expiresAt) },
+        { type: 'put', key: `n!${seqKey(entry.expiresAt)}!${entry.key}`, value: new Uint8Array(0) },
+      ];
+      if (expiresAt !== null) ops.push({ type: 'del', key: `n!${seqKey(expiresAt)}!${entry.key}` });
+      await this.commit.write(ops);
+      return true;
+    } finally {
+      this.claiming.delete(entry.key);
+    }
+  }
+
   async liveNonces(now: number): Promise<NonceEntry[]> {
     const cutoff = `n!${seqKey(now)}`;
     const expired: LevelOp[] = [];
-    for await (const key of this.db.keys({ gt: 'n!', lt: cutoff })) expired.push({ type: 'del', key });
+    for await (const key of this.db.keys({ gt: 'n!', lt: cutoff })) {
+      expired.push({ type: 'del', key });
+      expired.push({ type: 'del', key: `N!${key.slice(key.indexOf('!', 2) + 1)}` });
+    }
     if (expired.length > 0) await this.commit.write(expired);
     const out: NonceEntry[] = [];
     for await (const key of this.db.keys({ gte: cutoff, lt: 'n"' })) {
@@ -317,6 +372,8 @@ export class LevelStore implements GatewayStore {
 
 const nodeKey = (id: NodeId): string => `l!${id.level.toString(16).padStart(2, '0')}${seqKey(id.index)}`;
 const nodeOps = (nodes: LogNode[]): LevelOp[] => nodes.map((n) => ({ type: 'put', key: nodeKey(n.id), value: n.hash }));
+/** What an erased record's idempotency entry keeps instead of its content digest: a retry with the key is a conflict. */
+export const ERASED_DIGEST = 'erased';
 const idemKey = (client: string, key: string): string => `i!${client}\u0000${key}`;
 const json = (v: unknown): Uint8Array => Buffer.from(JSON.stringify(v), 'utf8');
 const parse = <T>(v: Uint8Array): T => JSON.parse(Buffer.from(v.buffer, v.byteOffset, v.byteLength).toString('utf8')) as T;
