@@ -108,7 +108,11 @@ export interface EvidenceStore {
   location(id: string): Promise<LeafLocation | null>;
   /** Every leaf not yet in a batch, in arrival order (used once at start). */
   pending(): Promise<PendingLeaf[]>;
-  /** Drops the payload and salt and writes the key block with the record's key zeroed, atomically. */
+  /**
+   * Drops the payload and salt and writes the key block with the record's key zeroed, atomically; and,
+   * before it resolves, leaves no earlier version of the record, the block or the record's idempotency
+   * digest in any file of the store (LevelDB: compaction of those keys; PostgreSQL: no dead tuple left).
+   */
   erase(id: string, at: number, block: KeyBlock): Promise<void>;
 }
 
