@@ -1,5 +1,6 @@
 /**
- * Crash safety: a gateway child process is SIGKILLed during intake and at
+ * Crash safety: a gateway child process is SIGKILLed during intake and (through
+ * support/fault-server.ts, which hands createGateway the fault hooks) at
  * each moment of checkpoint anchoring (before sending, after sending, after
  * the chain confirmed, before the confirmation was recorded), then restarted
  * on the same data folder, against a chain that mines a block every second.
@@ -10,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { checkAnchor, entityId, toHex, verifyBundle } from '@evidence/core';
 import { accountKey, rpcEvm, type RpcEvm } from './support/evm.js';
 import { mixedEvent } from './support/events.js';
-import { baseEnv, evmEnv, gatewayPublicKey, memoAnchor, pool, settled, spawnGateway, tempDir, type GatewayClient } from './support/gateway.js';
+import { baseEnv, evmEnv, FAULT_SERVER, gatewayPublicKey, memoAnchor, pool, settled, spawnGateway, tempDir, type GatewayClient } from './support/gateway.js';
 
 let evm: RpcEvm;
 beforeAll(async () => {
@@ -117,7 +118,7 @@ describe('crash safety (SIGKILL)', () => {
     ['before-record', 'HCRASH14', 'killed with the confirmation received but not recorded'],
   ])('anchors exactly once, without a gap, when %s (%s: %s)', async (at, code) => {
     const { data, env, acct, gateway } = await freshGateway(code);
-    const first = await spawnGateway(env({ FAULT_KILL_AT: at }));
+    const first = await spawnGateway(env({ FAULT_KILL_AT: at }), FAULT_SERVER);
     const r = await first.client.post<{ items: { id: string }[] }>('/v1/evidence/batch', { items: Array.from({ length: 200 }, (_, i) => mixedEvent(i, at)) });
     expect(r.status).toBe(202);
     const acked = r.body.items.map((x) => x.id);
@@ -145,7 +146,7 @@ describe('crash safety (SIGKILL)', () => {
 
   it('anchors a batch that was closed on disk before a checkpoint was signed when killed', async () => {
     const { data, env, acct, gateway } = await freshGateway('HCRASH03');
-    const first = await spawnGateway(env({ FAULT_KILL_AT: 'after-close' }));
+    const first = await spawnGateway(env({ FAULT_KILL_AT: 'after-close' }), FAULT_SERVER);
     const r = await first.client.post<{ items: { id: string }[] }>('/v1/evidence/batch', { items: Array.from({ length: 10 }, (_, i) => mixedEvent(i, 'close-kill')) });
     expect(r.status).toBe(202);
     expect(await first.exited).toBe('SIGKILL');

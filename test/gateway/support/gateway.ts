@@ -13,6 +13,8 @@ import { createGateway, loadConfig, loadOrCreateKeys, type Gateway } from '@evid
 
 export const DEV_TOKEN = 'test-dev-token-with-every-role';
 const SERVER = fileURLToPath(new URL('../../../gateway/src/server.ts', import.meta.url));
+/** The crash tests' entry: server.ts's start with a fault named by FAULT_KILL_AT (fault-server.ts). */
+export const FAULT_SERVER = fileURLToPath(new URL('./fault-server.ts', import.meta.url));
 
 export function tempDir(prefix: string): { path: string; remove(): void } {
   const path = mkdtempSync(join(tmpdir(), prefix));
@@ -60,10 +62,10 @@ export interface GatewayProcess extends RunningGateway {
   stderr(): string;
 }
 
-/** Runs gateway/src/server.ts in a child process; resolves once it listens. */
-export async function spawnGateway(env: Record<string, string>): Promise<GatewayProcess> {
+/** Runs gateway/src/server.ts (or another entry, e.g. FAULT_SERVER) in a child process; resolves once it listens. */
+export async function spawnGateway(env: Record<string, string>, entry = SERVER): Promise<GatewayProcess> {
   let err = '';
-  const child = fork(SERVER, [], {
+  const child = fork(entry, [], {
     env: { ...process.env, ...env, NODE_OPTIONS: '' },
     execArgv: ['--conditions=source', '--import', 'tsx'],
     stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
