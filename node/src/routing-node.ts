@@ -3,7 +3,7 @@ import type { Neighbour, NodeSettings } from './config.js';
 import { errorBody, isRoutingError, RoutingError } from './errors.js';
 import { forwardThrough, type ForwardTarget } from './forward/forward.js';
 import { checkChainOn, passesCheapChecks, type ChainCheck } from './forward/chain.js';
-import { signAhead, SM2_HOPS, UNSIGNED_HOPS_FOR_BENCHMARKS, type HopCrypto } from './forward/hop-crypto.js';
+import { signAhead, SM2_HOPS, type HopCrypto } from './forward/hop-crypto.js';
 import { appendFields, type HopSigner } from './forward/hops.js';
 import type { ForwardRequest } from './forward/protocol.js';
 import { HttpClient } from './http/client.js';
@@ -41,6 +41,12 @@ export interface RoutingNodeOptions {
   client?: HttpClient;
   /** SM2 hops (the default); the routing benchmark swaps in its unsigned baseline. */
   crypto?: HopCrypto;
+  /**
+   * Threads signing and checking hops: the process's shared pool unless given
+   * here; null checks on this thread (the benchmark's unsigned baseline, which
+   * has no signatures to check, passes null with its crypto).
+   */
+  pool?: SignaturePool | null;
   /**
    * The witness every node hosts (node/src/witness), with the node's id and
    * key: its store and gateway keys come from the settings unless given here;
@@ -98,8 +104,7 @@ export class RoutingNode {
     this.log = options.log ?? SILENT;
     this.client = options.client ?? new HttpClient();
     this.crypto = options.crypto ?? SM2_HOPS;
-    // (the unsigned benchmark baseline has no signatures to check)
-    this.pool = this.crypto === UNSIGNED_HOPS_FOR_BENCHMARKS ? undefined : sharedSignaturePool(options.settings.verifyWorkers);
+    this.pool = options.pool === undefined ? sharedSignaturePool(options.settings.verifyWorkers) : (options.pool ?? undefined);
     this.table = new RouteTable(this.id, options.settings.limits.maxHops * 2);
     // Keys pinned in the configuration win over the registry for neighbours.
     const pinned: KeySource = async (id) => this.neighbours.get(id)?.publicKey;

@@ -265,7 +265,8 @@ async function nodeAlone(depth: number, unsigned: boolean): Promise<NodeAlone> {
   const sink = party('H330200001');
   const keys = staticKeySource([origin, ...before, self, sink]);
   const settings = nodeSettings({ code: self.code, timers: { keepaliveMs: 60_000, holdMs: 600_000 }, ...(verifyWorkers !== undefined ? { verifyWorkers } : {}) });
-  const node = new RoutingNode({ settings, signer: self, keys, crypto });
+  // The unsigned baseline has no signatures to check: no signature threads either.
+  const node = new RoutingNode({ settings, signer: self, keys, crypto, ...(unsigned ? { pool: null } : {}) });
   const app = await buildNodeServer(node, { logger: false });
   const nodeUrl = await app.listen({ host: '127.0.0.1', port: 0 });
   const sinkServer = http.createServer((req, res) => {

@@ -153,7 +153,8 @@ export async function startNetwork(topology: Topology, o: NetworkOptions): Promi
         keys: dir.keySource,
         codes: dir.codeSource,
         ...(client ? { client } : {}),
-        ...(o.unsignedHops ? { crypto: UNSIGNED_HOPS_FOR_BENCHMARKS } : {}),
+        // The unsigned baseline has no signatures to check: no signature threads either.
+        ...(o.unsignedHops ? { crypto: UNSIGNED_HOPS_FOR_BENCHMARKS, pool: null } : {}),
       });
       const app = await buildNodeServer(node, { logger: o.log ? { level: 'warn' } : false });
       const url = await app.listen({ host: '127.0.0.1', port: 0 });

@@ -1,6 +1,12 @@
 import { hopHash, signHop, signHopWith, toHex, verifyTrace, verifyTraceWith, type Hop, type HopFields, type KeyLookup, type TraceOptions, type TraceResult } from '@evidence/core';
 import type { SignaturePool, VerifyOptions } from '../verify/signature-pool.js';
-import type { HopSigner } from './hops.js';
+
+/** Who signs a hop: a node's or gateway's id and SM2 key pair (declared here, beside the signing, so hops.ts depends on this file and not the other way). */
+export interface HopSigner {
+  readonly id: string;
+  readonly privateKey: string;
+  readonly publicKey: string;
+}
 
 /**
  * The two cryptographic steps of the hop protocol: signing a hop and

@@ -1,12 +1,8 @@
 import { HOP_VERSION, toHex, ZERO32, type Hop, type HopFields, type HopType } from '@evidence/core';
-import { SM2_HOPS, type HopCrypto } from './hop-crypto.js';
+import { SM2_HOPS, type HopCrypto, type HopSigner } from './hop-crypto.js';
 
 /** A node or gateway able to sign hops: its id and SM2 key pair. */
-export interface HopSigner {
-  readonly id: string;
-  readonly privateKey: string;
-  readonly publicKey: string;
-}
+export type { HopSigner } from './hop-crypto.js';
 
 export const ZERO_ID = toHex(ZERO32);
 
