@@ -44,5 +44,6 @@ export { parseWitnessPolicy, tallyWitnesses, type TrustedWitness, type WitnessPo
 export { checkConsistencyProof, parseConsistencyProof, type ConsistencyProofJson, type ConsistencyVerdict } from './bundle/consistency.js';
 export { beijingTime } from './bundle/time.js';
 export { logFacts, type LogFacts } from './bundle/facts.js';
+export * from './trust/index.js';
 export type { Anchor, AnchoredBatch, AnchoredCheckpoint } from './ports/anchor.js';
 export * from './audit/index.js';

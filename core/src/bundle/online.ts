@@ -2,7 +2,7 @@ import type { Anchor } from '../ports/anchor.js';
 import { BUNDLE_FORMAT_V2, type AnyProofBundle, type ProofBundle, type ProofBundleV2 } from './types.js';
 
 export type AnchorCheck =
-  | { anchored: true; message: string }
+  | { anchored: true; message: string; /** The chain's own time of the block that anchored the checkpoint (ms); version 2 only. */ anchoredAt?: number }
   | { anchored: false; reason: 'not-anchored' | 'root-mismatch' | 'key-mismatch' | 'witness-key-mismatch' | 'unreachable'; message: string };
 
 /**
@@ -61,6 +61,7 @@ async function checkCheckpointAnchor(bundle: ProofBundleV2, anchor: Anchor): Pro
   return {
     anchored: true,
     message: `the checkpoint of size ${size} is anchored with this root; the batch and checkpoint keys are the gateway's registered keys${witnesses.note}`,
+    anchoredAt: onChain.anchoredAt,
   };
 }
 

@@ -1,23 +1,29 @@
 import {
   beijingTime,
-  checkAnchor,
+  bundleMeaning,
+  chainLabel,
   isEvidenceError,
+  KEYS_NOT_CHECKED,
+  kindLabel,
+  levelsLine,
   logFacts,
-  parseBundle,
   parseWitnessPolicy,
-  verifyBundle,
-  type Anchor,
-  type AnchorCheck,
+  signerName,
+  validMeaning,
   type BundleVerification,
   type LogFacts,
+  type Meaning,
   type StepOutcome,
+  type TrustPolicy,
   type VerificationStep,
   type WitnessPolicy,
 } from '../index.js';
-import { allowOnly, parseArgs, stringFlag, UsageError } from './args.js';
+import { Anchors, CHAIN_FLAGS, type ChainFlags } from './anchors.js';
+import { allowOnly, parseArgs, stringFlag, UsageError, type ParsedArgs } from './args.js';
 import type { CliIo } from './io.js';
-import { loadEvmAnchor } from './online.js';
 import { readJson, ReadError } from './read.js';
+import { loadTrustFile, PolicyUnusable, type LoadedTrust } from './trust-file.js';
+import { checkBundle, witnessPolicyOf, type Checked } from './verify-one.js';
 
 export const STEP_LABEL: Record<VerificationStep, string> = {
   disclosure: '披露 disclosure',
@@ -30,39 +36,65 @@ export const STEP_LABEL: Record<VerificationStep, string> = {
   witnesses: '见证策略 witnesses',
 };
 
-/** Exit 2: a file or policy that could not be read is not a verdict on the evidence. */
-class PolicyUnusable extends Error {}
+/** The chain flags as given on the command line. */
+export function chainFlags(args: ParsedArgs): ChainFlags {
+  const flags: ChainFlags = {
+    rpc: stringFlag(args, 'rpc'),
+    contract: stringFlag(args, 'contract'),
+    fabricPeer: stringFlag(args, 'fabric-peer'),
+    fabricMsp: stringFlag(args, 'fabric-msp'),
+    fabricCert: stringFlag(args, 'fabric-cert'),
+    fabricKey: stringFlag(args, 'fabric-key'),
+    fabricTlsCa: stringFlag(args, 'fabric-tls-ca'),
+  };
+  if (flags.contract && !flags.rpc) throw new UsageError('--contract goes with --rpc');
+  return flags;
+}
 
-/** `evidence verify FILE... [--json] [--witnesses POLICY.json] [--rpc URL [--contract ADDRESS]]` */
+/** What the verify and certificate commands read before any bundle: the policies, and which chains to ask. */
+export interface VerifySetup {
+  witnesses: WitnessPolicy | undefined;
+  trust: LoadedTrust | undefined;
+  anchors: Anchors | undefined;
+}
+
+/** Reads --witnesses and --trust; a policy that cannot be used is PolicyUnusable (exit 2). */
+export async function verifySetup(io: CliIo, args: ParsedArgs): Promise<VerifySetup> {
+  const flags = chainFlags(args);
+  const witnessFile = stringFlag(args, 'witnesses');
+  const trustFile = stringFlag(args, 'trust');
+  const explicit = witnessFile !== undefined ? await loadWitnessPolicy(io, witnessFile) : undefined;
+  const trust = trustFile !== undefined ? await loadTrustFile(io, trustFile) : undefined;
+  const offline = args.flags.has('offline');
+  const anchors = offline ? undefined : new Anchors(flags, trust);
+  return { witnesses: witnessPolicyOf(explicit, trust?.policy), trust, anchors: anchors?.configured ? anchors : undefined };
+}
+
+/** `evidence verify FILE... [--json] [--trust POLICY] [--witnesses POLICY] [--rpc URL [--contract ADDRESS]] [--fabric-* ...] [--offline]` */
 export async function verifyCommand(argv: readonly string[], io: CliIo): Promise<number> {
-  const args = parseArgs(argv, ['rpc', 'contract', 'witnesses']);
-  allowOnly(args, ['json', 'rpc', 'contract', 'witnesses']);
+  const valued = ['witnesses', 'trust', ...CHAIN_FLAGS];
+  const args = parseArgs(argv, valued);
+  allowOnly(args, ['json', 'offline', ...valued]);
   if (args.positionals.length === 0) throw new UsageError('verify needs at least one FILE');
   const json = args.flags.has('json');
-  const rpc = stringFlag(args, 'rpc');
-  const contract = stringFlag(args, 'contract');
-  if (contract && !rpc) throw new UsageError('--contract goes with --rpc');
-  const policyFile = stringFlag(args, 'witnesses');
-
-  let policy: WitnessPolicy | undefined;
+  let setup: VerifySetup;
   try {
-    if (policyFile !== undefined) policy = await loadPolicy(io, policyFile);
+    setup = await verifySetup(io, args);
   } catch (e) {
     if (!(e instanceof PolicyUnusable)) throw e;
     io.stderr(e.message);
     return 2;
   }
-  const anchor: Anchor | undefined = rpc ? await loadEvmAnchor(rpc, contract) : undefined;
   try {
     let worst = 0;
-    for (const file of args.positionals) worst = Math.max(worst, await verifyFile(io, file, { json, policy, anchor }));
+    for (const file of args.positionals) worst = Math.max(worst, await verifyFile(io, file, json, setup));
     return worst;
   } finally {
-    (anchor as { close?: () => void } | undefined)?.close?.();
+    await setup.anchors?.close();
   }
 }
 
-async function loadPolicy(io: CliIo, file: string): Promise<WitnessPolicy> {
+async function loadWitnessPolicy(io: CliIo, file: string): Promise<WitnessPolicy> {
   let input: unknown;
   try {
     input = await readJson(io, file);
@@ -78,71 +110,101 @@ async function loadPolicy(io: CliIo, file: string): Promise<WitnessPolicy> {
   }
 }
 
-interface VerifyContext {
-  json: boolean;
-  policy: WitnessPolicy | undefined;
-  anchor: Anchor | undefined;
-}
-
-/** Verifies one file and reports it; returns its exit code (0 valid, 1 invalid, 2 unreadable). */
-async function verifyFile(io: CliIo, file: string, ctx: VerifyContext): Promise<number> {
+/** Verifies one file and reports it; returns its exit code (0 valid or intact, 1 invalid, 2 unreadable). */
+async function verifyFile(io: CliIo, file: string, json: boolean, setup: VerifySetup): Promise<number> {
   let input: unknown;
   try {
     input = await readJson(io, file);
   } catch (e) {
     if (!(e instanceof ReadError)) throw e;
     if (e.unreadable) {
-      reportUnreadable(io, ctx.json, file, e.message);
+      reportUnreadable(io, json, file, e.message);
       return 2;
     }
     // Bytes that are not UTF-8 JSON are not a JSON object: step 0, format.
-    report(io, ctx, file, null, { valid: false, failedStep: 'format', message: e.message, steps: [] });
+    input = undefined;
+    const offline: BundleVerification = { valid: false, failedStep: 'format', message: e.message, steps: [] };
+    report(io, json, file, null, { offline, bundle: null, verdict: { valid: false, failedStep: 'format', levels: { intact: 'failed', keys: 'not-checked', anchored: 'not-checked', witnesses: 'not-checked' } } }, setup);
     return 1;
   }
-  const result = verifyBundle(input, { witnesses: ctx.policy });
-  const online = result.valid && ctx.anchor ? await checkAnchor(parseBundle(input), ctx.anchor) : undefined;
-  report(io, ctx, file, input, result, online);
-  return result.valid && (online?.anchored ?? true) ? 0 : 1;
+  const checked = await checkBundle(input, { witnesses: setup.witnesses, trust: setup.trust?.policy, anchors: setup.anchors });
+  report(io, json, file, input, checked, setup);
+  return checked.verdict.valid ? 0 : 1;
 }
 
 function reportUnreadable(io: CliIo, json: boolean, file: string, why: string): void {
-  const message = `无法读取 ${why}`;
-  if (json) io.stdout(JSON.stringify({ file, valid: false, failedStep: null, unreadable: true, message }));
-  else io.stdout(`${file}\n  ✗ ${message}`);
+  const meaning = bundleMeaning('unreadable');
+  if (json) io.stdout(JSON.stringify({ file, valid: false, failedStep: null, unreadable: true, message: `无法读取 cannot read: ${why}`, meaning }));
+  else io.stdout(`${file}\n  ✗ 无法读取 cannot read: ${why}\n  结果 result: 无法读取 CANNOT READ（未核验 not verified）\n  ${meaningLines(meaning).join('\n  ')}`);
 }
 
-function report(io: CliIo, ctx: VerifyContext, file: string, input: unknown, r: BundleVerification, online?: AnchorCheck): void {
-  if (ctx.json) io.stdout(JSON.stringify(jsonLine(file, r, online)));
-  else printHuman(io, ctx.policy, file, input, r, online);
+function report(io: CliIo, json: boolean, file: string, input: unknown, c: Checked, setup: VerifySetup): void {
+  if (json) io.stdout(JSON.stringify(jsonLine(file, c)));
+  else printHuman(io, setup, file, input, c);
 }
 
-function jsonLine(file: string, r: BundleVerification, online?: AnchorCheck): Record<string, unknown> {
-  const line: Record<string, unknown> = {
-    file,
-    valid: r.valid && (online ? online.anchored : true),
-    failedStep: r.valid ? (online && !online.anchored ? 'anchor' : null) : r.failedStep,
-    message: r.valid ? (online ? online.message : 'valid') : r.message,
-  };
+function meaningOf(c: Checked): Meaning {
+  if (!c.verdict.valid) return bundleMeaning(c.verdict.failedStep ?? 'format', c.online && !c.online.anchored ? c.online.reason : undefined);
+  return validMeaning(c.verdict.levels.keys === 'passed', c.verdict.levels.anchored === 'passed');
+}
+
+function jsonLine(file: string, c: Checked): Record<string, unknown> {
+  const r = c.offline;
+  const { valid, failedStep } = c.verdict;
+  let message = r.valid ? 'valid' : r.message;
+  if (c.keys && !c.keys.trusted) message = c.keys.message;
+  else if (c.online) message = c.online.message;
+  const line: Record<string, unknown> = { file, valid, failedStep, message, levels: c.verdict.levels };
+  if (c.verdict.levels.keys === 'not-checked' && r.valid) line.note = `${KEYS_NOT_CHECKED.zh} ${KEYS_NOT_CHECKED.en}`;
+  line.meaning = meaningOf(c);
   if (r.format) line.format = r.format;
   if (!r.valid && r.detail) line.detail = r.detail;
   if (r.valid && r.log) line.log = r.log;
   if (r.valid && r.witnesses) line.witnesses = r.witnesses;
-  if (online) line.anchor = online;
+  if (c.keys) line.trust = c.keys.trusted ? { trusted: true, institution: c.keys.institution.name || c.keys.institution.code, message: c.keys.message } : { trusted: false, reason: c.keys.reason, message: c.keys.message };
+  if (c.online) line.anchor = c.online;
   return line;
 }
 
-function printHuman(io: CliIo, policy: WitnessPolicy | undefined, file: string, input: unknown, r: BundleVerification, online?: AnchorCheck): void {
+function printHuman(io: CliIo, setup: VerifySetup, file: string, input: unknown, c: Checked): void {
+  const r = c.offline;
+  const trust = setup.trust?.policy ?? null;
   io.stdout(file);
+  io.stdout(`  核验层级 levels: ${levelsLine(c.verdict.levels)}`);
   if (r.format) io.stdout(`  格式 format: ${r.format}`);
+  if (c.bundle) {
+    const kind = kindLabel(c.bundle.leaf.kind);
+    io.stdout(`  出具机构 institution: ${signerName(trust, c.bundle.batch.gateway, `${c.bundle.batch.gateway}（未列入信任策略 not named by a trust policy）`)}`);
+    io.stdout(`  证据类型 kind: ${c.bundle.leaf.kind} ${kind.zh} ${kind.en}${kind.regulation ? ` · 依据 ${kind.regulation}` : ''}`);
+    io.stdout(`  记录时间 recorded at: ${beijingTime(c.bundle.leaf.ts)} · 封批 batch closed ${beijingTime(c.bundle.batch.closedAt)}（北京时间 Beijing time）`);
+    io.stdout(`  锚定 anchor (bundle's claim): ${chainLabel(c.bundle.anchor, trust).zh}`);
+  }
   const facts = logFacts(input);
   for (const s of r.steps) {
     io.stdout(`  ${MARK[s.status]} ${STEP_LABEL[s.step]}: ${s.detail ? `${s.detail}: ` : ''}${s.message}`);
-    if (s.status === 'passed' && facts) for (const line of factLines(s, facts, policy)) io.stdout(`      ${line}`);
+    if (s.status === 'passed' && facts) for (const line of factLines(s, facts, setup.witnesses)) io.stdout(`      ${line}`);
   }
   if (!r.valid && r.steps.length === 0) io.stdout(`  ✗ ${r.failedStep === 'format' ? '格式 format' : r.failedStep}: ${r.message}`);
-  if (online) io.stdout(`  ${online.anchored ? '✓' : '✗'} 锚定 anchor: ${online.message}`);
-  const valid = r.valid && (online ? online.anchored : true);
-  io.stdout(valid ? '  结果 result: 有效 VALID' : `  结果 result: 无效 INVALID (${r.valid ? 'anchor' : r.failedStep})`);
+  if (c.keys) io.stdout(`  ${c.keys.trusted ? '✓' : '✗'} 机构密钥 trust: ${c.keys.message}`);
+  if (c.online) {
+    const at = c.online.anchored && c.online.anchoredAt !== undefined ? ` · 上链时间 block time ${beijingTime(c.online.anchoredAt)}（北京时间）` : '';
+    io.stdout(`  ${c.online.anchored ? '✓' : '✗'} 锚定 anchor: ${c.online.message}${at}`);
+  } else if (r.valid && !(c.keys && !c.keys.trusted)) {
+    io.stdout('  - 锚定 anchor: 未核验 not checked（给出 --trust 策略中的链或 --rpc 即可核验 give a trust policy with a chain, or --rpc）');
+  }
+  if (c.verdict.levels.keys === 'not-checked' && r.valid) io.stdout(`  ${KEYS_NOT_CHECKED.zh}\n  ${KEYS_NOT_CHECKED.en}`);
+  io.stdout(`  结果 result: ${resultText(c)}`);
+  io.stdout(`  ${meaningLines(meaningOf(c)).join('\n  ')}`);
+}
+
+function resultText(c: Checked): string {
+  if (!c.verdict.valid) return `无效 INVALID (${c.verdict.failedStep})`;
+  if (c.verdict.levels.keys !== 'passed') return '内容完整 INTACT · 密钥未核验 keys not checked';
+  return c.verdict.levels.anchored === 'passed' ? '有效 VALID（机构密钥与链上锚定已核验 keys and anchor checked）' : '有效 VALID（机构密钥已核验 keys checked；锚定未核验 anchor not checked）';
+}
+
+export function meaningLines(m: Meaning): string[] {
+  return [`含义 meaning: ${m.zh} / ${m.en}`, `下一步 next: ${m.nextZh} / ${m.nextEn}`];
 }
 
 const MARK: Record<StepOutcome['status'], string> = { passed: '✓', failed: '✗', skipped: '-' };
@@ -169,3 +231,5 @@ function trustLabel(policy: WitnessPolicy, c: { witness: string; publicKey: stri
   const name = listed.code ? ` ${listed.code}` : '';
   return listed.publicKey === c.publicKey ? `受信${name} trusted` : `公钥与策略不符${name} key differs from the policy`;
 }
+
+export type { TrustPolicy };
