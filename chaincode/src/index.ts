@@ -1,7 +1,7 @@
 // @evidence/chaincode: the Fabric chaincode (contracts, as fabric-contract-api
 // expects them from a chaincode's main module) and the fabric-gateway adapter
 // of the core's Anchor port. The chaincode server (fabric-shim) is the separate
-// entry @evidence/chaincode/server; test support is @evidence/chaincode/testing.
+// entry @evidence/chaincode/server; test support (chaincode/test/support, not shipped) is @evidence/chaincode/testing.
 export { contracts, AnchorContract, ClaimsContract, ConsentContract, CredentialsContract, RegistryContract } from './contracts/index.js';
 export { accountOf, type Caller } from './ledger/identity.js';
 export { CHAINCODE_ONLY_CODES, type ChaincodeErrorCode, type ChaincodeOnlyCode } from './ledger/errors.js';

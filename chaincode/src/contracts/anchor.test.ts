@@ -6,7 +6,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { fromHex, generateSm2KeyPair, headerHash, jcsString, signHeader, toHex, verifyBundle, verifyHeaderSignature, type Leaf, type ProofBundle } from '@evidence/core';
 import { getBatchRecord, isRootAnchored, listBatches, type FabricAnchor } from '../index.js';
-import { createEvidenceNetwork, refusalOf, type EvidenceNetwork, type RegisteredGateway } from '../testing/index.js';
+import { createEvidenceNetwork, refusalOf, type EvidenceNetwork, type RegisteredGateway } from '../../test/support/index.js';
 
 let net: EvidenceNetwork;
 let gw: RegisteredGateway;

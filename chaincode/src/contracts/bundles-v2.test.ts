@@ -14,7 +14,7 @@ import {
   type ProofBundleV2,
 } from '@evidence/core';
 import { grantConsent, setClaimPolicy, submitClaim, type BundleV2Verification, type ChaincodePort, type FabricAnchor } from '../index.js';
-import { createEvidenceNetwork, refusalOf, TestBatchLog, type EvidenceNetwork, type RegisteredGateway, type SignedCheckpoint } from '../testing/index.js';
+import { createEvidenceNetwork, refusalOf, TestBatchLog, type EvidenceNetwork, type RegisteredGateway, type SignedCheckpoint } from '../../test/support/index.js';
 
 const T0 = 1_763_800_000_000;
 const now = T0;

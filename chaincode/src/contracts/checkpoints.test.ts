@@ -19,7 +19,7 @@ import {
 import { getCheckpointRecord, listCheckpoints, rotateGatewayKey, setGatewayActive, verifyConsistencyProof, type FabricAnchor } from '../index.js';
 import { createChaincode } from '../chaincode.js';
 import { setClockPolicy } from '../ledger/clock.js';
-import { createEvidenceNetwork, localEndorser, refusalOf, TestBatchLog, type EvidenceNetwork, type RegisteredGateway } from '../testing/index.js';
+import { createEvidenceNetwork, localEndorser, refusalOf, TestBatchLog, type EvidenceNetwork, type RegisteredGateway } from '../../test/support/index.js';
 
 const T0 = 1_763_800_000_000;
 let now = T0;

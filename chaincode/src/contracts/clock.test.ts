@@ -7,7 +7,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { grantConsent, setClaimPolicy, submitClaim } from '../index.js';
 import { createChaincode } from '../chaincode.js';
 import { setClockPolicy } from '../ledger/clock.js';
-import { createEvidenceNetwork, localEndorser, refusalOf } from '../testing/index.js';
+import { createEvidenceNetwork, localEndorser, refusalOf } from '../../test/support/index.js';
 
 const peerTime = 1_800_000_000_000;
 const MINUTE = 60_000;

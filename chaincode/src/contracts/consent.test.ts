@@ -6,7 +6,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { Leaf } from '@evidence/core';
 import { getConsent, grantConsent, isConsentActive, revokeConsent, type ConsentGrant } from '../index.js';
-import { createEvidenceNetwork, refusalOf, type EvidenceNetwork, type RegisteredGateway } from '../testing/index.js';
+import { createEvidenceNetwork, refusalOf, type EvidenceNetwork, type RegisteredGateway } from '../../test/support/index.js';
 
 const T0 = 1_763_800_000_000;
 const DAY = 86_400_000;

@@ -14,7 +14,7 @@ import {
   type ChaincodePort,
   type CredentialIssue,
 } from '../index.js';
-import { createEvidenceNetwork, refusalOf, type EvidenceNetwork, type RegisteredGateway } from '../testing/index.js';
+import { createEvidenceNetwork, refusalOf, type EvidenceNetwork, type RegisteredGateway } from '../../test/support/index.js';
 
 const T0 = 1_763_800_000_000;
 const DAY = 86_400_000;

@@ -22,7 +22,7 @@ import {
   type ChaincodePort,
 } from '../index.js';
 import { createChaincode } from '../chaincode.js';
-import { createEvidenceNetwork, createTestCa, InMemoryFabric, refusalOf, type EvidenceNetwork, type RegisteredGateway } from '../testing/index.js';
+import { createEvidenceNetwork, createTestCa, InMemoryFabric, refusalOf, type EvidenceNetwork, type RegisteredGateway } from '../../test/support/index.js';
 
 let net: EvidenceNetwork;
 let gw: RegisteredGateway;

@@ -1,5 +1,7 @@
 /**
- * Test support for the chaincode, exported as @evidence/chaincode/testing: an
+ * Test support for the chaincode, exported as @evidence/chaincode/testing (under
+ * the "source" condition only: it lives beside the tests and is not built into
+ * dist, so the shipped package holds no simulator): an
  * in-memory peer running the real contracts (in process, or through the
  * chaincode server over the peer-chaincode protocol), and a CA for test
  * identities. Never used by the chaincode or the adapter themselves.

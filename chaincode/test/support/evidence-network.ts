@@ -10,14 +10,14 @@ import {
   type BatchHeader,
   type Leaf,
 } from '@evidence/core';
-import type { BatchEvidenceItem } from '../adapter/actions/types.js';
-import { findRefusal } from '../adapter/errors.js';
-import { registerGateway } from '../adapter/actions/register-gateway.js';
-import { initLedger } from '../adapter/actions/init-ledger.js';
-import { whoAmI } from '../adapter/actions/who-am-i.js';
-import { createFabricAnchor, type CheckpointSignatureSource, type FabricAnchor } from '../adapter/fabric-anchor.js';
-import type { ChaincodePort } from '../adapter/port.js';
-import { createChaincode } from '../chaincode.js';
+import type { BatchEvidenceItem } from '../../src/adapter/actions/types.js';
+import { findRefusal } from '../../src/adapter/errors.js';
+import { registerGateway } from '../../src/adapter/actions/register-gateway.js';
+import { initLedger } from '../../src/adapter/actions/init-ledger.js';
+import { whoAmI } from '../../src/adapter/actions/who-am-i.js';
+import { createFabricAnchor, type CheckpointSignatureSource, type FabricAnchor } from '../../src/adapter/fabric-anchor.js';
+import type { ChaincodePort } from '../../src/adapter/port.js';
+import { createChaincode } from '../../src/chaincode.js';
 import { createTestCa, type TestCa, type TestIdentity } from './certificates.js';
 import { InMemoryFabric, type Endorser, type InMemoryFabricOptions } from './network.js';
 
