@@ -28,6 +28,7 @@ export type GatewayErrorCode =
   | 'RATE_LIMITED'
   | 'SHUTTING_DOWN'
   | 'STORE_FAILED'
+  | 'STORE_UNAVAILABLE'
   | 'INTERNAL'
   // Courts, regulators, insurers, pharmacists (routes/verify-page, audit, claims, credentials).
   | 'VERIFIER_NOT_BUILT'
@@ -85,6 +86,7 @@ const GATEWAY_STATUS: Record<GatewayErrorCode, number> = {
   RATE_LIMITED: 429,
   SHUTTING_DOWN: 503,
   STORE_FAILED: 503,
+  STORE_UNAVAILABLE: 503,
   INTERNAL: 500,
   VERIFIER_NOT_BUILT: 503,
   CHAIN_NOT_CONFIGURED: 503,

@@ -1,6 +1,6 @@
 import { decodeLeaf, equalBytes, fromHex, sm3, sm4, toHex, type EvidenceKindName, type Leaf } from '@evidence/core';
 import { GatewayError } from '../errors.js';
-import type { EvidenceRecord, EvidenceStore, PendingLeaf } from '../ports/store.js';
+import { IdempotencyKeyTaken, type EvidenceRecord, type EvidenceStore, type PendingLeaf } from '../ports/store.js';
 import { itemName, readBody, type BodyShape } from './request-body.js';
 import { KeyVault } from './key-vault.js';
 import { prepareMany, type Prepared, type RecordInput } from './prepare.js';
@@ -71,7 +71,7 @@ export class EvidenceService {
     const prepared = this.deps.pool
       ? await this.deps.pool.prepare(inputs, client, receivedAt, where)
       : prepareMany(inputs, { gatewayId: this.deps.gatewayId, subjectKey: this.deps.subjectKey }, client, receivedAt, name);
-    return this.commit(prepared, client, receivedAt, name);
+    return this.commitOnce(prepared, client, receivedAt, name);
   }
 
   /**
@@ -103,7 +103,23 @@ export class EvidenceService {
     const prepared = this.deps.pool
       ? await this.deps.pool.prepareBody(body, shape, client, receivedAt)
       : prepareMany(readBody(body, shape), { gatewayId: this.deps.gatewayId, subjectKey: this.deps.subjectKey }, client, receivedAt, name);
-    return this.commit(prepared, client, receivedAt, name);
+    return this.commitOnce(prepared, client, receivedAt, name);
+  }
+
+  /**
+   * commit(), again when another instance sharing the store took one of the
+   * write's idempotency keys between our look-up and our write (the store then
+   * stored nothing of it): the look-up now finds that instance's record and
+   * answers as a duplicate. Requests written in the same group are written again.
+   */
+  private async commitOnce(prepared: Prepared[], client: string, receivedAt: number, name: (i: number) => string): Promise<Recorded[]> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.commit(prepared, client, receivedAt, name);
+      } catch (e) {
+        if (!(e instanceof IdempotencyKeyTaken) || attempt >= 3) throw e;
+      }
+    }
   }
 
   /** Idempotency, then one durable write of everything new; resolves in item order. */
