@@ -12,6 +12,7 @@ export * as sm4 from './sm4/index.js';
 export * as envelope from './envelope/index.js';
 export * from './kinds.js';
 export * from './credentials.js';
+export * from './workers/index.js';
 export * from './ids.js';
 export { randomFill, randomOf } from './random.js';
 export * from './leaf.js';

@@ -10,5 +10,5 @@ const keys = new PreparedKeys();
 
 parentPort!.on('message', (m: PackedJobs) => {
   const valid = Uint8Array.from(verifyJobs(unpackJobs(m), keys), (v) => (v ? 1 : 0));
-  parentPort!.postMessage({ id: m.id, valid }, [valid.buffer]);
+  parentPort!.postMessage({ seq: m.seq, valid }, [valid.buffer]);
 });

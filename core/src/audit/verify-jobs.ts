@@ -65,7 +65,7 @@ export function verifyJobs(jobs: readonly VerifyJob[], keys: PreparedKeys): bool
 
 /** Jobs packed into a few transferable buffers for a worker thread (one copy, no per-job objects cloned). */
 export interface PackedJobs {
-  id: number;
+  seq: number;
   keys: string[];
   keyIndex: Uint16Array<ArrayBuffer>;
   /** offsets[i]..offsets[i + 1] is job i's message in `messages`. */
@@ -75,7 +75,7 @@ export interface PackedJobs {
   signatures: Uint8Array<ArrayBuffer>;
 }
 
-export function packJobs(id: number, jobs: readonly VerifyJob[]): PackedJobs {
+export function packJobs(seq: number, jobs: readonly VerifyJob[]): PackedJobs {
   const keys: string[] = [];
   const keyAt = new Map<string, number>();
   const keyIndex = new Uint16Array(jobs.length);
@@ -95,7 +95,7 @@ export function packJobs(id: number, jobs: readonly VerifyJob[]): PackedJobs {
     messages.set(j.message, offsets[i]!);
     signatures.set(j.signature.subarray(0, 64), i * 64);
   });
-  return { id, keys, keyIndex, offsets, messages, signatures };
+  return { seq, keys, keyIndex, offsets, messages, signatures };
 }
 
 export function unpackJobs(p: PackedJobs): VerifyJob[] {

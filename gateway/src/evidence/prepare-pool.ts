@@ -1,15 +1,13 @@
-import { createRequire } from 'node:module';
 import { availableParallelism } from 'node:os';
-import { pathToFileURL } from 'node:url';
-import { Worker } from 'node:worker_threads';
-import type { HashAlg } from '@evidence/core';
+import type { Worker } from 'node:worker_threads';
+import { WorkerPool, type HashAlg } from '@evidence/core';
 import { merkleRootHere } from '../batching/batch-tree.js';
 import { GatewayError } from '../errors.js';
 import { INTAKE_WORKER_LIMITS } from '../runtime.js';
 import { runJobs, unwrap, errorOf, type PrepareJob, type PrepareResult, type Where } from './prepare-job.js';
 import { prepareMany, type Prepared, type PrepareContext, type RecordInput } from './prepare.js';
 import { unpackRun, type PackedRun } from './prepared-wire.js';
-import { isSingleEvent, packEvents, unpackEventResults, type EventsReply } from './event-wire.js';
+import { isSingleEvent, packEvents, unpackEventResults, type EventsMessage, type EventsReply } from './event-wire.js';
 import { MainLoad } from './main-load.js';
 import type { BodyShape } from './request-body.js';
 
@@ -79,13 +77,9 @@ interface Small {
  * batches.
  */
 export class PreparePool {
-  private readonly workers: Worker[] = [];
-  /** Messages a worker has not answered yet: its items count towards the worker's load. */
-  private readonly pending = new Map<number, { worker: Worker; items: number; answer: (r: Reply) => void; fail: (e: unknown) => void }>();
-  private readonly outstanding = new Map<Worker, number>();
+  /** Each worker's load is the items it has not answered yet. */
+  private readonly workers: WorkerPool<PrepareMessage | RootMessage | EventsMessage, Reply>;
   private small: Small[] = [];
-  private seq = 0;
-  private messages = 0;
   private readonly mainLoad: MainLoad | null;
   private readonly spillAt: number;
 
@@ -97,30 +91,29 @@ export class PreparePool {
   ) {
     this.spillAt = options.spillAt ?? SPILL_AT;
     this.mainLoad = size > 0 && this.spillAt > 0 ? new MainLoad() : null;
-    for (let i = 0; i < size; i++) {
-      const worker = spawnWorker({ gatewayId: ctx.gatewayId, subjectKey: ctx.subjectKey });
-      worker.unref();
-      worker.on('message', (r: Reply) => this.answered(r));
-      worker.on('error', (e) => this.fail(worker, e));
-      worker.on('exit', () => this.fail(worker, new Error('intake worker exited')));
-      this.workers.push(worker);
-    }
+    // The HTTP server holds the process open while intake is under way: no ref/unref per message.
+    this.workers = new WorkerPool(size, {
+      entry: { from: import.meta.url, name: 'prepare-worker' },
+      workerData: { gatewayId: ctx.gatewayId, subjectKey: ctx.subjectKey },
+      resourceLimits: INTAKE_WORKER_LIMITS,
+      refWhileBusy: false,
+    });
   }
 
   get size(): number {
-    return this.workers.length;
+    return this.workers.size;
   }
 
   /** Messages posted to workers so far (tests, and to tell where intake ran). */
   get posted(): number {
-    return this.messages;
+    return this.workers.posted;
   }
 
   async prepare(inputs: RecordInput[], client: string, receivedAt: number, where: Where): Promise<Prepared[]> {
     const name = (i: number) => (where.indexed ? `${where.prefix}${i}/` : where.prefix);
-    if (this.workers.length === 0) return prepareMany(inputs, this.ctx, client, receivedAt, name);
+    if (this.workers.size === 0) return prepareMany(inputs, this.ctx, client, receivedAt, name);
     if (inputs.length < PARALLEL_FROM) return this.enqueueSmall({ inputs, client, receivedAt, where, offset: 0 });
-    const parts = this.workers.length + 1;
+    const parts = this.workers.size + 1;
     const size = Math.ceil(inputs.length / parts);
     const remote: Promise<Prepared[]>[] = [];
     for (let p = 1; p < parts; p++) {
@@ -160,9 +153,9 @@ export class PreparePool {
   async prepareBody(body: string | Uint8Array, shape: BodyShape, client: string, receivedAt: number): Promise<Prepared[]> {
     const where: Where = shape.kind === 'bulk' ? { prefix: 'body/items/', indexed: true } : { prefix: 'body/', indexed: false };
     const job: PrepareJob = { body, shape, client, receivedAt, where, offset: 0 };
-    if (this.workers.length === 0) return unwrap(runJobs([job], this.ctx).results[0]!);
+    if (this.workers.size === 0) return unwrap(runJobs([job], this.ctx).results[0]!);
     if (shape.kind === 'event') return this.enqueueSmall(job);
-    return unwrap((await this.send([job], this.idlest()!, movable(body)))[0]!);
+    return unwrap((await this.send([job], this.workers.leastBusy()!, movable(body)))[0]!);
   }
 
   /**
@@ -172,16 +165,15 @@ export class PreparePool {
    * its own.
    */
   merkleRoot(alg: HashAlg, leaves: Uint8Array): Promise<Uint8Array> {
-    const worker = this.workers.at(-1);
+    const worker = this.workers.last();
     if (!worker) return merkleRootHere(alg, leaves);
-    const message: RootMessage = { seq: ++this.seq, root: { alg, leaves } };
+    const message: RootMessage = { seq: this.workers.nextSeq(), root: { alg, leaves } };
     return this.post(worker, 0, message, []).then((r) => (r as RootReply).root);
   }
 
   async close(): Promise<void> {
     this.mainLoad?.stop();
-    const workers = this.workers.splice(0);
-    await Promise.all(workers.map((w) => w.terminate()));
+    await this.workers.close();
   }
 
   /** Many small concurrent requests: gathered for one turn, then one message to a worker. */
@@ -196,7 +188,7 @@ export class PreparePool {
     const group = this.small;
     this.small = [];
     const items = group.reduce((n, s) => n + (s.job.inputs?.length ?? 1), 0);
-    const worker = this.firstNotBusy();
+    const worker = this.workers.firstBelow(BUSY_AT);
     const spill = this.mainLoad === null || this.mainLoad.utilisation >= this.spillAt;
     if (items < COALESCE_FROM || !worker || !spill) {
       answer(group, runJobs(group.map((s) => s.job), this.ctx).results);
@@ -217,18 +209,8 @@ export class PreparePool {
    * 7 % more requests per second (8 alternating rounds at 64 connections). A
    * bulk feed still spreads over every worker.
    */
-  private firstNotBusy(): Worker | undefined {
-    return this.workers.find((w) => (this.outstanding.get(w) ?? 0) < BUSY_AT);
-  }
-
-  private idlest(): Worker | undefined {
-    let best: Worker | undefined;
-    for (const w of this.workers) if (!best || (this.outstanding.get(w) ?? 0) < (this.outstanding.get(best) ?? 0)) best = w;
-    return best;
-  }
-
-  private send(jobs: PrepareJob[], worker = this.idlest()!, transfer: ArrayBuffer[] = []): Promise<PrepareResult[]> {
-    const seq = ++this.seq;
+  private send(jobs: PrepareJob[], worker = this.workers.leastBusy()!, transfer: ArrayBuffer[] = []): Promise<PrepareResult[]> {
+    const seq = this.workers.nextSeq();
     // A bulk body's size is unknown until parsed; its length stands in (about 350 bytes an item).
     const items = jobs.reduce((n, j) => n + (j.inputs?.length ?? (j.shape?.kind === 'bulk' ? Math.ceil((j.body?.length ?? 0) / 350) : 1)), 0);
     const { gatewayId } = this.ctx;
@@ -241,36 +223,15 @@ export class PreparePool {
 
   /** Single events: their bodies in one moved buffer, their records back in one packed run (event-wire). */
   private sendEvents(jobs: (PrepareJob & { body: string | Uint8Array })[], worker: Worker): Promise<PrepareResult[]> {
-    const { message, transfer } = packEvents(++this.seq, jobs);
+    const { message, transfer } = packEvents(this.workers.nextSeq(), jobs);
     return this.post(worker, jobs.length, message, transfer).then((r) => unpackEventResults(r as EventsReply, jobs, this.ctx.gatewayId));
   }
 
-  /** Posts a message to a worker, counting its items against the worker's load until it answers. */
-  private post(worker: Worker, items: number, message: { seq: number }, transfer: ArrayBuffer[]): Promise<Reply> {
-    this.outstanding.set(worker, (this.outstanding.get(worker) ?? 0) + items);
-    this.messages++;
-    return new Promise<Reply>((answer, fail) => {
-      this.pending.set(message.seq, { worker, items, answer, fail });
-      worker.postMessage(message, transfer);
+  /** Posts a message to a worker, counting its items against the worker's load until it answers; a worker that dies refuses what it held. */
+  private post(worker: Worker, items: number, message: PrepareMessage | RootMessage | EventsMessage, transfer: ArrayBuffer[]): Promise<Reply> {
+    return this.workers.post(worker, items, message, transfer, (e) => {
+      throw new GatewayError('INTERNAL', `intake worker failed: ${e.message}`);
     });
-  }
-
-  private answered(r: Reply): void {
-    const p = this.pending.get(r.seq);
-    if (!p) return;
-    this.pending.delete(r.seq);
-    this.outstanding.set(p.worker, (this.outstanding.get(p.worker) ?? 0) - p.items);
-    p.answer(r);
-  }
-
-  private fail(worker: Worker, e: Error): void {
-    const i = this.workers.indexOf(worker);
-    if (i >= 0) this.workers.splice(i, 1);
-    for (const [seq, p] of this.pending) {
-      if (p.worker !== worker) continue;
-      this.pending.delete(seq);
-      p.fail(new GatewayError('INTERNAL', `intake worker failed: ${e.message}`));
-    }
   }
 }
 
@@ -293,20 +254,6 @@ function settle(group: Small[], results: Promise<PrepareResult[]>): void {
 function movable(body: string | Uint8Array): ArrayBuffer[] {
   if (typeof body === 'string' || !(body.buffer instanceof ArrayBuffer)) return [];
   return body.byteOffset === 0 && body.byteLength === body.buffer.byteLength ? [body.buffer] : [];
-}
-
-/**
- * Built (dist/*.js), the worker is a plain module. Run from sources (tsx,
- * tests), the worker thread first registers tsx's loader and resolves
- * workspace packages to their sources, as the main thread does.
- */
-function spawnWorker(workerData: unknown): Worker {
-  const fromSource = import.meta.url.endsWith('.ts');
-  const entry = new URL(`./prepare-worker.${fromSource ? 'ts' : 'js'}`, import.meta.url);
-  if (!fromSource) return new Worker(entry, { workerData, resourceLimits: INTAKE_WORKER_LIMITS });
-  const tsx = pathToFileURL(createRequire(import.meta.url).resolve('tsx/esm/api')).href.replace(/\.cjs$/, '.mjs');
-  const boot = `import(${JSON.stringify(tsx)}).then(({ register }) => { register(); return import(${JSON.stringify(entry.href)}); })`;
-  return new Worker(boot, { eval: true, workerData, execArgv: ['--conditions=source'], resourceLimits: INTAKE_WORKER_LIMITS });
 }
 
 /**

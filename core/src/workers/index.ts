@@ -1,0 +1,1 @@
+export { WorkerPool, type Sequenced, type WorkerPoolOptions } from './pool.js';
