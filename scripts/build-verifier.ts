@@ -31,7 +31,8 @@ const browserStandIns: Plugin = {
     // imports them, so their node: modules resolve to stand-ins that throw if anything ever
     // calls into them. Each stand-in names its exports, so a new node: import there still
     // fails the build instead of slipping in.
-    const nodeSide = ['ids.ts', 'random.ts', 'sm4/envelope.ts', 'sm4/payload.ts', 'audit/pool.ts'].map((f) => join(root, 'core/src', f));
+    // The gateway-to-gateway envelope (envelope/aead.ts) and the worker pool (workers/pool.ts) are server-side too.
+    const nodeSide = ['ids.ts', 'random.ts', 'sm4/envelope.ts', 'sm4/payload.ts', 'audit/pool.ts', 'envelope/aead.ts', 'workers/pool.ts'].map((f) => join(root, 'core/src', f));
     const standInExports: Record<string, string[]> = {
       'node:crypto': ['randomBytes', 'createCipheriv', 'createDecipheriv', 'createHmac', 'timingSafeEqual'],
       'node:module': ['createRequire'],
@@ -94,7 +95,9 @@ const result = await build({
 
 const js = result.outputFiles[0]!.text.replace(/<\/script/gi, '<\\/script');
 const template = readFileSync(join(root, 'gateway/web/verifier/index.html'), 'utf8');
-const html = template.replace('/*BUNDLE*/', () => js);
+// The certificate's style comes from the core renderer the CLI prints with, so the two reports are one layout.
+const { CERTIFICATE_CSS } = await import('../core/src/trust/certificate.js');
+const html = template.replace('/*CERTIFICATE_CSS*/', () => CERTIFICATE_CSS).replace('/*BUNDLE*/', () => js);
 mkdirSync(dirname(outFile), { recursive: true });
 writeFileSync(outFile, html);
 console.log(`verification page: ${outFile} (${(html.length / 1024).toFixed(0)} KiB)`);

@@ -1,11 +1,13 @@
 import { isEvidenceError } from '../errors.js';
 import { UsageError } from './args.js';
 import { auditCommand } from './audit.js';
+import { certificateCommand } from './certificate.js';
 import { claimCommand } from './claim.js';
 import { monitorCommand } from './monitor.js';
 import { HELP } from './help.js';
 import type { CliIo } from './io.js';
 import { hashCommand, idCommand, keygenCommand } from './tools.js';
+import { trustCommand } from './trust-export.js';
 import { verifyCommand } from './verify.js';
 import { verifyConsistencyCommand } from './verify-consistency.js';
 import { verifyTraceCommand } from './verify-trace.js';
@@ -24,6 +26,8 @@ const COMMANDS: Record<string, Command> = {
   claim: claimCommand,
   witnesses: witnessesCommand,
   monitor: monitorCommand,
+  trust: trustCommand,
+  certificate: certificateCommand,
 };
 
 /** Runs the CLI and returns its exit code: 0 valid, 1 invalid, 2 usage or read error. */
