@@ -1,12 +1,11 @@
 import Fastify, { LogController, type FastifyInstance, type FastifyPluginAsync } from 'fastify';
-import rateLimit from '@fastify/rate-limit';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
-import { authHook } from './auth/hook.js';
+import { authHooks } from './auth/hook.js';
+import { requestLimits } from './auth/limits.js';
 import type { GatewayContext } from './context.js';
-import { GatewayError } from './errors.js';
 import { PAYLOAD_SCHEMAS } from './evidence/kinds/index.js';
-import { errorHandler } from './http/error-handler.js';
+import { clientErrorHandler, errorHandler } from './http/error-handler.js';
 import { keepRawJson } from './http/json-parser.js';
 import { AJV_CUSTOM_OPTIONS } from './http/validation.js';
 import { batchRoutes } from './routes/batches/batches.js';
@@ -41,18 +40,22 @@ export const gatewayApp: FastifyPluginAsync<AppOptions> = async (app, { ctx, plu
   keepRawJson(app);
   app.decorateRequest('client', null);
   app.setErrorHandler(errorHandler((code) => ctx.metrics.rejected.inc({ code })));
-  app.addHook('preValidation', authHook({ clients: ctx.clients, nonces: ctx.nonces, allowBearer: ctx.config.ALLOW_BEARER, windowMs: ctx.config.AUTH_WINDOW_MS }));
-  // After authentication (route-level hooks run after the instance's), so the budget is per client, not per address.
-  await app.register(rateLimit, {
-    hook: 'preValidation',
-    max: ctx.config.RATE_LIMIT_MAX,
-    timeWindow: ctx.config.RATE_LIMIT_WINDOW_MS,
-    keyGenerator: (req) => (req.client ? `client:${req.client.id}` : `ip:${req.ip}`),
-    // The x-ratelimit-* headers go with a 429 (and its retry-after) only, not on every acknowledgement.
-    addHeadersOnExceeding: { 'x-ratelimit-limit': false, 'x-ratelimit-remaining': false, 'x-ratelimit-reset': false },
-    errorResponseBuilder: (_req, c) =>
-      new GatewayError('RATE_LIMITED', `rate limit of ${c.max} requests per ${Math.round(c.ttl / 1000) || 1} s exceeded; retry in ${c.after}`),
+  // Limits before work: the source address's budget first, then the headers (authentication, the
+  // client's budget), all before the body is read; a signature over the body is checked once it is.
+  const c = ctx.config;
+  const limits = await requestLimits(app, {
+    addressMax: c.RATE_LIMIT_ADDRESS_MAX,
+    clientMax: c.RATE_LIMIT_MAX,
+    failureMax: c.AUTH_FAILURE_MAX,
+    windowMs: c.RATE_LIMIT_WINDOW_MS,
+    redis: ctx.rateLimitRedis,
+    prefix: c.QUEUE_PREFIX ?? `evidence:${c.GATEWAY_CODE}`,
   });
+  const auth = authHooks({ clients: ctx.clients, nonces: ctx.nonces, allowBearer: c.ALLOW_BEARER, windowMs: c.AUTH_WINDOW_MS, limits, unverifiedBodyLimit: c.UNVERIFIED_BODY_LIMIT });
+  app.addHook('onRequest', limits.address);
+  app.addHook('onRequest', auth.onRequest);
+  app.addHook('preParsing', auth.preParsing);
+  app.addHook('preValidation', auth.preValidation);
   for (const plugin of [...ROUTE_PLUGINS, ...plugins]) await app.register(plugin, { ctx });
 };
 
@@ -65,6 +68,8 @@ export async function buildApp(options: AppOptions & { logger?: boolean }): Prom
     // One log line per request costs more than recording the event; only when debugging.
     logController: new LogController({ disableRequestLogging: !verbose }),
     bodyLimit: config.BODY_LIMIT,
+    // A 431 for huge headers (and other parser errors) in the gateway's { code, message } shape.
+    clientErrorHandler,
     ajv: { customOptions: AJV_CUSTOM_OPTIONS },
   });
   app.setNotFoundHandler((req, reply) => {

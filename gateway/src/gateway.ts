@@ -1,4 +1,5 @@
 import { mkdir } from 'node:fs/promises';
+import { Redis } from 'ioredis';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { entityId, toHex, type Anchor } from '@evidence/core';
@@ -199,7 +200,14 @@ export async function createGateway(config: GatewayConfig, overrides: GatewayOve
       onError: (e) => logger.error(`closing a batch failed, will retry: ${(e as Error).message}`),
     });
 
+    // Rate limits counted in Redis hold across instances; a Redis outage lets requests through (skipOnError) rather than refusing all.
+    const rateLimitRedis = config.REDIS_URL ? new Redis(config.REDIS_URL, { maxRetriesPerRequest: 1, enableOfflineQueue: false, connectTimeout: 2000 }) : undefined;
+    if (rateLimitRedis) {
+      rateLimitRedis.on('error', () => undefined);
+      closers.unshift(async () => void (await rateLimitRedis.quit()));
+    }
     const ctx: GatewayContext = {
+      rateLimitRedis,
       config,
       code: config.GATEWAY_CODE,
       gatewayId,

@@ -14,7 +14,7 @@ export { EXAMPLE_PAYLOADS } from './evidence/kinds/examples.js';
 export { ProofService, type EvidenceStatus } from './proofs/proof-service.js';
 export { ROLES, ROLE_PERMISSIONS, type Role, type Permission } from './auth/roles.js';
 export { ClientRegistry, tokenDigest, type Client } from './auth/clients.js';
-export { signRequest, canonicalRequest, SCHEME as SIGNED_REQUEST_SCHEME } from './auth/request-signature.js';
+export { signRequest, signedRequestHeaders, canonicalRequest, BODY_DIGEST_HEADER, SCHEME as SIGNED_REQUEST_SCHEME } from './auth/request-signature.js';
 export { signWebhook, verifyWebhook, WEBHOOK_HEADERS } from './subscriptions/webhook-signature.js';
 export type { JobQueue, JobHandler, RetryPolicy } from './ports/queue.js';
 export type { GatewayStore, EvidenceStore, BatchStore, EvidenceRecord, BatchRecord } from './ports/store.js';

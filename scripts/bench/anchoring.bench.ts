@@ -445,6 +445,7 @@ for (const blockSeconds of BLOCK_SECONDS) {
       DEV_TOKEN: TOKEN,
       LOG_LEVEL: 'warn',
       RATE_LIMIT_MAX: '100000000',
+      RATE_LIMIT_ADDRESS_MAX: '100000000',
       ANCHOR: 'evm',
       EVM_RPC_URL: chain.rpcUrl,
       EVM_CONTRACT: address,

@@ -77,6 +77,7 @@ function gatewayEnv(dir: string, extra: Record<string, string> = {}): Record<str
     DEV_TOKEN: TOKEN,
     LOG_LEVEL: 'warn',
     RATE_LIMIT_MAX: '100000000',
+    RATE_LIMIT_ADDRESS_MAX: '100000000',
     ANCHOR: 'none',
     ...extra,
   };

@@ -51,3 +51,23 @@ export function errorHandler(onError?: (code: AnyErrorCode) => void) {
     void reply.status(status).send(body);
   };
 }
+
+/**
+ * Errors before a request exists (Node's HTTP parser): headers too large, a
+ * client too slow, bytes that are not HTTP. The same { code, message } shape;
+ * the connection is closed, since the parser cannot tell where the next request starts.
+ */
+export function clientErrorHandler(err: NodeJS.ErrnoException, socket: import('node:net').Socket): void {
+  if (err.code === 'ECONNRESET' || socket.destroyed) return;
+  const [status, reason, body] =
+    err.code === 'HPE_HEADER_OVERFLOW'
+      ? [431, 'Request Header Fields Too Large', { code: 'HEADERS_TOO_LARGE', message: 'the request headers exceed the allowed size / 请求头过大' }]
+      : err.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+        ? [408, 'Request Timeout', { code: 'REQUEST_TIMEOUT', message: 'the request was not received in time / 请求超时' }]
+        : [400, 'Bad Request', { code: 'BAD_REQUEST', message: 'the request is not valid HTTP / 请求格式错误' }];
+  const text = JSON.stringify(body);
+  if (socket.writable) {
+    socket.write(`HTTP/1.1 ${status} ${reason}\r\nContent-Length: ${Buffer.byteLength(text)}\r\nContent-Type: application/json; charset=utf-8\r\nConnection: close\r\n\r\n${text}`);
+  }
+  socket.destroy();
+}
