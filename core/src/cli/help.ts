@@ -1,7 +1,17 @@
 export const HELP = `evidence — 互联网医院存证证明工具 / evidence proof tool for internet hospitals
 
 用法 Usage:
-  evidence verify FILE... [--json] [--witnesses POLICY.json] [--rpc URL [--contract ADDRESS]]
+  evidence verify FILE... [--json] [--trust TRUST.json] [--witnesses POLICY.json] [--rpc URL [--contract ADDRESS]] [--offline]
+      核验结论分层给出，不合并为一个“有效”：① 内容完整（离线各步骤）② 签名密钥属于该机构（信任策略或链上登记）
+      ③ 链上锚定（联网）与受信见证人联署（策略）。顶行写明哪些层级已核验、哪些未核验；--json 中为 "levels"。
+      --trust 给出监管机构发布的信任策略（evidence-trust/1：链地址、机构及其按 seq 分段的密钥、路由节点、见证人与法定数），
+      密钥不是登记的机构密钥即无效（退出码 1，failedStep "trust"），并自动在策略所列的链（EVM 或 Fabric）上核对锚定
+      （--offline 不联网）。未给策略时退出码不变（完整即 0），但明确说明密钥未核验。
+      Levels, never merged into one tick: (1) intact, (2) the keys are the institution's (trust policy or the
+      chain's registry), (3) anchored on chain and cosigned by trusted witnesses. --trust applies a trust policy:
+      keys not registered for the institution are invalid (exit 1, failedStep "trust"); the policy's chain is asked
+      with no typing (EVM, or Fabric: --fabric-peer, --fabric-msp, --fabric-cert, --fabric-key, --fabric-tls-ca
+      override chains.fabric). Without a policy exit codes are as before and the output says the keys were not checked.
       离线验证证明包（evidence-proof/1 与 evidence-proof/2），按规范顺序逐步核验并指出第一个失败的步骤：
       披露、叶子、包含证明、批次头 SM2 签名；v2 另有：批次在网关日志中的位置（log）、检查点签名（checkpoint）、
       见证人联署（cosignature）。--witnesses 给出见证策略（受信见证人及其公钥、法定数 quorum），
@@ -24,9 +34,21 @@ export const HELP = `evidence — 互联网医院存证证明工具 / evidence p
       --first-root 固定此前见过的大小 M 的根：网关给出不同的根即说明日志被改写。
       Check that a gateway's batch log of size N extends its log of size M without rewriting it.
       --first-root pins the root of size M a monitor saw earlier: another root means the log was rewritten.
-  evidence verify-trace FILE [--json]
-      验证跨机构请求的逐跳签名轨迹。FILE 为 { "hops": [...], "nodes": [{ "id", "publicKey" }] }。
-      Verify a signed hop trace; FILE holds { "hops": [...], "nodes": [...] }.
+  evidence verify-trace FILE [--json] [--trust TRUST.json | --rpc URL --contract ADDRESS]
+      验证跨机构请求的逐跳签名轨迹（附 request、response 时核对摘要）。FILE 为 { "hops": [...], "nodes": [{ "id", "publicKey" }], "request"?, "response"? }。
+      文件中的公钥只证明“内容完整”；--trust 或 --rpc 以登记的机构与节点密钥再核一遍，不符即无效（failedStep "trust"）。
+      Verify a signed hop trace (digests too when request and response are attached). The keys in the file only show it
+      is intact; --trust or --rpc checks it again with the registered keys (failedStep "trust" when they differ).
+  evidence certificate FILE -o REPORT.pdf|REPORT.html [--trust TRUST.json] [--rpc URL ...] [--unmask] [--offline]
+      生成存证核验报告（一页 A4）：核验时间与工具版本、文件 SM3、出具机构与证据类型、各时间（北京时间）、链/区块/交易/检查点、
+      见证人、各步骤结果、二维码（文件 SM3 与复核方式）；身份证号、手机号默认遮盖（--unmask 显示）。PDF 由 Chromium 打印
+      （playwright-core，CHROMIUM_PATH 默认 /usr/bin/chromium），需安装中文字体；没有 Chromium 时可输出 .html 在浏览器中打印。
+      The evidence certificate on one A4 page; personal data masked unless --unmask. PDF printed by Chromium.
+  evidence trust export --rpc URL --contract ADDRESS [--names NAMES.json] [--quorum K] [--issuer TEXT] [--from-block N] [--out FILE]
+      由链上登记导出信任策略（evidence-trust/1）：EvidenceAnchor 上登记的全部网关（机构）与路由节点及其密钥历史、启用的见证人与法定数、链本身。
+      链上只有标识（SM3(代码)），NAMES.json 为 { "代码 CODE": "名称 name" }，按标识匹配。
+      Export a trust policy from EvidenceAnchor's registry: gateways and routing nodes with their key histories,
+      active witnesses and a quorum, and the chain. NAMES.json maps codes to names (the chain holds ids only).
   evidence audit --gateway ID --rpc URL [--contract ADDRESS] [--gateway-url URL --token T] [--state FILE] [--threads N] [--json]
       监管审计：读取链上锚定的全部检查点，核对相邻检查点的一致性（日志只增不改）、每个批次头签名（按各 seq 登记的公钥，识别已轮换密钥）、
       seq/prev 链，并由网关提供的批次头重算批次日志，与链上每个检查点的根比对，指出被改写的批次；逐批锚定的旧数据照旧核对。
