@@ -3,7 +3,7 @@ import { Redis } from 'ioredis';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { entityId, toHex, type Anchor } from '@evidence/core';
-import { selectAnchor } from './adapters/anchors.js';
+import { selectAnchor } from './chains/index.js';
 import { BullQueue } from './adapters/bullmq-queue.js';
 import { LevelStore } from './adapters/level/level-store.js';
 import { MemoryQueue } from './adapters/memory-queue.js';

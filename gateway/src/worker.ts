@@ -1,5 +1,5 @@
 import { Redis } from 'ioredis';
-import { selectAnchor } from './adapters/anchors.js';
+import { selectAnchor } from './chains/index.js';
 import { BullQueue } from './adapters/bullmq-queue.js';
 import { checkpointJobHandler } from './anchoring/checkpoint-job.js';
 import { ConfigError, loadConfig } from './config/load.js';
