@@ -1,11 +1,15 @@
 import { mkdir } from 'node:fs/promises';
-import { Redis } from 'ioredis';
 import { join } from 'node:path';
+import { hostname } from 'node:os';
 import type { FastifyInstance } from 'fastify';
 import { entityId, toHex, type Anchor } from '@evidence/core';
-import { selectAnchor } from './chains/index.js';
+import { selectAnchor } from './adapters/anchors.js';
 import { BullQueue } from './adapters/bullmq-queue.js';
 import { LevelStore } from './adapters/level/level-store.js';
+import { PgLease } from './adapters/postgres/pg-lease.js';
+import { PgStore } from './adapters/postgres/pg-store.js';
+import { PendingFeed } from './sequencing/pending-feed.js';
+import { SequencerRole } from './sequencing/role.js';
 import { MemoryQueue } from './adapters/memory-queue.js';
 import { AnchoringService } from './anchoring/anchoring.js';
 import type { CheckpointJobStep } from './anchoring/checkpoint-job.js';
@@ -44,6 +48,8 @@ export interface GatewayOverrides {
   keySource?: KeySource;
   /** Test hooks at moments of batching and anchoring (the crash tests' entry kills the process there); a production start passes none. */
   faults?: GatewayFaults;
+  /** STORE=postgres: what to do once another instance took the sequencer lease (default: exit 75 for the supervisor to start a follower). */
+  onSequencerLost?: (reason: string) => void;
 }
 
 /** Moments a fault can be injected at, each called where it happens (test/gateway/support/fault-server.ts builds them). */
@@ -60,7 +66,7 @@ export interface Gateway {
   app: FastifyInstance;
   ctx: GatewayContext;
   keys: GatewayKeys;
-  store: LevelStore;
+  store: LevelStore | PgStore;
   queue: JobQueue;
   /** Stops intake, background work and connections; durable state stays for the next start. */
   close(): Promise<void>;
@@ -75,7 +81,10 @@ export interface Gateway {
 export async function createGateway(config: GatewayConfig, overrides: GatewayOverrides = {}): Promise<Gateway> {
   await mkdir(config.DATA_DIR, { recursive: true, mode: 0o700 });
   const keys = await (overrides.keySource ?? keySourceFor(config)).load();
-  const store = await LevelStore.open(join(config.DATA_DIR, 'db'));
+  const store =
+    config.STORE === 'postgres'
+      ? await PgStore.open(config.DATABASE_URL!, { schema: config.DATABASE_SCHEMA, fenced: true })
+      : await LevelStore.open(join(config.DATA_DIR, 'db'));
   const closers: (() => Promise<void>)[] = [() => store.close()];
   try {
     const gatewayId = toHex(entityId(config.GATEWAY_CODE));
@@ -102,6 +111,33 @@ export async function createGateway(config: GatewayConfig, overrides: GatewayOve
       },
     );
     const logger = { info: (m: string) => app.log.info(m), warn: (m: string) => app.log.warn(m), error: (m: string) => app.log.error(m) };
+    // STORE=postgres: every instance writes to the shared pending queue; the lease holder alone sequences, its batcher fed from that queue.
+    const shared = store instanceof PgStore ? store : null;
+    const feed = shared ? new PendingFeed({ store, add: (leaves) => batcher!.add(leaves), everyMs: 200, onError: (e) => logger.warn(`reading pending leaves: ${(e as Error).message}`) }) : null;
+    const role = shared
+      ? new SequencerRole({
+          lease: new PgLease(shared.connections, config.SEQUENCER_LEASE_MS),
+          holder: `${hostname()}:${process.pid}`,
+          renewEveryMs: Math.floor(config.SEQUENCER_LEASE_MS / 4),
+          pollEveryMs: Math.floor(config.SEQUENCER_LEASE_MS / 2),
+          onElected: async (epoch) => {
+            shared.fence(epoch);
+            await sequence();
+          },
+          onFollowing: () => batchLog.refresh(),
+          onLost: (reason) => {
+            // What this process holds in memory (head, pending, log edge) may be stale: stop sequencing, and start afresh.
+            shared.fence(null);
+            feed?.stop();
+            anchoring.stop();
+            void batcher?.stop();
+            void checkpointer.stop();
+            void witnessing.stop();
+            (overrides.onSequencerLost ?? exitForRestart)(reason);
+          },
+          logger,
+        })
+      : null;
 
     const pool = new PreparePool({ gatewayId, subjectKey: keys.subjectKey }, config.INTAKE_WORKERS);
     closers.unshift(() => pool.close());
@@ -111,7 +147,7 @@ export async function createGateway(config: GatewayConfig, overrides: GatewayOve
       gatewayId,
       subjectKey: keys.subjectKey,
       masterKey: keys.masterKey,
-      onDurable: (leaves) => batcher!.add(leaves),
+      onDurable: (leaves) => (feed ? feed.offer(leaves) : batcher!.add(leaves)),
       onRecorded: (kind, n) => metrics.recorded.inc({ kind }, n),
     });
     const batchLog = await BatchLog.open(store, alg);
@@ -192,22 +228,21 @@ export async function createGateway(config: GatewayConfig, overrides: GatewayOve
       maxAgeMs: config.BATCH_MAX_AGE_MS,
       rootOf: (alg, leaves) => pool.merkleRoot(alg, leaves),
       onClosed: async (batch) => {
+        feed?.batched(leafIds(batch.leaves));
         metrics.batchSize.observe(batch.header.size);
         metrics.batchesClosed.inc();
         faults.batchClosed?.();
         checkpointer.logGrew();
       },
-      onError: (e) => logger.error(`closing a batch failed, will retry: ${(e as Error).message}`),
+      onError: (e) => {
+        logger.error(`closing a batch failed, will retry: ${(e as Error).message}`);
+        // Anything but an unreachable database means the shared store is not what this sequencer expected
+        // (another took the lease, or a close whose answer was lost went through): a fresh start resumes from the store.
+        if (role?.isSequencer && (e as { code?: string }).code !== 'STORE_UNAVAILABLE') role.lose(`closing a batch failed: ${(e as Error).message}`);
+      },
     });
 
-    // Rate limits counted in Redis hold across instances; a Redis outage lets requests through (skipOnError) rather than refusing all.
-    const rateLimitRedis = config.REDIS_URL ? new Redis(config.REDIS_URL, { maxRetriesPerRequest: 1, enableOfflineQueue: false, connectTimeout: 2000 }) : undefined;
-    if (rateLimitRedis) {
-      rateLimitRedis.on('error', () => undefined);
-      closers.unshift(async () => void (await rateLimitRedis.quit()));
-    }
     const ctx: GatewayContext = {
-      rateLimitRedis,
       config,
       code: config.GATEWAY_CODE,
       gatewayId,
@@ -228,6 +263,7 @@ export async function createGateway(config: GatewayConfig, overrides: GatewayOve
       nonces,
       queueKind: queue.kind,
       serviceHandlers: new Map(),
+      sequencing: role ?? { isSequencer: true, epoch: null },
     };
     const plugins = [...(overrides.plugins ?? [])];
     if (config.REMOTE_CONFIG) {
@@ -243,8 +279,18 @@ export async function createGateway(config: GatewayConfig, overrides: GatewayOve
     }
     const app = await buildApp({ ctx, plugins, logger: overrides.logger });
 
-    // Resume: leaves acknowledged but not batched, then anchoring of closed batches.
-    batcher.start(await store.head(), await store.pending());
+    // Resume: leaves acknowledged but not batched, then anchoring of closed batches. At once on LevelDB;
+    // on PostgreSQL once this instance holds the sequencer lease (a follower serves intake and reads meanwhile).
+    async function sequence(): Promise<void> {
+      await batchLog.refresh();
+      batchLog.follow(false);
+      const pending = await store.pending();
+      batcher!.start(await store.head(), pending);
+      feed?.start(pending);
+      witnessing.resume(await store.latestCheckpoint());
+      await checkpointer.start();
+      anchoring.start();
+    }
     if (config.ANCHOR_WORKER === 'embedded') {
       queue.process<DeliveryJob>(QUEUES.deliver, deliveryHandler(config.WEBHOOK_TIMEOUT_MS, (ok) => metrics.deliveries.inc({ outcome: ok ? 'delivered' : 'failed' })), {
         concurrency: 4,
@@ -252,9 +298,12 @@ export async function createGateway(config: GatewayConfig, overrides: GatewayOve
         onFailed: (job, e) => logger.warn(`webhook for subscription ${(job as DeliveryJob).subscription} given up: ${e.message}`),
       });
     }
-    witnessing.resume(await store.latestCheckpoint());
-    await checkpointer.start();
-    anchoring.start();
+    if (role) {
+      batchLog.follow(true);
+      role.start();
+    } else {
+      await sequence();
+    }
 
     let closed = false;
     return {
@@ -270,10 +319,13 @@ export async function createGateway(config: GatewayConfig, overrides: GatewayOve
         // Requests whose clients went away may still be preparing or writing.
         await evidence.drain();
         anchoring.stop();
+        feed?.stop();
         await batcher!.stop();
         // Before the checkpointer: a signing waiting for the quorum returns at once.
         await witnessing.stop();
         await checkpointer.stop();
+        // Released: another instance takes over without waiting for the lease to run out.
+        await role?.stop();
         for (const c of closers) await c().catch((e: unknown) => logger.warn(`closing: ${(e as Error).message}`));
       },
     };
@@ -281,4 +333,17 @@ export async function createGateway(config: GatewayConfig, overrides: GatewayOve
     for (const c of closers) await c().catch(() => undefined);
     throw e;
   }
+}
+
+/** The record ids of a batch's leaves (bytes 2..18 of each 122-byte leaf, spec section 4). */
+function leafIds(leaves: Uint8Array): string[] {
+  const out: string[] = [];
+  for (let o = 0; o < leaves.length; o += 122) out.push(Buffer.from(leaves.buffer, leaves.byteOffset + o + 2, 16).toString('hex'));
+  return out;
+}
+
+/** The sequencer lease went to another instance: exit with 75 (EX_TEMPFAIL) so the supervisor starts this instance again, as a follower. */
+function exitForRestart(reason: string): void {
+  console.error(`sequencer lease lost (${reason}); exiting for a fresh start / 排序者租约已转移，进程退出以便重新启动`);
+  process.exit(75);
 }

@@ -64,6 +64,25 @@ export class BatchLog {
     return this.entries;
   }
 
+  private following = false;
+
+  /**
+   * An instance that does not sequence follows the log another instance
+   * writes to the shared store: refresh() and any request for a larger size
+   * than it knows read the stored right edge again. The sequencer's own log is
+   * never refreshed: it appends in memory after each durable close.
+   */
+  follow(on: boolean): void {
+    this.following = on;
+  }
+
+  /** A follower's log catches up with the store; nothing on the sequencer. */
+  async refresh(): Promise<void> {
+    if (!this.following) return;
+    const size = await this.store.logSize();
+    if (this.following && size > this.entries) await this.loadEdge(size);
+  }
+
   /** The subtrees that appending `header` as entry `size` completes; write them with the batch, then call appended(). */
   nodesFor(header: BatchHeader): LogNode[] {
     if (header.seq !== this.entries) throw new Error(`batch ${header.seq} cannot be log entry ${this.entries}`);
@@ -87,6 +106,7 @@ export class BatchLog {
 
   /** The log's Merkle Tree Hash at `size` (default: now), hex. */
   async root(size = this.entries): Promise<string> {
+    if (size > this.entries) await this.refresh();
     this.assertSize(size);
     if (size === this.entries) return toHex(foldNodes(this.h, this.edge.map((n) => n.hash)));
     const [root] = await hashRanges(this.h, [[0, size]], this.read);
@@ -95,12 +115,14 @@ export class BatchLog {
 
   /** RFC 9162 inclusion proof of entry `seq` in the log of `size`, bottom first, hex. */
   async inclusionProof(seq: number, size: number): Promise<string[]> {
+    if (size > this.entries) await this.refresh();
     this.assertSize(size);
     return (await hashRanges(this.h, inclusionRanges(seq, size), this.read)).map(toHex);
   }
 
   /** RFC 9162 consistency proof from size `first` to size `second`, hex; empty when they are equal. */
   async consistencyProof(first: number, second: number): Promise<string[]> {
+    if (second > this.entries) await this.refresh();
     this.assertSize(second);
     if (first === second) return [];
     return (await hashRanges(this.h, consistencyRanges(first, second), this.read)).map(toHex);
@@ -108,6 +130,7 @@ export class BatchLog {
 
   /** The stored log leaf hash of entry `seq`, hex. */
   async leafHash(seq: number): Promise<string> {
+    if (seq + 1 > this.entries) await this.refresh();
     this.assertSize(seq + 1);
     const [hash] = await this.store.logNodes([{ level: 0, index: seq }]);
     return toHex(hash!);

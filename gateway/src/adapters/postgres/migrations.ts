@@ -29,7 +29,8 @@ CREATE TABLE idempotency (client text NOT NULL, key text NOT NULL, id bytea NOT 
 CREATE TABLE pending (id bytea PRIMARY KEY, leaf bytea NOT NULL, received_at double precision NOT NULL);
 CREATE INDEX pending_arrival ON pending (received_at, id);
 CREATE TABLE locations (id bytea PRIMARY KEY, seq bigint NOT NULL, idx integer NOT NULL);
-CREATE TABLE batches (seq bigint PRIMARY KEY, meta json NOT NULL, leaves bytea NOT NULL);
+-- epoch: the lease grant under which the batch was closed (null: an unfenced store), for audits of a failover.
+CREATE TABLE batches (seq bigint PRIMARY KEY, meta json NOT NULL, leaves bytea NOT NULL, epoch bigint);
 CREATE TABLE log_nodes (level smallint NOT NULL, idx bigint NOT NULL, hash bytea NOT NULL, PRIMARY KEY (level, idx));
 CREATE TABLE checkpoints (size bigint PRIMARY KEY, record json NOT NULL, anchored boolean NOT NULL DEFAULT false);
 CREATE INDEX checkpoints_anchored ON checkpoints (size) WHERE anchored;
@@ -98,7 +99,7 @@ BEGIN
   IF taken <> cardinality(p_ids) THEN
     RAISE EXCEPTION 'batch % takes % leaves but only % are pending', p_seq, cardinality(p_ids), taken USING ERRCODE = 'EV003';
   END IF;
-  INSERT INTO batches (seq, meta, leaves) VALUES (p_seq, p_meta, p_leaves);
+  INSERT INTO batches (seq, meta, leaves, epoch) VALUES (p_seq, p_meta, p_leaves, p_epoch);
   INSERT INTO locations (id, seq, idx) SELECT i, p_seq, (n - 1)::integer FROM unnest(p_ids) WITH ORDINALITY AS t(i, n);
   INSERT INTO log_nodes (level, idx, hash) SELECT * FROM unnest(p_node_levels, p_node_indexes, p_node_hashes)
     ON CONFLICT (level, idx) DO UPDATE SET hash = EXCLUDED.hash;
@@ -113,9 +114,11 @@ END $$;
 export async function migrate(pool: Pool, schema: string | null): Promise<number[]> {
   const client = await pool.connect();
   try {
-    if (schema) await client.query(`CREATE SCHEMA IF NOT EXISTS ${ident(schema)}`);
-    await client.query(`SELECT pg_advisory_lock(hashtext('evidence-gateway-migrations:' || current_schema()))`);
+    // The lock first: two instances creating the schema at once would otherwise collide.
+    const key = schema ?? (await client.query<{ s: string }>('SELECT current_schema() AS s')).rows[0]!.s;
+    await client.query(`SELECT pg_advisory_lock(hashtext('evidence-gateway-migrations:' || $1))`, [key]);
     try {
+      if (schema) await client.query(`CREATE SCHEMA IF NOT EXISTS ${ident(schema)}`);
       await client.query('CREATE TABLE IF NOT EXISTS schema_migrations (version integer PRIMARY KEY, name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())');
       const done = new Set((await client.query<{ version: number }>('SELECT version FROM schema_migrations')).rows.map((r) => r.version));
       const applied: number[] = [];
@@ -134,7 +137,7 @@ export async function migrate(pool: Pool, schema: string | null): Promise<number
       }
       return applied;
     } finally {
-      await client.query(`SELECT pg_advisory_unlock(hashtext('evidence-gateway-migrations:' || current_schema()))`);
+      await client.query(`SELECT pg_advisory_unlock(hashtext('evidence-gateway-migrations:' || $1))`, [key]);
     }
   } finally {
     client.release();

@@ -184,10 +184,12 @@ export class PgStore implements GatewayStore {
   }
 
   /**
-   * Key shredding: the key slot is zeroed in the rewritten block and the
-   * ciphertext and salt dropped, in one transaction. The old row versions stay
-   * in the table's files until vacuum and in the WAL until it is recycled; the
-   * key in them is sealed under the master key, so the README says what that means.
+   * Key shredding: the key slot is zeroed in the rewritten block, the
+   * ciphertext and salt dropped and the idempotency digest blanked, in one
+   * transaction, then the tables are vacuumed. Bytes of the old row versions can
+   * still sit in freed page space until overwritten, in WAL segments until they
+   * are recycled, and in replicas' and backups' copies: gateway/README.md says
+   * what that means for the erasure guarantee on PostgreSQL.
    */
   async erase(id: string, at: number, block: KeyBlock): Promise<void> {
     const client = await this.pool.connect().catch((e: unknown) => Promise.reject(translate(e)));
@@ -200,6 +202,8 @@ export class PgStore implements GatewayStore {
       );
       if (rows.length === 0) throw new Error(`record ${id} is not stored`);
       await this.q('INSERT INTO key_blocks (id, sealed) VALUES ($1, $2) ON CONFLICT (id) DO UPDATE SET sealed = EXCLUDED.sealed', [hex(block.id), buf(block.sealed)], client);
+      // The digest of the request's content (without the salt) would confirm a guessed payload: it goes too.
+      await this.q("UPDATE idempotency SET digest = 'erased' WHERE id = $1", [hex(id)], client);
       await this.q('COMMIT', [], client);
     } catch (e) {
       await client.query('ROLLBACK').catch(() => undefined);
@@ -207,6 +211,8 @@ export class PgStore implements GatewayStore {
     } finally {
       client.release();
     }
+    // The old row versions become free space in the tables' pages now rather than at autovacuum's next pass.
+    await this.pool.query('VACUUM records, key_blocks, idempotency').catch(() => undefined);
   }
 
   // --- batches --------------------------------------------------------------
