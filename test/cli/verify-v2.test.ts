@@ -45,7 +45,8 @@ describe('evidence verify, version 2 bundles', () => {
       '签署时间 signed at 2025-12-01 16:00:09.200 +08:00（北京时间 Beijing time）',
       '✓ 见证签名 cosignature: 3 cosignature(s) verify over this checkpoint',
       ...logOf4.cosignatures.map((c) => `见证人 witness ${c.witness} · 时间 time 2025-12-01 16:00:09.2`),
-      '结果 result: 有效 VALID',
+      '结果 result: 内容完整 INTACT · 密钥未核验 keys not checked',
+      '② 机构密钥 the institution\'s keys: 未核验 not checked',
     ]) {
       expect(r.stdout).toContain(expected);
     }

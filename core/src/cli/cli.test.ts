@@ -50,7 +50,10 @@ describe('evidence CLI as a process', () => {
     const lines = jsonLines(r.stdout);
     expect(lines).toHaveLength(valid.length);
     for (const [i, line] of lines.entries()) {
-      expect(line).toEqual({ file: valid[i], valid: true, failedStep: null, message: 'valid', format: 'evidence-proof/1' });
+      expect(line).toMatchObject({ file: valid[i], valid: true, failedStep: null, message: 'valid', format: 'evidence-proof/1' });
+      // Intact, and said plainly that the keys were not checked (no trust policy, no chain).
+      expect(line.levels).toEqual({ intact: 'passed', keys: 'not-checked', anchored: 'not-checked', witnesses: 'not-checked' });
+      expect(String(line.note)).toContain('the signing keys were not checked');
     }
   });
 
@@ -83,7 +86,7 @@ describe('evidence CLI as a process', () => {
     expect(r.code).toBe(2);
     const [ok, unreadable] = jsonLines(r.stdout);
     expect(ok).toMatchObject({ valid: true });
-    expect(unreadable).toEqual({ file: missing, valid: false, failedStep: null, unreadable: true, message: `无法读取 cannot read ${missing}: ENOENT` });
+    expect(unreadable).toMatchObject({ file: missing, valid: false, failedStep: null, unreadable: true, message: `无法读取 cannot read ${missing}: ENOENT` });
     const human = await evidence('verify', missing);
     expect(human.code).toBe(2);
     expect(human.stdout).toContain('无法读取 cannot read');

@@ -62,8 +62,8 @@ export async function verifyTraceCommand(argv: readonly string[], io: CliIo): Pr
   } catch (e) {
     if (!(e instanceof ReadError)) throw e;
     if (e.unreadable) {
-      if (json) io.stdout(JSON.stringify({ file, valid: false, unreadable: true, failedHop: null, failedCheck: null, message: `无法读取 cannot read: ${e.message}` }));
-      else io.stdout(`${file}\n  ✗ 无法读取 cannot read: ${e.message}\n  结果 result: 无法读取 CANNOT READ（未核验 not verified）`);
+      if (json) io.stdout(JSON.stringify({ file, valid: false, unreadable: true, failedHop: null, failedCheck: null, message: `无法读取 ${e.message}` }));
+      else io.stdout(`${file}\n  ✗ 无法读取 ${e.message}\n  结果 result: 无法读取 CANNOT READ（未核验 not verified）`);
       return 2;
     }
     emitInvalid(io, json, file, { valid: false, hop: 0, check: 'malformed', message: e.message }, 'intact');

@@ -134,8 +134,8 @@ async function verifyFile(io: CliIo, file: string, json: boolean, setup: VerifyS
 
 function reportUnreadable(io: CliIo, json: boolean, file: string, why: string): void {
   const meaning = bundleMeaning('unreadable');
-  if (json) io.stdout(JSON.stringify({ file, valid: false, failedStep: null, unreadable: true, message: `无法读取 cannot read: ${why}`, meaning }));
-  else io.stdout(`${file}\n  ✗ 无法读取 cannot read: ${why}\n  结果 result: 无法读取 CANNOT READ（未核验 not verified）\n  ${meaningLines(meaning).join('\n  ')}`);
+  if (json) io.stdout(JSON.stringify({ file, valid: false, failedStep: null, unreadable: true, message: `无法读取 ${why}`, meaning }));
+  else io.stdout(`${file}\n  ✗ 无法读取 ${why}\n  结果 result: 无法读取 CANNOT READ（未核验 not verified）\n  ${meaningLines(meaning).join('\n  ')}`);
 }
 
 function report(io: CliIo, json: boolean, file: string, input: unknown, c: Checked, setup: VerifySetup): void {

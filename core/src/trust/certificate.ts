@@ -54,22 +54,22 @@ const STEP_ZH: Record<StepOutcome['step'], string> = {
 /** The report's style: one A4 page, CJK fonts first. */
 export const CERTIFICATE_CSS = `
 @page { size: A4; margin: 11mm 12mm; }
-.cert { font-family: "WenQuanYi Micro Hei", "Noto Sans CJK SC", "PingFang SC", "Microsoft YaHei", sans-serif; color: #111; font-size: 9.5pt; line-height: 1.35; }
-.cert h1 { font-size: 16pt; text-align: center; margin: 0 0 2mm; letter-spacing: 2pt; }
+.cert { font-family: "WenQuanYi Micro Hei", "Noto Sans CJK SC", "PingFang SC", "Microsoft YaHei", sans-serif; color: #111; font-size: 8.5pt; line-height: 1.25; max-height: 274mm; overflow: hidden; }
+.cert h1 { font-size: 15pt; text-align: center; margin: 0 0 1mm; letter-spacing: 2pt; }
 .cert .sub { text-align: center; color: #444; margin: 0 0 3mm; font-size: 8.5pt; }
 .cert .verdict { border: 1.5pt solid #333; padding: 2mm 3mm; margin-bottom: 2.5mm; }
 .cert .verdict.ok { border-color: #15592b; } .cert .verdict.bad { border-color: #8a1c1c; } .cert .verdict.partial { border-color: #8a6d1c; }
 .cert .verdict strong { font-size: 13pt; }
 .cert table { border-collapse: collapse; width: 100%; margin-bottom: 2mm; }
-.cert th, .cert td { border: 0.5pt solid #999; padding: 0.8mm 1.5mm; text-align: left; vertical-align: top; }
-.cert th { background: #f0f0f0; width: 31mm; font-weight: 600; }
-.cert h2 { font-size: 10.5pt; margin: 2.5mm 0 1mm; }
+.cert th, .cert td { border: 0.5pt solid #999; padding: 0.4mm 1.2mm; text-align: left; vertical-align: top; }
+.cert th { background: #f0f0f0; width: 40mm; font-weight: 600; white-space: nowrap; }
+.cert h2 { font-size: 9.5pt; margin: 1.8mm 0 0.8mm; }
 .cert .mono { font-family: "DejaVu Sans Mono", monospace; font-size: 7.5pt; word-break: break-all; }
 .cert .top { display: flex; gap: 4mm; align-items: flex-start; }
 .cert .top .qr { width: 30mm; flex: none; text-align: center; font-size: 7pt; }
 .cert .top .qr svg { width: 30mm; height: 30mm; }
 .cert .top .main { flex: 1; }
-.cert pre { font-size: 7.5pt; margin: 0; white-space: pre-wrap; word-break: break-all; max-height: 42mm; overflow: hidden; }
+.cert pre { font-size: 7pt; margin: 0; white-space: pre-wrap; word-break: break-all; max-height: 30mm; overflow: hidden; }
 .cert .note { font-size: 8pt; color: #6b4b00; }
 .cert footer { font-size: 7.5pt; color: #555; margin-top: 2mm; }
 `;
