@@ -1,6 +1,8 @@
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, { type FastifyInstance, type FastifyPluginAsync, type FastifyServerOptions } from 'fastify';
+import { RoutingError } from './errors.js';
 import { routingErrorHandler } from './http/error-handler.js';
+import { tlsPeerId } from './tls/tls-files.js';
 import type { RoutingNode } from './routing-node.js';
 import { forwardRoute } from './routes/forward.js';
 import { peerRoutes } from './routes/peer.js';
@@ -10,7 +12,16 @@ import { witnessRoutes } from './witness/routes.js';
 
 export interface NodeAppOptions {
   node: RoutingNode;
+  /**
+   * The listener is TLS: the link routes (forward, peer updates,
+   * publications) take requests only from a device with a valid certificate
+   * of the network's CA.
+   */
+  linksNeedCertificate?: boolean;
 }
+
+/** Routes between devices: only over an authenticated TLS link when the node runs TLS. */
+const LINK_ROUTES = new Set(['/v1/forward', '/v1/peer/update', '/v1/publish']);
 
 /**
  * The routing node's HTTP surface as a plugin:
@@ -22,8 +33,15 @@ export interface NodeAppOptions {
  *   GET  /v1/routes             its best routes (operators, convergence checks)
  *   /v1/witness/...             the witness of gateways' checkpoints it hosts (witness/routes.ts)
  */
-export const nodeApp: FastifyPluginAsync<NodeAppOptions> = async (app, { node }) => {
+export const nodeApp: FastifyPluginAsync<NodeAppOptions> = async (app, { node, linksNeedCertificate }) => {
   app.setErrorHandler(routingErrorHandler(node.id));
+  if (linksNeedCertificate) {
+    app.addHook('onRequest', async (request) => {
+      if (LINK_ROUTES.has(request.url.split('?')[0]!) && tlsPeerId(request.raw.socket) === undefined) {
+        throw new RoutingError('TLS_CLIENT_CERT_REQUIRED', 'this route takes requests only from a device with a certificate of the network CA / 须使用网络 CA 签发的设备证书');
+      }
+    });
+  }
   app.setNotFoundHandler((request, reply) => {
     void reply.code(404).send({ code: 'NOT_FOUND', message: `no route ${request.method} ${request.url}`, by: node.id });
   });
@@ -51,7 +69,8 @@ export async function buildNodeServer(node: RoutingNode, options: FastifyServerO
     ajv: { customOptions: { removeAdditional: false, coerceTypes: false, useDefaults: false } },
     ...options,
   });
-  await app.register(nodeApp, { node });
+  const https = (options as { https?: unknown }).https;
+  await app.register(nodeApp, { node, linksNeedCertificate: https !== undefined && https !== null });
   app.addHook('onClose', async () => {
     await node.stop(true);
   });

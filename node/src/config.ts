@@ -4,6 +4,7 @@ import { Type } from 'typebox';
 import { Compile } from 'typebox/compile';
 import { RoutingError } from './errors.js';
 import type { NeighbourRole } from './routing/export.js';
+import type { TlsFiles } from './tls/tls-files.js';
 import { defaultVerifyWorkers } from './verify/signature-pool.js';
 
 /**
@@ -19,8 +20,15 @@ import { defaultVerifyWorkers } from './verify/signature-pool.js';
  *     "limits": { "bodyBytes": 1048576, "maxHops": 16, "timeoutMs": 10000 },
  *     "timers": { "keepaliveMs": 5000, "holdMs": 15000 },
  *     "verifyWorkers": 1,
- *     "witness": { "enabled": true, "toleranceMs": 10000, "keyCacheMs": 5000 }
+ *     "witness": { "enabled": true, "toleranceMs": 10000, "keyCacheMs": 5000 },
+ *     "tls": { "ca": ".local/tls/ca.pem", "cert": ".local/tls/RN-HZ-01.pem", "key": ".local/tls/RN-HZ-01-key.pem" }
  *   }
+ *
+ * `tls`: mutual TLS on every link (the node's listener and its calls to
+ * neighbours and gateways), certificates from the network's CA by file path;
+ * neighbours' URLs are then https. Without it the node refuses to start
+ * unless `allowPlainHttp` is true (development only: plain links, and
+ * requests in clear forwarded too).
  *
  * A neighbour is named by `code` or `id` (id = SM3 of the code). A
  * `publicKey` given here pins that neighbour's key; otherwise it comes from the
@@ -36,7 +44,7 @@ import { defaultVerifyWorkers } from './verify/signature-pool.js';
 const Peer = Type.Object({
   code: Type.Optional(Type.String()),
   id: Type.Optional(Type.String({ pattern: '^[0-9a-f]{64}$' })),
-  url: Type.String({ pattern: '^http://' }),
+  url: Type.String({ pattern: '^https?://' }),
   publicKey: Type.Optional(Type.String({ pattern: '^04[0-9a-f]{128}$' })),
   role: Type.Optional(Type.Union([Type.Literal('peer'), Type.Literal('child')])),
 });
@@ -70,6 +78,8 @@ export const NodeConfigSchema = Type.Object({
     }),
   ),
   verifyWorkers: Type.Optional(Type.Integer({ minimum: 0, maximum: 16 })),
+  tls: Type.Optional(Type.Object({ ca: Type.String({ minLength: 1 }), cert: Type.String({ minLength: 1 }), key: Type.String({ minLength: 1 }) }, { additionalProperties: false })),
+  allowPlainHttp: Type.Optional(Type.Boolean()),
   witness: Type.Optional(
     Type.Object(
       {
@@ -139,6 +149,10 @@ export interface NodeSettings {
   directory?: { file: string; operatorKey: string };
   /** The hosted witness; absent means the defaults (DEFAULT_WITNESS). */
   witness?: WitnessSettings;
+  /** Mutual TLS on the node's links (file paths). */
+  tls?: TlsFiles;
+  /** Plain http links (and requests in clear) allowed: development only. */
+  allowPlainHttp?: boolean;
 }
 
 export function parseNodeConfig(input: unknown): NodeConfigFile {
@@ -164,7 +178,16 @@ export function nodeSettings(config: NodeConfigFile): NodeSettings {
     ...(config.chain ? { chain: config.chain } : {}),
     ...(config.directory ? { directory: config.directory } : {}),
     witness: { ...DEFAULT_WITNESS, ...config.witness },
+    ...(config.tls ? { tls: config.tls } : {}),
+    ...(config.allowPlainHttp !== undefined ? { allowPlainHttp: config.allowPlainHttp } : {}),
   };
+}
+
+/** A node process refuses to start on plain links unless told so (development). */
+export function requireLinkSecurity(settings: NodeSettings): void {
+  if (!settings.tls && settings.allowPlainHttp !== true) {
+    throw new RoutingError('BAD_REQUEST', 'node config: tls { ca, cert, key } is required on the links between institutions (allowPlainHttp: true for development only) / 机构间链路须配置双向 TLS');
+  }
 }
 
 export function neighbour(n: { code?: string; id?: string; url: string; publicKey?: string }, role: NeighbourRole): Neighbour {

@@ -11,6 +11,16 @@ export const ROUTING_ERRORS = {
   HOP_INVALID: 400,
   /** The request body does not match the digest the chain signed; `hop` names who changed it. */
   HOP_DIGEST_MISMATCH: 400,
+  /** The device on the TLS link is not the signer of the last hop (a relayed or replayed chain); `sender` names it. */
+  HOP_SENDER_MISMATCH: 403,
+  /** A link route (forward, peer update, publish) called without a valid device certificate of the network CA. */
+  TLS_CLIENT_CERT_REQUIRED: 403,
+  /** The envelope is not the one the sealing gateway signed (swapped, or moved to another destination); `sender` names who handed it over. */
+  ENVELOPE_MISMATCH: 400,
+  /** The envelope's signature verifies but it does not open here, or opens to a request other than the one the hops sign: the sealer's fault (hop 0 on a request). */
+  ENVELOPE_UNREADABLE: 400,
+  /** A request or answer in clear where envelopes are required, or neither or both of request and sealed. */
+  ENVELOPE_REQUIRED: 400,
   /** The last hop hands the request to someone else, not to this node. */
   HOP_MISDIRECTED: 421,
   /** This node's id is already in the chain: forwarding would loop. */
@@ -37,6 +47,8 @@ export const ROUTING_ERRORS = {
   /** Gateway side: the calling institution may not use this service. */
   REMOTE_FORBIDDEN: 403,
   REMOTE_UNKNOWN_SERVICE: 404,
+  /** Gateway side: a remote path with an encoded slash or backslash (%2F, %5C). */
+  REMOTE_BAD_PATH: 400,
   /** Gateway side: this request id was already delivered (replayed or retried chain). */
   REMOTE_REPLAY: 409,
   REMOTE_UNSUPPORTED_MEDIA: 415,

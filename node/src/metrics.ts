@@ -8,6 +8,8 @@ export class NodeMetrics {
   readonly registry = new Registry();
   readonly forwarded: Counter<'outcome'>;
   readonly forwardSeconds: Histogram<'outcome'>;
+  /** Checks made of forwarded requests (forward/checks.ts), and requests refused by them. */
+  readonly checks: Counter<'check'>;
   readonly peerMessages: Counter<'kind' | 'outcome'>;
   readonly routes: Gauge;
   readonly neighboursUp: Gauge;
@@ -28,6 +30,12 @@ export class NodeMetrics {
       help: 'Time from receiving a request to answering it, including every later hop',
       labelNames: ['outcome'],
       buckets: [0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+      registers: [this.registry],
+    });
+    this.checks = new Counter({
+      name: 'evidence_node_checks_total',
+      help: 'Checks made of forwarded requests by name (a sealed request: envelope instead of requestDigest), and refused ones',
+      labelNames: ['check'],
       registers: [this.registry],
     });
     this.peerMessages = new Counter({

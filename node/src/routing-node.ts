@@ -5,6 +5,8 @@ import { forwardThrough, type ForwardTarget } from './forward/forward.js';
 import { checkChainOn, passesCheapChecks, type ChainCheck } from './forward/chain.js';
 import { signAhead, SM2_HOPS, type HopCrypto } from './forward/hop-crypto.js';
 import { appendFields, type HopSigner } from './forward/hops.js';
+import { checksMade, checkSealedEnvelope, sealedOrClear } from './forward/checks.js';
+import { sealedResponseProblem } from './forward/sealed.js';
 import type { ForwardRequest } from './forward/protocol.js';
 import { HttpClient } from './http/client.js';
 import { firstKeySource, KeyRing, type CodeSource, type KeySource } from './keys/key-source.js';
@@ -41,6 +43,11 @@ export interface RoutingNodeOptions {
   client?: HttpClient;
   /** SM2 hops (the default); the routing benchmark swaps in its unsigned baseline. */
   crypto?: HopCrypto;
+  /**
+   * Whether requests in clear (not sealed to their destination) are forwarded:
+   * by default only by a node whose links may be plain http (development).
+   */
+  allowClearRequests?: boolean;
   /**
    * Threads signing and checking hops: the process's shared pool unless given
    * here; null checks on this thread (the benchmark's unsigned baseline, which
@@ -81,6 +88,8 @@ export class RoutingNode {
   private readonly settings: NodeSettings;
   private readonly signer: HopSigner;
   private readonly crypto: HopCrypto;
+  /** Requests in clear are forwarded only by a node allowed plain links (development). */
+  private readonly allowClear: boolean;
   /** Threads checking hop signatures; undefined: checked on this thread. */
   private readonly pool: SignaturePool | undefined;
   private readonly codes: CodeSource | undefined;
@@ -104,6 +113,7 @@ export class RoutingNode {
     this.log = options.log ?? SILENT;
     this.client = options.client ?? new HttpClient();
     this.crypto = options.crypto ?? SM2_HOPS;
+    this.allowClear = options.allowClearRequests ?? this.client.allowsPlainHttp;
     this.pool = options.pool === undefined ? sharedSignaturePool(options.settings.verifyWorkers) : (options.pool ?? undefined);
     this.table = new RouteTable(this.id, options.settings.limits.maxHops * 2);
     // Keys pinned in the configuration win over the registry for neighbours.
@@ -202,9 +212,18 @@ export class RoutingNode {
    * next hop cannot be reached. Answers with the next hop's status and body
    * (the whole trace, or a coded refusal from further on).
    */
-  async forward(req: ForwardRequest, receivedAt = Date.now()): Promise<{ status: number; body: Buffer }> {
+  async forward(req: ForwardRequest, receivedAt = Date.now(), peer?: string): Promise<{ status: number; body: Buffer }> {
+    const sealed = sealedOrClear(req, this.allowClear);
     const keys = await this.keyRing.lookupFor(req.hops.map((h) => h.node));
-    const check: ChainCheck = { hops: req.hops as Hop[], self: this.id, request: req.request, keys, maxHops: this.settings.limits.maxHops, crypto: this.crypto };
+    const check: ChainCheck = {
+      hops: req.hops as Hop[],
+      self: this.id,
+      ...(req.request ? { request: req.request } : {}),
+      ...(peer !== undefined ? { peer } : {}),
+      keys,
+      maxHops: this.settings.limits.maxHops,
+      crypto: this.crypto,
+    };
     // With worker threads, this node's hop is signed on one while the chain's
     // signatures are checked (on the others and, when the pool was idle, on
     // this thread); the hop is sent only once the chain verifies, and dropped
@@ -216,13 +235,18 @@ export class RoutingNode {
     let hashes: string[];
     try {
       hashes = await checking;
+      if (sealed) checkSealedEnvelope(req, keys, peer);
     } catch (e) {
-      // Keep the refused chain as received: it is the evidence against whoever sent it.
+      // Keep the refused chain as received (the envelope as it came, never anything in clear
+      // it could not check): it is the evidence against whoever sent it.
       if (isRoutingError(e)) {
-        this.traces.refuse(req.hops[0]!.requestId, req.hops as Hop[], { ...errorBody(e, this.id), at: Date.now(), request: req.request });
+        this.traces.refuse(req.hops[0]!.requestId, req.hops as Hop[], { ...errorBody(e, this.id), at: Date.now(), ...(req.request ? { request: req.request } : {}), ...(req.sealed ? { sealed: req.sealed } : {}) });
       }
+      this.metrics.checks.inc({ check: 'refused' });
       throw e;
     }
+    const made = checksMade(sealed, peer !== undefined);
+    for (const c of made) this.metrics.checks.inc({ check: c });
     const signed = await signing;
     const budget = Math.min(this.settings.limits.timeoutMs, req.timeoutMs ?? Infinity) - (Date.now() - receivedAt);
     const result = await forwardThrough({
@@ -237,8 +261,15 @@ export class RoutingNode {
       crypto: this.crypto,
       ...(this.pool ? { pool: this.pool } : {}),
       onUnreachable: (target, reason) => this.nextHopFailed(target, reason),
+      checkAnswer: async (answer, trace) => {
+        if (!sealed) return undefined;
+        if (!answer.sealed || answer.response) return 'a sealed request must be answered with a sealed response only';
+        const traceKeys = await this.keyRing.lookupFor(trace.map((h) => h.node));
+        return sealedResponseProblem(answer.sealed, req.destination, trace, traceKeys);
+      },
+      checks: { node: this.id, made },
     });
-    if (result.trace) this.traces.put(req.hops[0]!.requestId, result.trace);
+    if (result.trace) this.traces.put(req.hops[0]!.requestId, result.trace, made);
     return { status: result.status, body: result.body };
   }
 

@@ -9,7 +9,9 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { buildNodeServer } from './app.js';
-import { nodeSettings, parseNodeConfig } from './config.js';
+import { nodeSettings, parseNodeConfig, requireLinkSecurity } from './config.js';
+import { HttpClient } from './http/client.js';
+import { loadTls, mutualTlsServerOptions } from './tls/tls-files.js';
 import { loadOrCreateKey } from './keys/key-file.js';
 import { openKeySource } from './keys/open.js';
 import { RoutingNode, type Log } from './routing-node.js';
@@ -37,6 +39,8 @@ async function main(argv: string[]): Promise<void> {
     console.log(JSON.stringify({ code: settings.code, id: settings.id, publicKey: key.publicKey, created: key.created }));
     return;
   }
+  requireLinkSecurity(settings);
+  const tls = settings.tls ? await loadTls(settings.tls) : undefined;
   const source = await openKeySource(config);
   // The node logs through the server's logger, which exists only once the node does.
   const server: { app?: FastifyInstance } = {};
@@ -51,8 +55,9 @@ async function main(argv: string[]): Promise<void> {
     codes: source.codes,
     log,
     defaultMetrics: true,
+    client: new HttpClient({ ...(tls ? { tls } : {}), plainHttp: settings.allowPlainHttp === true }),
   });
-  const app = await buildNodeServer(node, { logger: { level: process.env.LOG_LEVEL ?? 'warn' } });
+  const app = await buildNodeServer(node, { logger: { level: process.env.LOG_LEVEL ?? 'warn' }, ...(tls ? { https: mutualTlsServerOptions(tls, false) } : {}) });
   server.app = app;
   const address = await app.listen({ host: config.host ?? '127.0.0.1', port: config.port ?? 0 });
   node.start();

@@ -16,6 +16,9 @@ import {
   buildNodeServer,
   directoryEntry,
   DirectoryFile,
+  HttpClient,
+  loadTls,
+  mutualTlsServerOptions,
   loadOrCreateKey,
   neighbour,
   nodeSettings,
@@ -23,16 +26,20 @@ import {
   signDirectory,
   UNSIGNED_HOPS_FOR_BENCHMARKS,
   type HopSigner,
-  type HttpClient,
+  type LinkOptions,
   type Neighbour,
+  type TlsFiles,
   type NodeLimits,
   type NodeTimers,
 } from '@evidence/node';
+import { issueDeviceCertificate, openLocalCa, type LocalCa } from '@evidence/node/local-ca';
 import type { FastifyInstance } from 'fastify';
 import { startSampleService, type SampleService } from './sample-service.js';
 import { expectedRoutes, neighboursOf, type Topology } from './topology.js';
 
 const REPO = fileURLToPath(new URL('../..', import.meta.url));
+/** The certificate the operator's own tools use on the network's links. */
+export const OPERATOR = 'network-operator';
 
 export interface NetworkOptions {
   /** Data root: keys, the directory, gateway databases. */
@@ -51,10 +58,16 @@ export interface NetworkOptions {
   publishTtlMs?: number;
   /** The routing benchmark's baseline: the same path with hop signing switched off everywhere. */
   unsignedHops?: boolean;
+  /**
+   * Plain http links and requests in clear (development, and the benchmark's
+   * baseline). By default every link is mutual TLS with certificates from a
+   * local CA in `<dir>/tls`, and requests are sealed end to end.
+   */
+  plain?: boolean;
   /** Threads checking hop signatures in every in-process node and gateway (default: the devices' default; 0: inline). */
   verifyWorkers?: number;
-  /** The transport of an in-process node (tests put an adversarial one here to make a node misbehave). */
-  nodeClient?: (code: string, signer: HopSigner) => HttpClient | undefined;
+  /** The transport of an in-process node (tests put an adversarial one here to make a node misbehave); `link` is its TLS setup. */
+  nodeClient?: (code: string, signer: HopSigner, link: LinkOptions) => HttpClient | undefined;
   /** More settings of a gateway (e.g. a chain for its registries), over the network's defaults. */
   gatewayConfig?: (code: string) => Partial<GatewayConfig>;
   log?: boolean;
@@ -84,6 +97,12 @@ export interface RunningGateway {
 
 export interface Network {
   topology: Topology;
+  /** The local CA and each device's certificate files (absent on a plain network). */
+  tls?: { ca: LocalCa; files: Map<string, TlsFiles> };
+  /** A link client holding `code`'s certificate (what that device uses on its links). */
+  linkClient(code: string): Promise<HttpClient>;
+  /** GET a JSON document from a node or gateway: over TLS with the operator's certificate when the URL is https. */
+  get(url: string, headers?: Record<string, string>): Promise<{ status: number; body: Record<string, unknown> }>;
   operator: Sm2KeyPair;
   directoryFile: string;
   token: string;
@@ -126,6 +145,17 @@ export async function startNetwork(topology: Topology, o: NetworkOptions): Promi
   await writeFile(directoryFile, JSON.stringify(directory, null, 2) + '\n');
   const dir = await DirectoryFile.open(directoryFile, operator.publicKey);
 
+  // Mutual TLS on every link: a local CA and one certificate per device (CN = its code).
+  let tls: Network['tls'];
+  if (!o.plain) {
+    const ca = await openLocalCa(join(o.dir, 'tls'));
+    const files = new Map<string, TlsFiles>();
+    // (OPERATOR: the network operator's tools, e.g. reading a process node's routes)
+    for (const code of [...topology.nodes.map((n) => n.code), ...topology.gateways.map((g) => g.code), OPERATOR]) files.set(code, await issueDeviceCertificate(ca, code));
+    tls = { ca, files };
+  }
+  const linkOptions = async (code: string): Promise<LinkOptions> => (tls ? { tls: await loadTls(tls.files.get(code)!), plainHttp: false } : { plainHttp: true });
+
   const nodes = new Map<string, RunningNode>();
   const gateways = new Map<string, RunningGateway>();
   const stoppers: (() => Promise<void>)[] = [];
@@ -146,23 +176,24 @@ export async function startNetwork(topology: Topology, o: NetworkOptions): Promi
       });
       const keys = nodeKeys.get(n.code)!;
       const signer = { id: settings.id, ...keys };
-      const client = o.nodeClient?.(n.code, signer);
+      const link = await linkOptions(n.code);
+      const client = o.nodeClient?.(n.code, signer, link) ?? new HttpClient(link);
       const node = new RoutingNode({
         settings,
         signer,
         keys: dir.keySource,
         codes: dir.codeSource,
-        ...(client ? { client } : {}),
+        client,
         // The unsigned baseline has no signatures to check: no signature threads either.
         ...(o.unsignedHops ? { crypto: UNSIGNED_HOPS_FOR_BENCHMARKS, pool: null } : {}),
       });
-      const app = await buildNodeServer(node, { logger: o.log ? { level: 'warn' } : false });
+      const app = await buildNodeServer(node, { logger: o.log ? { level: 'warn' } : false, ...(link.tls ? { https: mutualTlsServerOptions(link.tls, false) } : {}) });
       const url = await app.listen({ host: '127.0.0.1', port: 0 });
       nodes.set(n.code, { code: n.code, id: settings.id, url, keys, node, app });
       stoppers.push(() => app.close());
     }
     for (const code of o.processNodes ?? []) {
-      const running = await spawnNode(o.dir, code, nodeKeys.get(code)!, neighbourList(code), directoryFile, operator.publicKey, o);
+      const running = await spawnNode(o.dir, code, nodeKeys.get(code)!, neighbourList(code), directoryFile, operator.publicKey, o, tls?.files.get(code));
       nodes.set(code, running);
       stoppers.push(async () => void running.child?.kill('SIGTERM'));
     }
@@ -183,6 +214,7 @@ export async function startNetwork(topology: Topology, o: NetworkOptions): Promi
         limits: o.remoteLimits,
         publishTtlMs: o.publishTtlMs ?? 30_000,
         ...(o.verifyWorkers !== undefined ? { verifyWorkers: o.verifyWorkers } : {}),
+        ...(tls ? { tls: tls.files.get(g.code)! } : { allowPlainHttp: true, seal: false }),
       });
       const config = loadConfig(
         {},
@@ -222,8 +254,16 @@ export async function startNetwork(topology: Topology, o: NetworkOptions): Promi
     throw e;
   }
 
+  const operatorClient = new HttpClient(await linkOptions(OPERATOR));
+  stoppers.unshift(async () => operatorClient.close());
   const network: Network = {
     topology,
+    ...(tls ? { tls } : {}),
+    linkClient: async (code) => new HttpClient(await linkOptions(code)),
+    async get(url, headers = {}) {
+      const answer = await operatorClient.request('GET', url, undefined, { timeoutMs: 10_000, maxResponseBytes: 64 << 20, headers });
+      return { status: answer.status, body: JSON.parse(answer.body.toString('utf8')) as Record<string, unknown> };
+    },
     operator,
     directoryFile,
     token,
@@ -249,7 +289,7 @@ export async function startNetwork(topology: Topology, o: NetworkOptions): Promi
           const want = expected.get(code) ?? new Map<string, number>();
           const have = running.node
             ? (d: string) => running.node!.table.lookup(d)?.path.length
-            : await fetchRoutes(running.url);
+            : await fetchRoutes(running.url, operatorClient);
           for (const [d, length] of want) if (have(d) !== length) missing.push(`${code}: ${d} (${have(d) ?? 'none'}, shortest ${length})`);
         }
         if (missing.length === 0) return;
@@ -277,9 +317,10 @@ export async function startNetwork(topology: Topology, o: NetworkOptions): Promi
 }
 
 /** The best routes of a node in another process (GET /v1/routes), as destination to path length. */
-async function fetchRoutes(url: string): Promise<(d: string) => number | undefined> {
+async function fetchRoutes(url: string, client: HttpClient): Promise<(d: string) => number | undefined> {
   try {
-    const body = (await (await fetch(`${url}/v1/routes?limit=100000`)).json()) as { routes: { destination: string; path: string[] }[] };
+    const answer = await client.request('GET', `${url}/v1/routes?limit=100000`, undefined, { timeoutMs: 5000, maxResponseBytes: 64 << 20 });
+    const body = JSON.parse(answer.body.toString('utf8')) as { routes: { destination: string; path: string[] }[] };
     const byDest = new Map(body.routes.map((r) => [r.destination, r.path.length]));
     return (d) => byDest.get(d);
   } catch {
@@ -308,6 +349,7 @@ async function spawnNode(
   directoryFile: string,
   operatorKey: string,
   o: NetworkOptions,
+  tls: TlsFiles | undefined,
 ): Promise<RunningNode> {
   const dataDir = join(root, 'nodes', code);
   const parent = neighbours.find((n) => n.role === 'parent');
@@ -321,6 +363,7 @@ async function spawnNode(
     ...(parent ? { parent: { id: parent.id, url: parent.url, publicKey: parent.publicKey } } : {}),
     limits: { ...o.limits, ...o.nodeLimits?.[code] },
     timers: o.timers ?? {},
+    ...(tls ? { tls } : { allowPlainHttp: true }),
   };
   const { child, url, id } = await spawnNodeProcess(join(dataDir, 'node.json'), config);
   return { code, id, url, keys, child };

@@ -34,9 +34,22 @@ describe('hierarchy: a province node over two city nodes', () => {
   });
 
   it('an institution nobody published is refused by the top of the hierarchy, which names itself', async () => {
-    const res = await net.call('H330100001', 'H999999999', 'echo', '/x');
+    // A registered institution that withdraws its services (requests are sealed to its registered key).
+    const [from, gone] = ['H330100001', 'H330200002'];
+    await net.gateways.get(gone)!.remote.publisher.stop();
+    let res = await net.call(from, gone, 'echo', '/x');
+    for (const end = Date.now() + 10_000; res.status !== 404 && Date.now() < end; ) {
+      await new Promise((r) => setTimeout(r, 50));
+      res = await net.call(from, gone, 'echo', '/x');
+    }
     expect(res.status).toBe(404);
     expect(res.body).toMatchObject({ code: 'ROUTE_UNKNOWN_INSTITUTION', by: net.nodes.get('RN-ZJ-00')!.id });
     expect(res.headers.get('x-evidence-request-id')).toMatch(/^[0-9a-f]{32}$/);
+  });
+
+  it('an institution with no registered key is refused by the calling gateway: nothing can be sealed to it', async () => {
+    const res = await net.call('H330100001', 'H999999999', 'echo', '/x');
+    expect(res.status).toBe(404);
+    expect(res.body).toMatchObject({ code: 'ROUTE_UNKNOWN_INSTITUTION', by: net.gateways.get('H330100001')!.id });
   });
 });

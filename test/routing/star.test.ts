@@ -25,6 +25,8 @@ describe('star: one routing node, three gateways', () => {
         expect(res.headers.get('x-evidence-request-id')).toBe(requestId);
         const answer = { institution: to, method: 'POST', path: `/echo/x?from=${from}`, body };
         expect(res.body.response).toEqual({ status: 200, body: answer });
+        // The routing node cannot read the request: it says what it checked instead of the digest.
+        expect(res.body.checks).toEqual([{ node: net.nodes.get('RN-ZJ-01')!.id, made: ['structure', 'signatures', 'digests', 'envelope', 'tlsPeer'] }]);
 
         const trace = res.body.trace as TraceDoc;
         expect(trace.hops.map((h) => h.type)).toEqual([1, 2, 3, 4]);
@@ -36,9 +38,12 @@ describe('star: one routing node, three gateways', () => {
 
         // The same trace is served by the origin gateway, the routing node and the destination gateway.
         for (const url of [net.gateways.get(from)!.url, net.nodes.get('RN-ZJ-01')!.url, net.gateways.get(to)!.url]) {
-          const got = await fetch(`${url}/v1/traces/${requestId}`, { headers: { authorization: `Bearer ${net.token}` } });
+          const got = await net.get(`${url}/v1/traces/${requestId}`, { authorization: `Bearer ${net.token}` });
           expect(got.status).toBe(200);
-          expect(await got.json()).toEqual(trace);
+          // (a routing node's document also says which checks it made)
+          const { checks, ...doc } = got.body;
+          expect(doc).toEqual(trace);
+          if (url === net.nodes.get('RN-ZJ-01')!.url) expect(checks).toEqual(['structure', 'signatures', 'digests', 'envelope', 'tlsPeer']);
         }
       }
     }

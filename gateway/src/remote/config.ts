@@ -1,5 +1,5 @@
 import { entityId, toHex, type EvidenceKindName } from '@evidence/core';
-import { RoutingError } from '@evidence/node';
+import { RoutingError, type TlsFiles } from '@evidence/node';
 import { Type } from 'typebox';
 import { Compile } from 'typebox/compile';
 import { AUTOMATIC_KINDS } from './evidence.js';
@@ -9,7 +9,9 @@ import { AUTOMATIC_KINDS } from './evidence.js';
  * REMOTE_CONFIG). Example:
  *
  *   {
- *     "node": { "code": "RN-HZ-01", "url": "http://127.0.0.1:7101" },
+ *     "node": { "code": "RN-HZ-01", "url": "https://127.0.0.1:7101" },
+ *     "tls": { "ca": ".local/tls/ca.pem", "cert": ".local/tls/H330100001.pem", "key": ".local/tls/H330100001-key.pem" },
+ *     "network": { "host": "127.0.0.1", "port": 7201 },
  *     "directory": { "file": ".local/directory.json", "operatorKey": "04…" },
  *     (or "chain": { "rpcUrl": "http://127.0.0.1:8545", "contract": "0x…" } for keys from the on-chain registry)
  *     "services": [
@@ -25,6 +27,15 @@ import { AUTOMATIC_KINDS } from './evidence.js';
  * the hop-trace both gateways always record. A caller's path is appended to
  * the service's `url` and may not lead above it: publishing
  * `http://127.0.0.1:9001/emr` exposes `/emr/…` of that host, nothing else.
+ *
+ * The links to the routing node use mutual TLS with the `tls` files (the
+ * network CA, this gateway's certificate with its code as CN, and its key):
+ * deliveries from the node arrive on a listener of their own at `network`
+ * (default 127.0.0.1 on a free port), never on the hospital-facing API.
+ * Requests are sealed end to end to the destination gateway (core/src/envelope)
+ * unless `seal` is false. Without `tls` the gateway refuses to start unless
+ * `allowPlainHttp` is true (development: plain links, /v1/deliver on the
+ * main API); `seal: false` needs it too (the routing benchmark's baseline).
  */
 const Service = Type.Object(
   {
@@ -43,10 +54,17 @@ export const RemoteConfigSchema = Type.Object(
       {
         code: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
         id: Type.Optional(Type.String({ pattern: '^[0-9a-f]{64}$' })),
-        url: Type.String({ pattern: '^http://' }),
+        url: Type.String({ pattern: '^https?://' }),
       },
       { additionalProperties: false },
     ),
+    tls: Type.Optional(Type.Object({ ca: Type.String({ minLength: 1 }), cert: Type.String({ minLength: 1 }), key: Type.String({ minLength: 1 }) }, { additionalProperties: false })),
+    /** Where deliveries from the routing node arrive over mutual TLS. */
+    network: Type.Optional(
+      Type.Object({ host: Type.Optional(Type.String({ minLength: 1 })), port: Type.Optional(Type.Integer({ minimum: 0, maximum: 65535 })) }, { additionalProperties: false }),
+    ),
+    allowPlainHttp: Type.Optional(Type.Boolean()),
+    seal: Type.Optional(Type.Boolean()),
     directory: Type.Optional(
       Type.Object({ file: Type.String(), operatorKey: Type.String({ pattern: '^04[0-9a-f]{128}$' }) }, { additionalProperties: false }),
     ),
@@ -55,7 +73,7 @@ export const RemoteConfigSchema = Type.Object(
       Type.Object({ rpcUrl: Type.String({ pattern: '^https?://' }), contract: Type.String({ pattern: '^0x[0-9a-fA-F]{40}$' }) }, { additionalProperties: false }),
     ),
     /** How the routing node reaches this gateway; defaults to the address it listens on. */
-    publicUrl: Type.Optional(Type.String({ pattern: '^http://' })),
+    publicUrl: Type.Optional(Type.String({ pattern: '^https?://' })),
     services: Type.Array(Service, { maxItems: 10_000 }),
     limits: Type.Optional(
       Type.Object(
@@ -102,6 +120,14 @@ export interface RemoteSettings {
   publishTtlMs: number;
   /** Threads checking hop signatures; 0: the main thread; absent: the default (defaultVerifyWorkers). */
   verifyWorkers?: number;
+  /** Mutual TLS on the links to the routing node (file paths). */
+  tls?: TlsFiles;
+  /** The listener deliveries arrive on when `tls` is set. */
+  network: { host: string; port: number };
+  /** Plain links allowed (development). */
+  allowPlainHttp: boolean;
+  /** Requests sealed end to end, and only sealed ones delivered (default). */
+  seal: boolean;
 }
 
 export const DEFAULT_REMOTE_LIMITS: RemoteLimits = { bodyBytes: 1 << 20, maxHops: 16, timeoutMs: 10_000, maxAgeMs: 300_000 };
@@ -137,7 +163,17 @@ export function remoteSettings(config: RemoteConfigFile): RemoteSettings {
     services,
     limits,
     publishTtlMs: config.publishTtlMs ?? 60_000,
+    network: { host: config.network?.host ?? '127.0.0.1', port: config.network?.port ?? 0 },
+    allowPlainHttp: config.allowPlainHttp === true,
+    seal: config.seal ?? true,
   };
+  if (config.tls) settings.tls = config.tls;
+  if (!config.tls && !settings.allowPlainHttp) {
+    throw new RoutingError('BAD_REQUEST', 'remote config: tls { ca, cert, key } is required on the links between institutions (allowPlainHttp: true for development only) / 机构间链路须配置双向 TLS');
+  }
+  if (!settings.seal && !settings.allowPlainHttp) {
+    throw new RoutingError('BAD_REQUEST', 'remote config: seal: false (requests in clear) is for development only and needs allowPlainHttp: true');
+  }
   if (config.verifyWorkers !== undefined) settings.verifyWorkers = config.verifyWorkers;
   if (config.publicUrl !== undefined) settings.publicUrl = config.publicUrl.replace(/\/+$/, '');
   return settings;

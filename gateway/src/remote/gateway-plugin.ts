@@ -1,4 +1,5 @@
 import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { openKeySource, type CodeSource, type HopCrypto, type KeySource } from '@evidence/node';
 import type { GatewayPlugin } from '../app.js';
 import { errorHandler } from '../http/error-handler.js';
@@ -37,6 +38,8 @@ export function remoteRoutes(o: RemoteRoutesOptions): GatewayPlugin {
       hostErrorHandler: errorHandler((code) => ctx.metrics.rejected.inc({ code })),
       expose: o.expose,
       handlers: ctx.serviceHandlers,
+      // Delivered request ids survive a restart: a captured delivery replayed later is refused.
+      replayFile: join(ctx.config.DATA_DIR, 'remote', 'delivered.log'),
       ...(o.crypto ? { crypto: o.crypto } : {}),
     });
   };

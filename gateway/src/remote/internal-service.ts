@@ -71,6 +71,11 @@ export async function callInternalService(
 
 /** The service's URL followed by the caller's path, refused when it resolves outside the service's base path. */
 function belowService(service: PublishedService, path: string): URL {
+  // The caller's path is signed but chosen by the caller: an encoded slash or backslash
+  // would reach the internal service as a separator the checks below never saw.
+  if (/%2f|%5c/i.test(path.split('?')[0]!)) {
+    throw new RoutingError('REMOTE_BAD_PATH', `path ${JSON.stringify(path.slice(0, 80))} contains an encoded slash or backslash (%2F, %5C)`);
+  }
   const base = new URL(service.url);
   let target: URL;
   try {

@@ -1,9 +1,13 @@
 import { entityId, toHex } from '@evidence/core';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import Fastify, { type FastifyInstance } from 'fastify';
 import {
   ForwardRequestSchema,
   HttpClient,
   KeyRing,
+  loadTls,
+  mutualTlsServerOptions,
+  tlsPeerId,
   RoutingError,
   routingErrorHandler,
   defaultVerifyWorkers,
@@ -55,12 +59,19 @@ export interface RemoteOptions {
   expose?: (handle: RemoteHandle) => void;
   /** Published services answered by the gateway itself instead of their internal URL. */
   handlers?: ReadonlyMap<string, ServiceHandler>;
+  /**
+   * The file keeping delivered request ids across restarts (replay.ts), e.g.
+   * in the gateway's data folder; in memory only when absent.
+   */
+  replayFile?: string;
 }
 
 /** The parts of the plugin its host may look at. */
 export interface RemoteHandle {
   readonly publisher: ServicePublisher;
   readonly traces: TraceStore;
+  /** Where deliveries arrive over mutual TLS (https://host:port), once listening; undefined on a plain development link. */
+  readonly deliveryUrl: () => string | undefined;
 }
 
 const RequestIdParams = Type.Object({ requestId: Type.String({ pattern: '^[0-9a-f]{32}$' }) });
@@ -77,12 +88,15 @@ const RemoteParams = Type.Object({
  *                                              evidence: { "hop-trace": id } }
  *                                            with the remote status and the header x-evidence-request-id
  *   GET  /v1/traces/:requestId               a trace this gateway took part in, as { hops, nodes }
- *   POST /v1/deliver                         from the routing node: deliver to an internal service
+ *   POST /v1/deliver                         from the routing node: deliver to an internal service, on a
+ *                                            listener of its own with mutual TLS (settings.network), or on
+ *                                            this API only where plain links are allowed (development)
  * and publication of the configured services to the routing node.
  */
 export const remotePlugin: FastifyPluginAsync<RemoteOptions> = async (fastify, o) => {
   const id = toHex(entityId(o.code));
-  const client = new HttpClient();
+  const tls = o.settings.tls ? await loadTls(o.settings.tls) : undefined;
+  const client = new HttpClient({ ...(tls ? { tls } : {}), plainHttp: o.settings.allowPlainHttp });
   const ctx: RemoteContext = {
     code: o.code,
     signer: { id, privateKey: o.keys.privateKey, publicKey: o.keys.publicKey },
@@ -92,7 +106,7 @@ export const remotePlugin: FastifyPluginAsync<RemoteOptions> = async (fastify, o
     client,
     record: o.record,
     traces: new TraceStore(),
-    seen: new SeenRequests(o.settings.limits.maxAgeMs),
+    seen: o.replayFile ? await SeenRequests.open(o.settings.limits.maxAgeMs, o.replayFile) : SeenRequests.inMemory(o.settings.limits.maxAgeMs),
     crypto: o.crypto ?? SM2_HOPS,
     // (the unsigned benchmark baseline has no signatures to check)
     pool: o.crypto === UNSIGNED_HOPS_FOR_BENCHMARKS ? undefined : sharedSignaturePool(o.settings.verifyWorkers ?? defaultVerifyWorkers()),
@@ -107,7 +121,9 @@ export const remotePlugin: FastifyPluginAsync<RemoteOptions> = async (fastify, o
     ttlMs: o.settings.publishTtlMs,
     onError: (message) => fastify.log.warn({ node: o.settings.node.url }, `publishing services failed: ${message}`),
   });
-  o.expose?.({ publisher, traces: ctx.traces });
+  let deliveries: FastifyInstance | undefined;
+  let deliveryUrl: string | undefined;
+  o.expose?.({ publisher, traces: ctx.traces, deliveryUrl: () => deliveryUrl });
 
   const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
   app.setErrorHandler(routingErrorHandler(id, o.hostErrorHandler));
@@ -122,6 +138,8 @@ export const remotePlugin: FastifyPluginAsync<RemoteOptions> = async (fastify, o
         trace: outcome.trace,
         // The hop-trace evidence this gateway recorded: its proof is at /v1/evidence/:id/proof once anchored.
         evidence: { 'hop-trace': outcome.evidence },
+        // What each routing node says it checked (not signed; the hops are the evidence).
+        ...(outcome.checks ? { checks: outcome.checks } : {}),
       };
     });
   }
@@ -132,18 +150,36 @@ export const remotePlugin: FastifyPluginAsync<RemoteOptions> = async (fastify, o
     return traceDocument(entry, ctx.keyRing, ctx.codes);
   });
 
-  app.post(
-    '/v1/deliver',
-    { bodyLimit: o.settings.limits.bodyBytes + 64 * 1024, schema: { body: ForwardRequestSchema } },
-    async (request) => deliver(ctx, request.body),
-  );
+  if (tls) {
+    // Deliveries come from routing nodes of the network only: a listener of their own, mutual TLS.
+    deliveries = Fastify({
+      https: mutualTlsServerOptions(tls),
+      bodyLimit: o.settings.limits.bodyBytes + 64 * 1024,
+      forceCloseConnections: true,
+      logger: false,
+      ajv: { customOptions: { removeAdditional: false, coerceTypes: false, useDefaults: false } },
+    });
+    deliveries.setErrorHandler(routingErrorHandler(id));
+    deliveries.withTypeProvider<TypeBoxTypeProvider>().post('/v1/deliver', { schema: { body: ForwardRequestSchema } }, async (request) =>
+      deliver(ctx, request.body, tlsPeerId(request.raw.socket)),
+    );
+  } else {
+    app.post(
+      '/v1/deliver',
+      { bodyLimit: o.settings.limits.bodyBytes + 64 * 1024, schema: { body: ForwardRequestSchema } },
+      async (request) => deliver(ctx, request.body),
+    );
+  }
 
   fastify.addHook('onListen', async function () {
-    const url = o.settings.publicUrl ?? listenUrl(this.server.address());
+    if (deliveries) deliveryUrl = await deliveries.listen({ host: o.settings.network.host, port: o.settings.network.port });
+    const url = o.settings.publicUrl ?? deliveryUrl ?? listenUrl(this.server.address());
     if (url) await publisher.start(url);
   });
   fastify.addHook('onClose', async () => {
     await publisher.stop();
+    await deliveries?.close();
+    await ctx.seen.close();
     client.close();
   });
 };
@@ -157,6 +193,10 @@ function remoteCall(institution: string, service: string, request: FastifyReques
   const prefix = `/v1/remote/${institution}/${service}`;
   if (!request.url.startsWith(prefix)) throw new RoutingError('BAD_REQUEST', 'institution and service must not be percent-encoded');
   const rest = request.url.slice(prefix.length);
+  // An encoded slash or backslash would be decoded by the internal service into a path the
+  // caller could not write plainly (another segment, or a Windows separator): refused outright.
+  const pathPart = rest.split('?')[0]!;
+  if (/%2f|%5c/i.test(pathPart)) throw new RoutingError('REMOTE_BAD_PATH', 'the path must not contain an encoded slash or backslash (%2F, %5C) / 路径不得含编码的斜杠');
   const call: RemoteCall = {
     institution,
     service,

@@ -1,5 +1,8 @@
 import { entityId, generateSm2KeyPair, HOP_TYPE, requestDigest, responseDigest, toHex, uuidv7 } from '@evidence/core';
 import { appendHop, originHop, ZERO_ID } from '@evidence/node';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { assertPayload } from '../evidence/kinds/index.js';
 import { parseRemoteConfig, remoteSettings } from './config.js';
@@ -8,6 +11,7 @@ import { SeenRequests } from './replay.js';
 
 const base = {
   node: { code: 'RN-ZJ-01', url: 'http://127.0.0.1:7101/' },
+  allowPlainHttp: true,
   services: [
     { name: 'emr.query', url: 'http://127.0.0.1:9001/emr/', allow: ['H330100002'], kind: 'record-access' },
     { name: 'echo', url: 'http://127.0.0.1:9001/echo', allow: '*' },
@@ -38,6 +42,16 @@ describe('remote config', () => {
     // Only kinds whose payload the call itself determines can be recorded automatically.
     expect(() => remoteSettings(parseRemoteConfig({ ...base, services: [{ ...base.services[1], kind: 'prescription' }] }))).toThrow(/kind must be one of record-access/);
     expect(() => remoteSettings(parseRemoteConfig({ ...base, node: { url: 'http://x' } }))).toThrow(/needs a code or an id/);
+  });
+
+  it('requires mutual TLS on the links unless plain http is allowed for development, and envelopes unless both say so', () => {
+    const { allowPlainHttp: _, ...noTls } = base;
+    expect(() => remoteSettings(parseRemoteConfig(noTls))).toThrow(/tls \{ ca, cert, key \} is required/);
+    const tls = { ca: 'ca.pem', cert: 'gw.pem', key: 'gw-key.pem' };
+    const s = remoteSettings(parseRemoteConfig({ ...noTls, node: { code: 'RN-ZJ-01', url: 'https://127.0.0.1:7101' }, tls }));
+    expect(s).toMatchObject({ tls, allowPlainHttp: false, seal: true, network: { host: '127.0.0.1', port: 0 } });
+    expect(() => remoteSettings(parseRemoteConfig({ ...noTls, tls, seal: false }))).toThrow(/development only/);
+    expect(remoteSettings(parseRemoteConfig({ ...base, seal: false })).seal).toBe(false);
   });
 });
 
@@ -85,11 +99,40 @@ describe('evidence of a remote call', () => {
 });
 
 describe('SeenRequests', () => {
-  it('admits a request id once within its window, again after it', () => {
-    const seen = new SeenRequests(1000);
-    expect(seen.claim('a', 0)).toBe(true);
-    expect(seen.claim('a', 999)).toBe(false);
-    expect(seen.claim('b', 999)).toBe(true);
-    expect(seen.claim('a', 1000)).toBe(true);
+  const a = 'aa'.repeat(16);
+  const b = 'bb'.repeat(16);
+
+  it('admits a request id once within its window, again after it', async () => {
+    const seen = SeenRequests.inMemory(1000);
+    expect(await seen.claim(a, 0)).toBe(true);
+    expect(await seen.claim(a, 999)).toBe(false);
+    expect(await seen.claim(b, 999)).toBe(true);
+    expect(await seen.claim(a, 1000)).toBe(true);
+  });
+
+  it('keeps its window across a restart when kept in a file, and forgets what expired', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'seen-'));
+    try {
+      const file = join(dir, 'remote', 'delivered.log');
+      const now = Date.now();
+      const first = await SeenRequests.open(60_000, file, now);
+      expect(await first.claim(a, now)).toBe(true);
+      expect(await first.claim(b, now - 59_000)).toBe(true);
+      // Two claims of one id at once: only one passes.
+      const c = 'cc'.repeat(16);
+      expect(await Promise.all([first.claim(c, now), first.claim(c, now)])).toEqual([true, false]);
+      await first.close();
+      // A torn last line (a crash mid-append) is ignored.
+      await import('node:fs/promises').then((fs) => fs.appendFile(file, 'dd'.repeat(16) + ' 9'));
+      const second = await SeenRequests.open(60_000, file, now + 2_000);
+      expect(await second.claim(a, now + 2_000)).toBe(false);
+      expect(await second.claim(c, now + 2_000)).toBe(false);
+      // b's window had ended by the restart.
+      expect(await second.claim(b, now + 2_000)).toBe(true);
+      await second.close();
+      expect((await readFile(file, 'utf8')).split('\n').filter(Boolean)).toHaveLength(3);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });

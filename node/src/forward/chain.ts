@@ -17,7 +17,19 @@ export interface ChainCheck {
   hops: readonly Hop[];
   /** Id of the node or gateway checking it: the chain must hand the request to it. */
   self: string;
-  request: ForwardedRequest;
+  /**
+   * The request in clear, when the receiver can read it (the destination, or
+   * any device on a development link without envelopes): its digest must be
+   * the one the chain signs. Routing nodes forwarding an envelope cannot
+   * compute it: they check that every hop signs the same digest.
+   */
+  request?: ForwardedRequest;
+  /**
+   * The device at the other end of the mutual TLS link (its certificate's
+   * id): it must be the signer of the last hop, and it is the sender a
+   * refusal names. Absent on a plain link.
+   */
+  peer?: string;
   /** Registered keys of every signer in the chain. */
   keys: KeyLookup;
   /** The longest chain this receiver accepts before adding its own hop. */
@@ -67,12 +79,19 @@ export function passesCheapChecks(c: ChainCheck): boolean {
   }
 }
 
-/** Names who handed the chain over, when its own hop proves it. */
+/**
+ * Names who handed the chain over: the authenticated TLS peer; on a plain
+ * link, the last hop's signer when its signature verifies, except for a body
+ * (or envelope) that does not match the chain: a signed chain can be copied
+ * and replayed with another body by anyone, so on a plain link that sender
+ * is unknown and nobody is named.
+ */
 function withSender(e: unknown, c: ChainCheck): unknown {
-  if (e instanceof RoutingError && e.blame && c.hops.length > 0) {
-    const sender = verifiedSigner(c.hops[c.hops.length - 1]!, c.keys);
-    if (sender !== undefined) return new RoutingError(e.code, e.message, { ...e.blame, sender } satisfies HopBlame);
-  }
+  if (!(e instanceof RoutingError) || !e.blame || c.hops.length === 0 || e.blame.sender !== undefined) return e;
+  if (c.peer !== undefined) return new RoutingError(e.code, e.message, { ...e.blame, sender: c.peer } satisfies HopBlame);
+  if (e.code === 'HOP_DIGEST_MISMATCH' && e.blame.hop === c.hops.length - 1) return e;
+  const sender = verifiedSigner(c.hops[c.hops.length - 1]!, c.keys);
+  if (sender !== undefined) return new RoutingError(e.code, e.message, { ...e.blame, sender } satisfies HopBlame);
   return e;
 }
 
@@ -120,6 +139,15 @@ function checkRest(c: ChainCheck, result: TraceResult): string[] {
       node: last.node,
     });
   }
+  if (c.peer !== undefined && c.peer !== last.node) {
+    // A chain relayed or replayed by a device other than the one whose hop hands it here.
+    throw new RoutingError('HOP_SENDER_MISMATCH', `hop ${lastIndex}: sender (signed by ${last.node}, handed over by ${c.peer} on the TLS link)`, {
+      hop: lastIndex,
+      check: 'sender',
+      node: last.node,
+      sender: c.peer,
+    });
+  }
   const seen = hops.findIndex((h) => h.node === self);
   if (seen >= 0) {
     throw new RoutingError('ROUTE_LOOP', `hop ${seen}: this receiver already signed this request; forwarding it again would loop`, {
@@ -148,9 +176,10 @@ function checkRest(c: ChainCheck, result: TraceResult): string[] {
       });
     }
   }
+  if (c.request === undefined) return result.hopHashes;
   const received = toHex(requestDigest(c.request.method, c.request.path, c.request.body));
   if (received !== last.digest) {
-    throw new RoutingError('HOP_DIGEST_MISMATCH', `hop ${lastIndex}: digest (the request received is not the one the chain signed; hop ${lastIndex}'s signer sent it)`, {
+    throw new RoutingError('HOP_DIGEST_MISMATCH', `hop ${lastIndex}: digest (the request received is not the one the chain signed after hop ${lastIndex}; its sender changed it)`, {
       hop: lastIndex,
       check: 'digest',
       node: last.node,

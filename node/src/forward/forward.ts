@@ -4,7 +4,7 @@ import { HttpClient, TransportError, type HttpAnswer } from '../http/client.js';
 import type { HopCrypto } from './hop-crypto.js';
 import type { SignaturePool } from '../verify/signature-pool.js';
 import { appendFields, type HopSigner } from './hops.js';
-import { errorBodyValidator, forwardResponseValidator, type ForwardRequest } from './protocol.js';
+import { errorBodyValidator, forwardResponseValidator, type ForwardRequest, type ForwardResponse } from './protocol.js';
 
 /** A next hop: a neighbour node (POST /v1/forward) or an attached gateway (POST /v1/deliver). */
 export interface ForwardTarget {
@@ -30,6 +30,10 @@ export interface ForwardAttempt {
   /** Where hops are signed when given (worker threads); inline otherwise. */
   pool?: SignaturePool;
   onUnreachable(target: ForwardTarget, reason: string): void;
+  /** More checks of a successful answer (a sealed response's signature): why it is refused, or undefined. */
+  checkAnswer?(answer: ForwardResponse, trace: readonly Hop[]): Promise<string | undefined>;
+  /** This node's checks, added to a successful answer's `checks` on its way back. */
+  checks?: { node: string; made: string[] };
 }
 
 export interface ForwardResult {
@@ -66,13 +70,13 @@ export async function forwardThrough(a: ForwardAttempt): Promise<ForwardResult> 
       if (left <= RETURN_MARGIN_MS) throw new RoutingError('NEXT_HOP_TIMEOUT', 'the time budget of the request ran out');
       const body = JSON.stringify({
         destination: a.request.destination,
-        request: a.request.request,
+        ...(a.request.sealed ? { sealed: a.request.sealed } : { request: a.request.request }),
         hops: sent,
         timeoutMs: left - RETURN_MARGIN_MS,
       });
       let answer: HttpAnswer;
       try {
-        answer = await a.client.post(target.url, body, { timeoutMs: left, maxResponseBytes: a.maxResponseBytes });
+        answer = await a.client.post(target.url, body, { timeoutMs: left, maxResponseBytes: a.maxResponseBytes, peer: target.id });
       } catch (e) {
         if (!(e instanceof TransportError)) throw e;
         if (e.kind === 'timeout') throw new RoutingError('NEXT_HOP_TIMEOUT', `next hop ${target.id} did not answer in ${left} ms`);
@@ -83,14 +87,22 @@ export async function forwardThrough(a: ForwardAttempt): Promise<ForwardResult> 
         a.onUnreachable(target, e.message);
         break;
       }
-      return interpret(answer, sent, target);
+      const result = interpret(answer, sent, target);
+      if (!result.parsed) return result;
+      const problem = await a.checkAnswer?.(result.parsed, result.trace!);
+      if (problem !== undefined) {
+        throw new RoutingError('NEXT_HOP_BAD_RESPONSE', `next hop ${target.id}: ${problem}`, { hop: sent.length, check: 'envelope', node: target.id });
+      }
+      if (!a.checks) return { status: result.status, body: result.body, trace: result.trace! };
+      const withChecks: ForwardResponse = { ...result.parsed, checks: [...(result.parsed.checks ?? []), a.checks] };
+      return { status: 200, body: Buffer.from(JSON.stringify(withChecks)), trace: result.trace! };
     }
   }
   throw new RoutingError('ROUTE_UNREACHABLE', `no next hop could be reached (${failures.join('; ') || 'no route'})`);
 }
 
 /** The next hop's answer is untrusted: it must be a trace extending exactly what was sent, or a coded refusal. */
-function interpret(answer: HttpAnswer, sent: readonly Hop[], target: ForwardTarget): ForwardResult {
+function interpret(answer: HttpAnswer, sent: readonly Hop[], target: ForwardTarget): ForwardResult & { parsed?: ForwardResponse } {
   let parsed: unknown;
   try {
     parsed = JSON.parse(answer.body.toString('utf8'));
@@ -110,7 +122,10 @@ function interpret(answer: HttpAnswer, sent: readonly Hop[], target: ForwardTarg
         node: target.id,
       });
     }
-    return { status: 200, body: answer.body, trace };
+    if ((parsed.response === undefined) === (parsed.sealed === undefined)) {
+      throw new RoutingError('NEXT_HOP_BAD_RESPONSE', `next hop ${target.id} answered with neither or both of response and sealed`);
+    }
+    return { status: 200, body: answer.body, trace, parsed };
   }
   if (answer.status >= 400 && errorBodyValidator.Check(parsed)) return { status: answer.status, body: answer.body };
   throw new RoutingError('NEXT_HOP_BAD_RESPONSE', `next hop ${target.id} answered ${answer.status} without a coded error`);

@@ -1,5 +1,8 @@
 import http from 'node:http';
 import https from 'node:https';
+import { checkServerIdentity, type PeerCertificate } from 'node:tls';
+import { entityId, toHex } from '@evidence/core';
+import type { TlsMaterial } from '../tls/tls-files.js';
 
 /**
  * Why a request to another node or gateway failed below HTTP.
@@ -26,6 +29,24 @@ export interface PostOptions {
   timeoutMs: number;
   maxResponseBytes: number;
   headers?: Record<string, string>;
+  /**
+   * Over TLS, the id of the device expected at the other end: its
+   * certificate's CN must be the code whose SM3 is this id (besides the
+   * host name check), so a link cannot be answered by another device of the
+   * same network.
+   */
+  peer?: string;
+}
+
+/**
+ * The links between gateways and routing nodes: with `tls`, https with this
+ * device's certificate, the network CA as the only trust anchor; plain http
+ * only when `plainHttp` is true (development). Without `tls`, plain http
+ * (as an institution's own services are called).
+ */
+export interface LinkOptions {
+  tls?: TlsMaterial;
+  plainHttp?: boolean;
 }
 
 export interface HttpAnswer {
@@ -36,6 +57,23 @@ export interface HttpAnswer {
 
 const CONNECT_CODES = new Set(['ECONNREFUSED', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EADDRNOTAVAIL']);
 
+/** A handshake the other side or this one refused (certificate, peer, protocol): nothing was delivered. */
+const TLS_REFUSAL = /^(ERR_TLS_|ERR_SSL_|CERT_|UNABLE_TO_|DEPTH_ZERO|SELF_SIGNED|ERR_TLS_PEER)/;
+
+/** The host name check, then the device check: the certificate's CN must be the code of `peer`. */
+function expectPeer(peer: string): (host: string, cert: PeerCertificate) => Error | undefined {
+  return (host, cert) => {
+    const failed = checkServerIdentity(host, cert);
+    if (failed) return failed;
+    const cn = cert.subject?.CN;
+    const code = Array.isArray(cn) ? cn[0] : cn;
+    if (typeof code !== 'string' || toHex(entityId(code)) !== peer) {
+      return Object.assign(new Error(`the certificate of ${host} names ${String(code)}, not the device expected`), { code: 'ERR_TLS_PEER_MISMATCH' });
+    }
+    return undefined;
+  };
+}
+
 /**
  * A small keep-alive HTTP client for calls to other devices and to an
  * institution's own services: one agent per origin, a hard deadline over the
@@ -45,11 +83,27 @@ const CONNECT_CODES = new Set(['ECONNREFUSED', 'EHOSTUNREACH', 'ENETUNREACH', 'E
 export class HttpClient {
   private readonly agents = new Map<string, http.Agent>();
   private closed = false;
+  private readonly tls: TlsMaterial | undefined;
+  private readonly plainHttp: boolean;
 
-  /** A JSON body posted, as between nodes and gateways (plain http, as their configuration requires). */
+  constructor(link: LinkOptions = {}) {
+    this.tls = link.tls;
+    this.plainHttp = link.plainHttp ?? link.tls === undefined;
+  }
+
+  /** Whether this client may use plain http on links (development only once TLS is configured). */
+  get allowsPlainHttp(): boolean {
+    return this.plainHttp;
+  }
+
+  /** A JSON body posted, as between nodes and gateways: https with this device's certificate, or http where allowed. */
   post(url: string, body: string | Buffer, options: PostOptions): Promise<HttpAnswer> {
     const target = new URL(url);
-    if (target.protocol !== 'http:') return Promise.reject(new TransportError('connect', `unsupported URL ${url}`));
+    if (target.protocol === 'http:' && !this.plainHttp) {
+      return Promise.reject(new TransportError('connect', `plain http to ${target.origin} is not allowed on this link (TLS required)`));
+    }
+    if (target.protocol === 'https:' && !this.tls) return Promise.reject(new TransportError('connect', `no TLS certificate configured for ${target.origin}`));
+    if (target.protocol !== 'http:' && target.protocol !== 'https:') return Promise.reject(new TransportError('connect', `unsupported URL ${url}`));
     return this.request('POST', target, body, options);
   }
 
@@ -68,9 +122,10 @@ export class HttpClient {
         else resolve(answer!);
       };
       const headers = payload === undefined ? { ...options.headers } : { 'content-type': 'application/json', 'content-length': String(payload.length), ...options.headers };
+      const tlsOptions = target.protocol === 'https:' && options.peer !== undefined ? { checkServerIdentity: expectPeer(options.peer) } : {};
       const req = (target.protocol === 'https:' ? https : http).request(
         target,
-        { method, agent: this.agent(target), headers },
+        { method, agent: this.agent(target), headers, ...tlsOptions },
         (res) => {
           const chunks: Buffer[] = [];
           let size = 0;
@@ -93,7 +148,7 @@ export class HttpClient {
         req.destroy();
       }, options.timeoutMs);
       req.on('error', (e: NodeJS.ErrnoException) => {
-        const kind: TransportFailure = e.code && CONNECT_CODES.has(e.code) ? 'connect' : 'reset';
+        const kind: TransportFailure = e.code && (CONNECT_CODES.has(e.code) || TLS_REFUSAL.test(e.code)) ? 'connect' : 'reset';
         finish(new TransportError(kind, `${target.origin}: ${e.code ?? e.message}`));
       });
       req.end(payload);
@@ -117,7 +172,10 @@ export class HttpClient {
     let agent = this.agents.get(target.origin);
     if (!agent) {
       const options = { keepAlive: true, maxSockets: 256, timeout: 60_000 };
-      agent = target.protocol === 'https:' ? new https.Agent(options) : new http.Agent(options);
+      agent =
+        target.protocol === 'https:'
+          ? new https.Agent({ ...options, ...(this.tls ? { ca: this.tls.ca, cert: this.tls.cert, key: this.tls.key, minVersion: 'TLSv1.2' as const } : {}) })
+          : new http.Agent(options);
       this.agents.set(target.origin, agent);
     }
     return agent;

@@ -165,6 +165,7 @@ export class PeerLink {
     const answer = await this.ctx.client.post(`${this.neighbour.url}/v1/peer/update`, body, {
       timeoutMs,
       maxResponseBytes: 64 * 1024,
+      peer: this.neighbour.id,
       headers: {
         [SIGNER_HEADER]: this.ctx.signer.id,
         [SIGNATURE_HEADER]: signBody(body, this.ctx.signer.privateKey, this.ctx.signer.publicKey),

@@ -2,6 +2,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { isRoutingError } from '../errors.js';
 import { ForwardRequestSchema } from '../forward/protocol.js';
 import type { RoutingNode } from '../routing-node.js';
+import { tlsPeerId } from '../tls/tls-files.js';
 
 /** POST /v1/forward: check the chain, add this node's signed hop, pass the request on. */
 export const forwardRoute: FastifyPluginAsyncTypebox<{ node: RoutingNode }> = async (app, { node }) => {
@@ -9,7 +10,7 @@ export const forwardRoute: FastifyPluginAsyncTypebox<{ node: RoutingNode }> = as
     const started = performance.now();
     let outcome = 'ok';
     try {
-      const answer = await node.forward(request.body);
+      const answer = await node.forward(request.body, Date.now(), tlsPeerId(request.raw.socket));
       if (answer.status !== 200) outcome = `downstream_${answer.status}`;
       return reply.code(answer.status).type('application/json').send(answer.body);
     } catch (e) {

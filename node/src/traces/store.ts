@@ -1,18 +1,23 @@
 import type { Hop, TraceNode } from '@evidence/core';
 import type { ErrorBody } from '../errors.js';
 import type { ForwardedRequest } from '../forward/chain.js';
+import type { Sealed } from '../forward/protocol.js';
 import type { CodeSource, KeyRing } from '../keys/key-source.js';
 
 /** Why a receiver refused a chain, kept with the chain as received: the evidence of a dispute. */
 export interface Refusal extends ErrorBody {
   at: number;
-  /** The request as received, so a verifier can recompute its digest. */
-  request: ForwardedRequest;
+  /** The request as received when it came in clear, so a verifier can recompute its digest. */
+  request?: ForwardedRequest;
+  /** The envelope as received when it came sealed: a routing node keeps nothing it could not read. */
+  sealed?: Sealed;
 }
 
 export interface StoredTrace {
   hops: readonly Hop[];
   refusal?: Refusal;
+  /** The checks this device made before adding its hop (forward/checks.ts), when it forwarded the request. */
+  checks?: readonly string[];
 }
 
 /**
@@ -26,8 +31,8 @@ export class TraceStore {
 
   constructor(private readonly capacity = 10_000) {}
 
-  put(requestId: string, hops: readonly Hop[]): void {
-    this.set(requestId, { hops });
+  put(requestId: string, hops: readonly Hop[], checks?: readonly string[]): void {
+    this.set(requestId, checks ? { hops, checks } : { hops });
   }
 
   /**
@@ -64,6 +69,8 @@ export interface TraceDocument {
   hops: Hop[];
   nodes: TraceNode[];
   refusal?: Refusal;
+  /** What the device serving the document checked of the request (not signed; see forward/checks.ts). */
+  checks?: string[];
 }
 
 /** Names every signer of the trace with its registered key (and code when known). */
@@ -77,5 +84,6 @@ export async function traceDocument(entry: StoredTrace, keys: KeyRing, codes?: C
   }
   const doc: TraceDocument = { hops: [...entry.hops], nodes };
   if (entry.refusal) doc.refusal = entry.refusal;
+  if (entry.checks) doc.checks = [...entry.checks];
   return doc;
 }
