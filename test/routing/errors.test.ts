@@ -1,13 +1,9 @@
 import { HOP_TYPE, requestDigest, toHex, uuidv7, type Hop } from '@evidence/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Network } from '../../scripts/topologies/network.js';
-import { appendHop, checkChain, keyLookupFromNetwork, originHop } from './chains.js';
+import { appendHop, checkChain, keyLookupFromNetwork, originHop, postAs, sealFor } from './chains.js';
 import { echoCall, LINE, loadTopology, testNetwork } from './support.js';
 
-async function post(url: string, body: unknown): Promise<{ status: number; body: Record<string, unknown> }> {
-  const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
-  return { status: res.status, body: (await res.json()) as Record<string, unknown> };
-}
 
 describe('coded refusals in a star', () => {
   let net: Network;
@@ -43,16 +39,37 @@ describe('coded refusals in a star', () => {
   it('a replayed chain is delivered at most once; a chain with another body is refused', async () => {
     const { trace, request } = await echoCall(net, 'H330100001', 'H330100002', false);
     const gw = net.gateways.get('H330100002')!;
+    const deliverUrl = `${gw.remote.deliveryUrl()!}/v1/deliver`;
     const before = gw.service.received.length;
-    const chain = { destination: { institution: 'H330100002', service: 'echo' }, request, hops: trace.hops.slice(0, 2) };
-    let res = await post(`${gw.url}/v1/deliver`, chain);
+    const destination = { institution: 'H330100002', service: 'echo' };
+    const hops = trace.hops.slice(0, 2);
+    const chain = { destination, sealed: sealFor(net, 'H330100001', destination, request, hops[0]!), hops };
+    // Replayed by the routing node that forwarded it (the device on the TLS link signed the last hop).
+    let res = await postAs(net, 'RN-ZJ-01', deliverUrl, chain);
     expect(res.status).toBe(409);
     expect(res.body).toMatchObject({ code: 'REMOTE_REPLAY', by: gw.id });
-    res = await post(`${gw.url}/v1/deliver`, { ...chain, request: { ...request, body: { other: true } } });
-    expect(res.body).toMatchObject({ code: 'HOP_DIGEST_MISMATCH', hop: 1 });
-    res = await post(`${gw.url}/v1/deliver`, { ...chain, hops: [] });
+    // An envelope sealed and signed by the origin over another body: the origin's own fault, hop 0.
+    res = await postAs(net, 'RN-ZJ-01', deliverUrl, { ...chain, sealed: sealFor(net, 'H330100001', destination, { ...request, body: { other: true } }, hops[0]!) });
+    expect(res.body).toMatchObject({ code: 'HOP_DIGEST_MISMATCH', hop: 0, node: net.gateways.get('H330100001')!.id });
+    // A request in clear: this network seals every request.
+    res = await postAs(net, 'RN-ZJ-01', deliverUrl, { destination, request, hops });
+    expect(res.body).toMatchObject({ code: 'ENVELOPE_REQUIRED' });
+    res = await postAs(net, 'RN-ZJ-01', deliverUrl, { ...chain, hops: [] });
     expect(res.status).toBe(400);
+    // Relayed by another device than the one whose hop hands it here: refused, naming that device.
+    res = await postAs(net, 'H330100001', deliverUrl, chain);
+    expect(res.body).toMatchObject({ code: 'HOP_SENDER_MISMATCH', node: net.nodes.get('RN-ZJ-01')!.id, sender: net.gateways.get('H330100001')!.id });
     expect(gw.service.received.length).toBe(before);
+  });
+
+  it("a replayed hop 0 with another envelope names the device that sent it, not the gateway that signed hop 0", async () => {
+    const { trace, request } = await echoCall(net, 'H330100001', 'H330100002', false);
+    const destination = { institution: 'H330100002', service: 'echo' };
+    const hop0 = trace.hops[0]!;
+    const other = sealFor(net, 'H330100002', destination, { ...request, body: { injected: true } }, hop0);
+    const res = await postAs(net, 'H330100002', `${net.nodes.get('RN-ZJ-01')!.url}/v1/forward`, { destination, sealed: other, hops: [hop0] });
+    expect(res.status).toBe(403);
+    expect(res.body).toMatchObject({ code: 'HOP_SENDER_MISMATCH', hop: 0, node: net.gateways.get('H330100001')!.id, sender: net.gateways.get('H330100002')!.id });
   });
 
   it('a service slower than the caller waits: every hop gives up within the budget, with a coded error', async () => {
@@ -75,6 +92,12 @@ describe('coded refusals in a star', () => {
     res = await fetch(`${gw.url}/v1/remote/H330100002/echo/x`);
     expect(res.status).toBe(401);
     expect(await res.json()).toMatchObject({ code: 'AUTH_MISSING' });
+    // An encoded slash or backslash would reach the internal service as a separator: refused before anything is sent.
+    for (const path of ['/a%2fb', '/a%2F..%2Fadmin', '/a%5cb', '/x%5C..']) {
+      res = await fetch(`${gw.url}/v1/remote/H330100002/echo${path}`, { headers: { authorization: `Bearer ${net.token}` } });
+      expect(res.status, path).toBe(400);
+      expect(await res.json()).toMatchObject({ code: 'REMOTE_BAD_PATH' });
+    }
     res = await fetch(`${gw.url}/v1/traces/${'0'.repeat(32)}`, { headers: { authorization: `Bearer ${net.token}` } });
     expect(res.status).toBe(404);
     expect(await res.json()).toMatchObject({ code: 'TRACE_NOT_FOUND' });
@@ -113,7 +136,8 @@ describe('loops and the hop limit, on three nodes in a line', () => {
     const hops: Hop[] = [originHop(gw, toHex(uuidv7()), n1.id, digest)];
     hops.push(appendHop(n1, hops, checkChain({ hops, self: n1.id, request, keys, maxHops: 16 }).at(-1)!, HOP_TYPE.forward, m.id, digest));
     hops.push(appendHop(m, hops, checkChain({ hops, self: m.id, request, keys, maxHops: 16 }).at(-1)!, HOP_TYPE.forward, n1.id, digest));
-    const res = await post(`${net.nodes.get('RN-1')!.url}/v1/forward`, { destination: { institution: 'H330200001', service: 'echo' }, request, hops });
+    const destination = { institution: 'H330200001', service: 'echo' };
+    const res = await postAs(net, 'RN-M', `${net.nodes.get('RN-1')!.url}/v1/forward`, { destination, sealed: sealFor(net, 'H330100001', destination, request, hops[0]!), hops });
     expect(res.status).toBe(409);
     expect(res.body).toMatchObject({ code: 'ROUTE_LOOP', by: n1.id, sender: m.id });
     expect(res.body.message).toMatch(/^hop 1: /);

@@ -84,6 +84,29 @@ describe('checkChain: what a receiver checks before adding its hop', () => {
     );
   });
 
+  it('a replayed hop 0 with another body: on a plain link nobody is named as sender; over TLS the device on the link is', () => {
+    const hop0 = [originHop(A, requestId, N1.id, digest)];
+    const altered = { ...request, body: { patient: 'p9' } };
+    const onPlain = () => checkChain({ hops: hop0, self: N1.id, request: altered, keys, maxHops: 16 });
+    expect(onPlain).toThrow(expect.objectContaining({ code: 'HOP_DIGEST_MISMATCH', blame: { hop: 0, check: 'digest', node: A.id } }));
+    // Over TLS, a device other than A hands A's hop 0 over: refused as a relay, naming that device.
+    expect(() => checkChain({ hops: hop0, self: N1.id, request: altered, keys, maxHops: 16, peer: N2.id })).toThrow(
+      expect.objectContaining({ code: 'HOP_SENDER_MISMATCH', blame: expect.objectContaining({ hop: 0, node: A.id, sender: N2.id }) }),
+    );
+    // A itself sending another body than it signed: named as the sender.
+    expect(() => checkChain({ hops: hop0, self: N1.id, request: altered, keys, maxHops: 16, peer: A.id })).toThrow(
+      expect.objectContaining({ code: 'HOP_DIGEST_MISMATCH', blame: expect.objectContaining({ hop: 0, node: A.id, sender: A.id }) }),
+    );
+  });
+
+  it('without the request in clear (a sealed request), checks every hop signs one digest and the chain is intact', () => {
+    const hops = chain();
+    expect(checkChain({ hops, self: B.id, keys, maxHops: 16 })).toHaveLength(3);
+    const forked = chain();
+    forked[2] = signHop({ ...forked[2]!, digest: 'ab'.repeat(32) }, N2.privateKey);
+    expect(() => checkChain({ hops: forked, self: B.id, keys, maxHops: 16 })).toThrow(expect.objectContaining({ code: 'HOP_DIGEST_MISMATCH', blame: expect.objectContaining({ hop: 2 }) }));
+  });
+
   it('refuses an expired origin hop when the receiver bounds replays', () => {
     const hops = chain();
     expect(check(hops, { maxAgeMs: 1000, now: hops[0]!.ts + 5000 })).toThrow(expect.objectContaining({ code: 'HOP_INVALID', message: expect.stringMatching(/^hop 0: expired/) }));
