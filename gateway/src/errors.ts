@@ -41,7 +41,13 @@ export type GatewayErrorCode =
   | 'CREDENTIAL_NOT_FOUND'
   | 'CREDENTIAL_MISMATCH'
   | 'CREDENTIAL_NOT_ACTIVE'
-  | 'SIGNING_TIME_SKEW';
+  | 'SIGNING_TIME_SKEW'
+  // Webhooks and the HTTP parser (subscriptions/webhook-target.ts, http/error-handler.ts).
+  | 'WEBHOOK_URL_REFUSED'
+  | 'SUBSCRIPTION_LIMIT'
+  | 'HEADERS_TOO_LARGE'
+  | 'REQUEST_TIMEOUT'
+  | 'BAD_REQUEST';
 
 export type AnyErrorCode = GatewayErrorCode | CoreErrorCode;
 
@@ -84,6 +90,11 @@ const GATEWAY_STATUS: Record<GatewayErrorCode, number> = {
   PAYLOAD_CORRUPT: 500,
   IDEMPOTENCY_CONFLICT: 409,
   RATE_LIMITED: 429,
+  WEBHOOK_URL_REFUSED: 400,
+  SUBSCRIPTION_LIMIT: 409,
+  HEADERS_TOO_LARGE: 431,
+  REQUEST_TIMEOUT: 408,
+  BAD_REQUEST: 400,
   SHUTTING_DOWN: 503,
   STORE_FAILED: 503,
   STORE_UNAVAILABLE: 503,

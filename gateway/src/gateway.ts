@@ -26,10 +26,12 @@ import { EvidenceService } from './evidence/service.js';
 import { deliveryRetry, QUEUES, type DeliveryJob } from './jobs.js';
 import { keySourceFor, type GatewayKeys, type KeySource } from './keys.js';
 import { GatewayMetrics } from './metrics/metrics.js';
+import { listenMetrics } from './metrics/metrics-listener.js';
 import type { JobQueue } from './ports/queue.js';
 import { ProofService } from './proofs/proof-service.js';
 import { deliveryHandler } from './subscriptions/deliver.js';
 import { SubscriptionService } from './subscriptions/subscription-service.js';
+import { parseWebhookAllow } from './subscriptions/webhook-target.js';
 import { CheckpointWrites } from './witnessing/checkpoint-writes.js';
 import { hostedWitness, type HostedWitnessOptions } from './witnessing/hosted.js';
 import { httpCosigner } from './witnessing/http-cosigner.js';
@@ -157,7 +159,18 @@ export async function createGateway(config: GatewayConfig, overrides: GatewayOve
       openPayload: (r) => evidence.openPayload(r),
       retryAfterSeconds: () => Math.ceil(config.BATCH_MAX_AGE_MS / 1000) + 1,
     });
-    const subscriptions = new SubscriptionService({ store, queue, proofs, gatewayId, sm2: keys.sm2 });
+    const webhookPolicy = { allow: parseWebhookAllow(config.WEBHOOK_ALLOW) };
+    const subscriptions = new SubscriptionService({
+      store,
+      queue,
+      proofs,
+      gatewayId,
+      sm2: keys.sm2,
+      policy: webhookPolicy,
+      maxPerClient: config.WEBHOOK_MAX_PER_CLIENT,
+      // The in-process queue forgets its jobs on a crash: pending deliveries are kept in the store too.
+      outbox: queue.kind === 'memory',
+    });
     // Checkpoint records are rewritten by the checkpointer, anchoring and witnessing: one write at a time, none lost.
     const checkpointWrites = new CheckpointWrites(store);
     const recordStore = checkpointWrites.guard(store);
@@ -278,6 +291,11 @@ export async function createGateway(config: GatewayConfig, overrides: GatewayOve
       plugins.push(witness.plugin);
     }
     const app = await buildApp({ ctx, plugins, logger: overrides.logger });
+    if (config.METRICS_PORT !== undefined) {
+      const scrape = await listenMetrics(metrics.registry, config.METRICS_HOST, config.METRICS_PORT);
+      closers.unshift(() => scrape.close());
+      logger.info(`metrics for scrapers at ${scrape.url}/metrics`);
+    }
 
     // Resume: leaves acknowledged but not batched, then anchoring of closed batches. At once on LevelDB;
     // on PostgreSQL once this instance holds the sequencer lease (a follower serves intake and reads meanwhile).
@@ -292,11 +310,24 @@ export async function createGateway(config: GatewayConfig, overrides: GatewayOve
       anchoring.start();
     }
     if (config.ANCHOR_WORKER === 'embedded') {
-      queue.process<DeliveryJob>(QUEUES.deliver, deliveryHandler(config.WEBHOOK_TIMEOUT_MS, (ok) => metrics.deliveries.inc({ outcome: ok ? 'delivered' : 'failed' })), {
+      const deliver = deliveryHandler({
+        policy: webhookPolicy,
+        timeoutMs: config.WEBHOOK_TIMEOUT_MS,
+        maxResponseBytes: config.WEBHOOK_MAX_RESPONSE_BYTES,
+        onOutcome: (ok) => metrics.deliveries.inc({ outcome: ok ? 'delivered' : 'failed' }),
+        stillWanted: (job) => subscriptions.stillWanted(job),
+        settled: (job) => subscriptions.settled(job),
+      });
+      queue.process<DeliveryJob>(QUEUES.deliver, deliver, {
         concurrency: 4,
         retry: deliveryRetry(config.WEBHOOK_ATTEMPTS),
-        onFailed: (job, e) => logger.warn(`webhook for subscription ${(job as DeliveryJob).subscription} given up: ${e.message}`),
+        onFailed: (job, e) => {
+          logger.warn(`webhook for subscription ${(job as DeliveryJob).subscription} given up: ${e.message}`);
+          void subscriptions.settled(job as DeliveryJob).catch(() => undefined);
+        },
       });
+      // Deliveries a crash left pending (in-process queue: kept in the store).
+      await subscriptions.resume();
     }
     if (role) {
       batchLog.follow(true);

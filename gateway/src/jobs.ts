@@ -1,5 +1,6 @@
 import type { AnchorRef, Checkpoint } from '@evidence/core';
 import type { RetryPolicy } from './ports/queue.js';
+import type { DeliveryRef } from './ports/store.js';
 
 /** Queue names and job shapes shared by the gateway process and a separate worker process. */
 export const QUEUES = {
@@ -36,6 +37,8 @@ export interface DeliveryJob {
   /** The exact bytes signed, as a UTF-8 string. */
   body: string;
   headers: Record<string, string>;
+  /** Which delivery of the subscription this is (its entry in the store's outbox). */
+  ref?: DeliveryRef;
 }
 
 /** A chain outage is waited out: unlimited attempts, at most 5 s apart, so catch-up starts quickly. */

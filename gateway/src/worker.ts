@@ -5,6 +5,7 @@ import { checkpointJobHandler } from './anchoring/checkpoint-job.js';
 import { ConfigError, loadConfig } from './config/load.js';
 import { ANCHOR_RETRY, deliveryRetry, QUEUES, type CheckpointJob, type DeliveryJob } from './jobs.js';
 import { deliveryHandler } from './subscriptions/deliver.js';
+import { parseWebhookAllow } from './subscriptions/webhook-target.js';
 
 /**
  * A separate worker process for a gateway whose jobs live in Redis
@@ -45,7 +46,10 @@ async function main(): Promise<void> {
       onFailed: (job, e) => console.error(`anchoring checkpoint ${(job as CheckpointJob).checkpoint.size} failed for good: ${e.message}`),
     });
   }
-  queue.process<DeliveryJob>(QUEUES.deliver, deliveryHandler(config.WEBHOOK_TIMEOUT_MS), { concurrency: 4, retry: deliveryRetry(config.WEBHOOK_ATTEMPTS) });
+  // The same address checks, caps and timeout as the gateway's own deliveries; this process has no store, so a
+  // deleted subscription's jobs already queued in Redis still run (the gateway's embedded worker checks the store).
+  const deliver = deliveryHandler({ policy: { allow: parseWebhookAllow(config.WEBHOOK_ALLOW) }, timeoutMs: config.WEBHOOK_TIMEOUT_MS, maxResponseBytes: config.WEBHOOK_MAX_RESPONSE_BYTES });
+  queue.process<DeliveryJob>(QUEUES.deliver, deliver, { concurrency: 4, retry: deliveryRetry(config.WEBHOOK_ATTEMPTS) });
   console.log(`worker for gateway ${config.GATEWAY_CODE}: anchoring ${selected ? config.ANCHOR : 'off'}, webhooks on`);
   if (process.send) process.send({ type: 'ready' });
 

@@ -78,6 +78,8 @@ function gatewayEnv(dir: string, extra: Record<string, string> = {}): Record<str
     LOG_LEVEL: 'warn',
     RATE_LIMIT_MAX: '100000000',
     RATE_LIMIT_ADDRESS_MAX: '100000000',
+    // The benchmark's webhook receiver listens on 127.0.0.1, which webhooks may reach only when the operator allows it.
+    WEBHOOK_ALLOW: '127.0.0.1',
     ANCHOR: 'none',
     ...extra,
   };

@@ -10,7 +10,7 @@ import { verifyWebhook } from '@evidence/gateway';
 import { hasRedisServer, startRedis, type RedisServer } from '../support/redis.js';
 import { accountKey, rpcEvm, type RpcEvm } from './support/evm.js';
 import { mixedEvent } from './support/events.js';
-import { baseEnv, evmEnv, gatewayPublicKey, memoAnchor, pool, settled, spawnGateway, spawnWorker, startGateway, tempDir } from './support/gateway.js';
+import { baseEnv, DEV_TOKEN, evmEnv, gatewayPublicKey, memoAnchor, pool, settled, spawnGateway, spawnWorker, startGateway, tempDir } from './support/gateway.js';
 
 describe.skipIf(!hasRedisServer())('BullMQ on a real redis-server (.ci/run installs it)', () => {
   let redis: RedisServer;
@@ -42,7 +42,7 @@ describe.skipIf(!hasRedisServer())('BullMQ on a real redis-server (.ci/run insta
         await new Promise((res) => setTimeout(res, 50));
       }
       expect((await first.client.heads()).anchored).toBe(-1);
-      const metrics = await (await fetch(`${first.url}/metrics`)).text();
+      const metrics = await (await fetch(`${first.url}/metrics`, { headers: { authorization: `Bearer ${DEV_TOKEN}` } })).text();
       // One checkpoint job at a time, whatever the number of batches.
       expect(metrics).toMatch(/evidence_queue_depth\{queue="checkpoint",gateway="HBULL01"\} 1/);
       first.child.kill('SIGKILL');
@@ -82,7 +82,8 @@ describe.skipIf(!hasRedisServer())('BullMQ on a real redis-server (.ci/run insta
     const dir = tempDir('gw-hook-');
     await evm.register('HBULL02', await gatewayPublicKey(dir.path), 6);
     const gw = await startGateway({
-      ...baseEnv('HBULL02', dir.path, { BATCH_MAX_AGE_MS: '100', REDIS_URL: redis.url }),
+      // The test's subscriber listens on 127.0.0.1, which webhooks reach only when the operator allows it.
+      ...baseEnv('HBULL02', dir.path, { BATCH_MAX_AGE_MS: '100', REDIS_URL: redis.url, WEBHOOK_ALLOW: '127.0.0.1' }),
       ...evmEnv(evm.rpcUrl, evm.address, accountKey(6), evm.deployment.block),
     });
     const received: { headers: IncomingMessage['headers']; body: string }[] = [];

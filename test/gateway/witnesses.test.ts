@@ -28,7 +28,7 @@ import { loadOrCreateKeys } from '@evidence/gateway';
 import { buildWitnessServer, LevelWitnessStore, MemoryWitnessStore, Witness, type WitnessIdentity, type WitnessStore } from '../../node/src/witness/index.js';
 import { inProcessEvm, type EvmFixture } from './support/evm.js';
 import { mixedEvent } from './support/events.js';
-import { baseEnv, settled, startGateway, tempDir, type RunningGateway } from './support/gateway.js';
+import { baseEnv, DEV_TOKEN, settled, startGateway, tempDir, type RunningGateway } from './support/gateway.js';
 
 // --- witnesses ----------------------------------------------------------------------------------------------
 
@@ -205,7 +205,7 @@ const health = async (gw: RunningGateway) => (await gw.client.get<Health>('/heal
 
 /** The sum of the series of a /metrics counter whose labels include `labels`; 0 when there is none. */
 async function metric(gw: RunningGateway, name: string, labels: Record<string, string>): Promise<number> {
-  const res = await fetch(`${gw.url}/metrics`);
+  const res = await fetch(`${gw.url}/metrics`, { headers: { authorization: `Bearer ${DEV_TOKEN}` } });
   const lines = (await res.text()).split('\n').filter((l) => l.startsWith(`${name}{`) && Object.entries(labels).every(([k, v]) => l.includes(`${k}="${v}"`)));
   return lines.reduce((sum, l) => sum + Number(l.slice(l.lastIndexOf(' ') + 1)), 0);
 }

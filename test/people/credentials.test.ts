@@ -81,7 +81,7 @@ describe('pharmacist credentials and the cross-institution review check', () => 
     return { status: res.status, answer: (res.body.response as { status: number; body: Record<string, unknown> } | undefined)?.body ?? res.body };
   };
   const recordedSignatures = async () => {
-    const text = await (await fetch(`${net.gateways.get(A)!.url}/metrics`)).text();
+    const text = await (await fetch(`${net.gateways.get(A)!.url}/metrics`, { headers: { authorization: `Bearer ${net.token}` } })).text();
     return Number(/evidence_recorded_total\{[^}]*kind="signature"[^}]*\} (\d+)/.exec(text)?.[1] ?? 0);
   };
 

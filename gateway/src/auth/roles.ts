@@ -13,7 +13,8 @@ export type Permission =
   | 'payload:disclose'
   | 'payload:erase'
   | 'batch:read'
-  | 'subscription:manage';
+  | 'subscription:manage'
+  | 'metrics:read';
 
 const READERS: Role[] = ['recorder', 'auditor', 'court', 'regulator', 'insurer', 'discloser', 'admin'];
 
@@ -25,6 +26,8 @@ export const ROLE_PERMISSIONS: Record<Permission, readonly Role[]> = {
   'payload:erase': ['admin'],
   'batch:read': ['auditor', 'court', 'regulator', 'admin'],
   'subscription:manage': ['recorder', 'auditor', 'court', 'regulator', 'insurer', 'admin'],
+  // Counters tell what the gateway does and whom it calls: operators and supervisors only (or METRICS_PORT).
+  'metrics:read': ['admin', 'auditor', 'regulator'],
 };
 
 export function isRole(value: unknown): value is Role {

@@ -1,6 +1,7 @@
 import { Value } from 'typebox/value';
 import { entityId, toHex } from '@evidence/core';
 import { isInside, keyFilePath } from '../keys.js';
+import { allowEntryProblem, parseWebhookAllow } from '../subscriptions/webhook-target.js';
 import { readWitnessesSetting, WitnessSettingsError } from '../witnessing/settings.js';
 import { ConfigSchema, type GatewayConfig } from './schema.js';
 
@@ -46,6 +47,10 @@ function crossFieldProblems(c: GatewayConfig): string[] {
   if (c.STORE === 'postgres' && !c.DATABASE_URL) out.push('DATABASE_URL: required when STORE=postgres / STORE=postgres 时必须设置');
   if (c.DEV_TOKEN && !c.ALLOW_BEARER) out.push('DEV_TOKEN: set ALLOW_BEARER=true to use bearer tokens');
   out.push(...keyProblems(c));
+  for (const entry of parseWebhookAllow(c.WEBHOOK_ALLOW)) {
+    const problem = allowEntryProblem(entry);
+    if (problem) out.push(`WEBHOOK_ALLOW: ${problem}`);
+  }
   out.push(...witnessProblems(c));
   return out;
 }

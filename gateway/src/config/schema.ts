@@ -111,7 +111,13 @@ export const ConfigSchema = Type.Object({
 
   INTAKE_WORKERS: Type.Optional(Type.Integer({ minimum: 0, maximum: 16, description: 'Intake worker threads (parse, validate, SM3, SM4); default: one per core, at most 4 / 预处理线程数（默认每核一个，最多 4 个）' })),
   WEBHOOK_TIMEOUT_MS: Type.Integer({ minimum: 100, default: 10_000 }),
+  METRICS_PORT: Type.Optional(Type.Integer({ minimum: 0, maximum: 65535, description: 'Serve /metrics without authentication on METRICS_HOST:METRICS_PORT (the public port requires metrics:read) / 独立的监控端口' })),
+  METRICS_HOST: Type.String({ default: '127.0.0.1', description: 'Listen address of METRICS_PORT / 监控端口监听地址' }),
   WEBHOOK_ATTEMPTS: Type.Integer({ minimum: 1, maximum: 100, default: 12 }),
+  // Webhooks (subscriptions/webhook-target.ts): https to public unicast addresses only, unless the operator allows a host.
+  WEBHOOK_ALLOW: Type.Optional(Type.String({ description: 'Comma-separated host names, addresses and CIDR ranges webhooks may reach although internal, and over http (development) / 允许推送的内部主机或网段' })),
+  WEBHOOK_MAX_PER_CLIENT: Type.Integer({ minimum: 1, maximum: 10_000, default: 10, description: 'Subscriptions one client may hold / 每个调用方的订阅上限' }),
+  WEBHOOK_MAX_RESPONSE_BYTES: Type.Integer({ minimum: 0, maximum: 16_777_216, default: 65_536, description: "Bytes of a receiver's answer read at most / 读取推送响应的最大字节数" }),
 });
 
 export type GatewayConfig = Static<typeof ConfigSchema>;

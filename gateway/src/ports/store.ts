@@ -187,6 +187,14 @@ export interface Subscription {
   /** Kind names; empty means every kind. */
   kinds: string[];
   createdAt: number;
+  /** Deliveries queued and not yet over, kept here when the queue forgets its jobs on a crash (the in-process one). */
+  pending?: DeliveryRef[];
+}
+
+/** One delivery of a subscription: the anchored batch and the chunk of its matching bundles. */
+export interface DeliveryRef {
+  seq: number;
+  chunk: number;
 }
 
 export interface SubscriptionStore {

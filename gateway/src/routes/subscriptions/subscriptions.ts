@@ -34,7 +34,7 @@ export const subscriptionRoutes: FastifyPluginAsync<{ ctx: GatewayContext }> = a
           },
           { additionalProperties: false },
         ),
-        response: { 201: SubscriptionView, ...errorResponses(400, 401, 403) },
+        response: { 201: SubscriptionView, ...errorResponses(400, 401, 403, 409) },
       },
     },
     async (req, reply) => {

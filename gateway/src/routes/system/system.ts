@@ -62,7 +62,8 @@ export const systemRoutes: FastifyPluginAsync<{ ctx: GatewayContext }> = async (
     },
   );
 
-  r.get('/metrics', { schema: { tags: ['system'], summary: 'Prometheus metrics / 监控指标', hide: false } }, async (_req, reply) => {
+  // Behind metrics:read; a scraper without credentials uses METRICS_PORT, a listen address of its own.
+  r.get('/metrics', { config: { permission: 'metrics:read' }, schema: { tags: ['system'], summary: 'Prometheus metrics (metrics:read) / 监控指标', hide: false } }, async (_req, reply) => {
     const body = await ctx.metrics.registry.metrics();
     return reply.type(ctx.metrics.registry.contentType).send(body);
   });
