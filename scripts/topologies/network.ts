@@ -52,6 +52,8 @@ export interface NetworkOptions {
   remoteLimits?: { maxHops?: number; timeoutMs?: number };
   /** Nodes run as separate `evidence-node` processes (so a test can SIGKILL one). */
   processNodes?: string[];
+  /** Each stderr line of a process node (its log); inherited when absent. */
+  processLog?: (code: string, line: string) => void;
   /** Bearer token of each gateway's demo client (every role). */
   token?: string;
   /** Time-to-live of service publications. */
@@ -66,6 +68,12 @@ export interface NetworkOptions {
   plain?: boolean;
   /** Threads checking hop signatures in every in-process node and gateway (default: the devices' default; 0: inline). */
   verifyWorkers?: number;
+  /**
+   * The URL device `from` is given to reach device `to` at `url` (a test puts
+   * a recording TCP proxy there); by default `url` itself. Node to node and
+   * gateway to node links.
+   */
+  through?: (from: string, to: string, url: string) => Promise<string>;
   /** The transport of an in-process node (tests put an adversarial one here to make a node misbehave); `link` is its TLS setup. */
   nodeClient?: (code: string, signer: HopSigner, link: LinkOptions) => HttpClient | undefined;
   /** More settings of a gateway (e.g. a chain for its registries), over the network's defaults. */
@@ -159,10 +167,20 @@ export async function startNetwork(topology: Topology, o: NetworkOptions): Promi
   const nodes = new Map<string, RunningNode>();
   const gateways = new Map<string, RunningGateway>();
   const stoppers: (() => Promise<void>)[] = [];
-  const neighbourList = (code: string): Neighbour[] =>
-    neighboursOf(topology, code)
-      .filter((nb) => nodes.has(nb.code))
-      .map((nb) => neighbour({ code: nb.code, url: nodes.get(nb.code)!.url, publicKey: nodeKeys.get(nb.code)!.publicKey }, nb.role));
+  // The URL `from` uses to reach `to` (a test may put a proxy in between).
+  const via = new Map<string, string>();
+  const reach = async (from: string, to: string, url: string): Promise<string> => {
+    if (!o.through) return url;
+    const key = `${from}>${to}`;
+    if (!via.has(key)) via.set(key, await o.through(from, to, url));
+    return via.get(key)!;
+  };
+  const neighbourList = async (code: string): Promise<Neighbour[]> =>
+    Promise.all(
+      neighboursOf(topology, code)
+        .filter((nb) => nodes.has(nb.code))
+        .map(async (nb) => neighbour({ code: nb.code, url: await reach(code, nb.code, nodes.get(nb.code)!.url), publicKey: nodeKeys.get(nb.code)!.publicKey }, nb.role)),
+    );
 
   try {
     // In-process nodes listen first, so process nodes can be given their addresses.
@@ -193,13 +211,13 @@ export async function startNetwork(topology: Topology, o: NetworkOptions): Promi
       stoppers.push(() => app.close());
     }
     for (const code of o.processNodes ?? []) {
-      const running = await spawnNode(o.dir, code, nodeKeys.get(code)!, neighbourList(code), directoryFile, operator.publicKey, o, tls?.files.get(code));
+      const running = await spawnNode(o.dir, code, nodeKeys.get(code)!, await neighbourList(code), directoryFile, operator.publicKey, o, tls?.files.get(code));
       nodes.set(code, running);
       stoppers.push(async () => void running.child?.kill('SIGTERM'));
     }
     for (const running of nodes.values()) {
       if (!running.node) continue;
-      running.node.setNeighbours(neighbourList(running.code));
+      running.node.setNeighbours(await neighbourList(running.code));
       running.node.start();
     }
 
@@ -209,7 +227,7 @@ export async function startNetwork(topology: Topology, o: NetworkOptions): Promi
       const node = nodes.get(g.node)!;
       let remote: RemoteHandle | undefined;
       const settings = remoteSettings({
-        node: { code: g.node, url: node.url },
+        node: { code: g.node, url: await reach(g.code, g.node, node.url) },
         services: g.services.map((s) => ({ name: s.name, url: service.url + s.path, allow: s.allow, ...(s.kind ? { kind: s.kind } : {}) })),
         limits: o.remoteLimits,
         publishTtlMs: o.publishTtlMs ?? 30_000,
@@ -365,7 +383,8 @@ async function spawnNode(
     timers: o.timers ?? {},
     ...(tls ? { tls } : { allowPlainHttp: true }),
   };
-  const { child, url, id } = await spawnNodeProcess(join(dataDir, 'node.json'), config);
+  const log = o.processLog;
+  const { child, url, id } = await spawnNodeProcess(join(dataDir, 'node.json'), config, log ? (line) => log(code, line) : undefined);
   return { code, id, url, keys, child };
 }
 
@@ -398,6 +417,9 @@ export async function spawnNodeProcess(
           resolve({ url: msg.url, id: msg.id });
         } else if (msg.ready === false) {
           reject(new Error(`node ${config.code}: ${msg.message ?? 'failed'}`));
+        } else {
+          // The node's own log lines (its server logs JSON to stdout).
+          log?.(line);
         }
       } catch {
         log?.(line);

@@ -16,10 +16,10 @@ describe('coded refusals in a star', () => {
     await net?.stop();
   });
 
-  it('unknown institution and unknown service: 404 from the routing node', async () => {
+  it('unknown institution (no registered key: the calling gateway, nothing can be sealed to it) and unknown service (the routing node): 404', async () => {
     let res = await net.call('H330100001', 'H440000001', 'emr.query', '/query', { body: {} });
     expect(res.status).toBe(404);
-    expect(res.body).toMatchObject({ code: 'ROUTE_UNKNOWN_INSTITUTION', by: net.nodes.get('RN-ZJ-01')!.id });
+    expect(res.body).toMatchObject({ code: 'ROUTE_UNKNOWN_INSTITUTION', by: net.gateways.get('H330100001')!.id });
     res = await net.call('H330100001', 'H330100002', 'rx.review', '/review', { body: {} });
     expect(res.status).toBe(404);
     expect(res.body).toMatchObject({ code: 'ROUTE_UNKNOWN_SERVICE' });
