@@ -1,3 +1,4 @@
+import type { Redis } from 'ioredis';
 import type { Anchor, HashAlg } from '@evidence/core';
 import type { AnchoringService } from './anchoring/anchoring.js';
 import type { ClientRegistry } from './auth/clients.js';
@@ -37,6 +38,8 @@ export interface GatewayContext {
   clients: ClientRegistry;
   nonces: NonceGuard;
   queueKind: string;
+  /** Rate-limit counters shared by every instance (REDIS_URL); in process when absent. */
+  rateLimitRedis?: Redis;
   /** Published remote services the gateway answers itself (filled by route plugins, read by the remote-call plugin). */
   serviceHandlers: Map<string, ServiceHandler>;
   /** Whether this instance sequences now (always, on LevelDB; the lease holder among instances on PostgreSQL). */

@@ -1,4 +1,5 @@
 import { mkdir } from 'node:fs/promises';
+import { Redis } from 'ioredis';
 import { join } from 'node:path';
 import { hostname } from 'node:os';
 import type { FastifyInstance } from 'fastify';
@@ -15,6 +16,7 @@ import { AnchoringService } from './anchoring/anchoring.js';
 import type { CheckpointJobStep } from './anchoring/checkpoint-job.js';
 import { buildApp, type GatewayPlugin } from './app.js';
 import { ClientRegistry } from './auth/clients.js';
+import { consentScopeOf } from './auth/consent-scope.js';
 import { NonceGuard } from './auth/nonce-guard.js';
 import { Batcher } from './batching/batcher.js';
 import type { GatewayConfig } from './config/schema.js';
@@ -170,6 +172,8 @@ export async function createGateway(config: GatewayConfig, overrides: GatewayOve
       maxPerClient: config.WEBHOOK_MAX_PER_CLIENT,
       // The in-process queue forgets its jobs on a crash: pending deliveries are kept in the store too.
       outbox: queue.kind === 'memory',
+      // An insurer receives only what its patients' consents on chain cover.
+      visible: (client, records) => consentScopeOf(ctx).visible(clients.get(client) ?? { roles: [] }, records),
     });
     // Checkpoint records are rewritten by the checkpointer, anchoring and witnessing: one write at a time, none lost.
     const checkpointWrites = new CheckpointWrites(store);
@@ -255,7 +259,14 @@ export async function createGateway(config: GatewayConfig, overrides: GatewayOve
       },
     });
 
+    // Rate limits counted in Redis hold across instances; a Redis outage lets requests through (skipOnError) rather than refusing all.
+    const rateLimitRedis = config.REDIS_URL ? new Redis(config.REDIS_URL, { maxRetriesPerRequest: 1, enableOfflineQueue: false, connectTimeout: 2000 }) : undefined;
+    if (rateLimitRedis) {
+      rateLimitRedis.on('error', () => undefined);
+      closers.unshift(async () => void (await rateLimitRedis.quit()));
+    }
     const ctx: GatewayContext = {
+      rateLimitRedis,
       config,
       code: config.GATEWAY_CODE,
       gatewayId,

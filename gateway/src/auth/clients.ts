@@ -9,12 +9,16 @@ export interface Client {
   roles: Role[];
   /** SM2 public key for signed requests (hex 04||x||y). */
   publicKey?: string;
+  /** An insurer's EVM account: the grantee patients' consents on chain name (auth/consent-scope.ts). */
+  account?: string;
 }
 
 /**
  * The clients file (CLIENTS_FILE):
  *   { "clients": [ { "id": "his-01", "name": "HIS", "roles": ["recorder"],
- *                    "publicKey": "04…", "tokenSm3": "<SM3 of a dev token, hex>" } ] }
+ *                    "publicKey": "04…", "tokenSm3": "<SM3 of a dev token, hex>" },
+ *                  { "id": "picc", "roles": ["insurer"], "publicKey": "04…", "account": "0x…" } ] }
+ * An insurer-only client sees the records its account's consents cover, nothing else.
  * Only the SM3 digest of a bearer token is kept, so reading the file does not
  * hand out tokens.
  */
@@ -57,7 +61,7 @@ export class ClientRegistry {
 
   private add(e: ClientFileEntry): void {
     if (this.byId.has(e.id)) throw new Error(`client ${e.id} is registered twice`);
-    const client: Client = { id: e.id, name: e.name, roles: e.roles, ...(e.publicKey ? { publicKey: e.publicKey } : {}) };
+    const client: Client = { id: e.id, name: e.name, roles: e.roles, ...(e.publicKey ? { publicKey: e.publicKey } : {}), ...(e.account ? { account: e.account.toLowerCase() } : {}) };
     this.byId.set(e.id, client);
     if (e.tokenSm3) this.byTokenDigest.set(e.tokenSm3, client);
   }
@@ -77,5 +81,6 @@ function checkEntry(value: unknown, where: string): ClientFileEntry {
   if (c.publicKey !== undefined && !isValidSm2PublicKey(c.publicKey)) throw new Error(`${where}: publicKey is not an SM2 public key`);
   if (c.tokenSm3 !== undefined && !/^[0-9a-f]{64}$/.test(c.tokenSm3)) throw new Error(`${where}: tokenSm3 must be 64 hex digits`);
   if (!c.publicKey && !c.tokenSm3) throw new Error(`${where}: needs a publicKey or a tokenSm3`);
-  return { id: c.id, name: typeof c.name === 'string' ? c.name : c.id, roles: c.roles, publicKey: c.publicKey, tokenSm3: c.tokenSm3 };
+  if (c.account !== undefined && (typeof c.account !== 'string' || !/^0x[0-9a-fA-F]{40}$/.test(c.account))) throw new Error(`${where}: account must be an EVM address (0x and 40 hex digits)`);
+  return { id: c.id, name: typeof c.name === 'string' ? c.name : c.id, roles: c.roles, publicKey: c.publicKey, tokenSm3: c.tokenSm3, account: c.account };
 }

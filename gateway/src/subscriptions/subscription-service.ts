@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { kindName, LEAF_LENGTH, type EvidenceKindName } from '@evidence/core';
+import { decodeLeaf, kindName, LEAF_LENGTH, type EvidenceKindName } from '@evidence/core';
 import { GatewayError } from '../errors.js';
 import { QUEUES, type DeliveryJob } from '../jobs.js';
 import type { JobQueue } from '../ports/queue.js';
@@ -24,6 +24,8 @@ export interface SubscriptionServiceOptions {
   outbox: boolean;
   /** Resolution, replaceable in tests. */
   resolve?: Parameters<typeof resolveTarget>[2];
+  /** Which records a subscriber may receive (an insurer: what its patients' consents on chain cover); all when absent. */
+  visible?: (client: string, records: { subject: string; kind: number }[]) => Promise<boolean[]>;
 }
 
 /**
@@ -95,7 +97,7 @@ export class SubscriptionService {
       for (const ref of s.pending ?? []) {
         const batch = await this.o.store.getBatch(ref.seq);
         if (!batch) continue;
-        const job = await this.job(s, batch, this.matching(s, batch), ref.chunk);
+        const job = await this.job(s, batch, await this.matching(s, batch), ref.chunk);
         if (job) {
           await this.o.queue.add(QUEUES.deliver, job, { jobId: jobId(job) });
           queued++;
@@ -111,7 +113,7 @@ export class SubscriptionService {
     if (subs.length === 0) return 0;
     let queued = 0;
     for (const s of subs) {
-      const indices = this.matching(s, batch);
+      const indices = await this.matching(s, batch);
       const jobs: DeliveryJob[] = [];
       for (let c = 0; c * CHUNK < indices.length; c++) jobs.push((await this.job(s, batch, indices, c))!);
       if (jobs.length === 0) continue;
@@ -132,13 +134,16 @@ export class SubscriptionService {
     return queued;
   }
 
-  private matching(s: Subscription, batch: BatchRecord): number[] {
+  private async matching(s: Subscription, batch: BatchRecord): Promise<number[]> {
     const wanted = new Set(s.kinds);
     const out: number[] = [];
     for (let i = 0; i < batch.header.size; i++) {
       if (wanted.size === 0 || wanted.has(kindName(batch.leaves[i * LEAF_LENGTH + 1]!))) out.push(i);
     }
-    return out;
+    if (!this.o.visible || out.length === 0) return out;
+    const leaves = out.map((i) => decodeLeaf(batch.leaves.subarray(i * LEAF_LENGTH, (i + 1) * LEAF_LENGTH)));
+    const shown = await this.o.visible(s.client, leaves.map((l) => ({ subject: l.subject, kind: l.kind })));
+    return out.filter((_, j) => shown[j]);
   }
 
   private async job(s: Subscription, batch: BatchRecord, indices: number[], chunk: number): Promise<DeliveryJob | null> {

@@ -2,9 +2,11 @@ import type { FastifyPluginAsync } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import { kindName } from '@evidence/core';
+import { ConsentScope, consentScopeOf } from '../../auth/consent-scope.js';
 import { allows } from '../../auth/roles.js';
 import type { GatewayContext } from '../../context.js';
 import { GatewayError } from '../../errors.js';
+import { purposeOf, recordDisclosure } from '../audit/record-disclosure.js';
 import { errorResponses, LeafSchema } from '../schemas.js';
 import { IdParams } from './schemas.js';
 
@@ -45,6 +47,7 @@ export const readRoutes: FastifyPluginAsync<{ ctx: GatewayContext }> = async (ap
     },
     async (req) => {
       const v = await ctx.proofs.view(req.params.id);
+      await consentScopeOf(ctx).require(req.client!, v.leaf, v.record.id);
       return {
         id: v.record.id,
         kind: kindName(v.leaf.kind),
@@ -80,18 +83,34 @@ export const readRoutes: FastifyPluginAsync<{ ctx: GatewayContext }> = async (ap
           '返回包含该批次的首个已锚定检查点的 v2 证明包（签发后不再变化）；未锚定时返回 409 与 Retry-After，pending=true 时返回最新签名检查点、anchor 为 null 的证明包；disclose=true 需披露权限。',
         params: IdParams,
         querystring: Type.Object(
-          { disclose: Type.Optional(Type.Enum(['true', 'false'])), pending: Type.Optional(Type.Enum(['true', 'false'])) },
+          {
+            disclose: Type.Optional(Type.Enum(['true', 'false'])),
+            pending: Type.Optional(Type.Enum(['true', 'false'])),
+            purpose: Type.Optional(Type.String({ minLength: 1, maxLength: 200, description: 'Why the payload is read, recorded with the disclosure (record-access) / 调阅目的' })),
+          },
           { additionalProperties: false },
         ),
         response: { 200: Type.Record(Type.String(), Type.Unknown(), { description: 'evidence-proof/2 (or /1) bundle' }), ...errorResponses(401, 403, 404, 409, 410) },
       },
     },
-    async (req) => {
+    async (req, reply) => {
       const disclose = req.query.disclose === 'true';
       if (disclose && !allows(req.client!.roles, 'payload:disclose')) {
         throw new GatewayError('AUTH_FORBIDDEN', `client ${req.client!.id} may read proofs but not disclosed payloads`);
       }
-      return ctx.proofs.bundle(req.params.id, disclose, { pending: req.query.pending === 'true' }) as unknown as Record<string, unknown>;
+      if (ConsentScope.binds(req.client!)) {
+        const v = await ctx.proofs.view(req.params.id);
+        await consentScopeOf(ctx).require(req.client!, v.leaf, v.record.id);
+      }
+      const bundle = await ctx.proofs.bundle(req.params.id, disclose, { pending: req.query.pending === 'true' });
+      // Every payload that leaves is recorded first (record-access: who, what, why).
+      if (disclose) {
+        const reader = { client: req.client!.id, roles: req.client!.roles };
+        const [access] = await recordDisclosure(ctx, reader, [{ id: bundle.leaf.id, subject: bundle.leaf.subject }], purposeOf(req.query.purpose, reader.roles), 'GET /v1/evidence/:id/proof?disclose=true');
+        // The reader can fetch the proof of its own access record later.
+        void reply.header('x-evidence-access-record', access);
+      }
+      return bundle as unknown as Record<string, unknown>;
     },
   );
 

@@ -4,6 +4,7 @@ import { Type } from 'typebox';
 import { EVIDENCE_KINDS, LEAF_LENGTH, toHex } from '@evidence/core';
 import type { GatewayContext } from '../../context.js';
 import { isGatewayError } from '../../errors.js';
+import { recordDisclosure } from '../audit/record-disclosure.js';
 import { errorResponses } from '../schemas.js';
 
 const SUPERVISION = EVIDENCE_KINDS.supervision;
@@ -78,6 +79,12 @@ export const supervisionRoutes: FastifyPluginAsync<{ ctx: GatewayContext }> = as
           supervision: supervision as unknown as Record<string, unknown>[],
         });
       }
+      // The reports leave disclosed: recorded first (record-access), one event per patient.
+      const disclosed = batches.flatMap((b) =>
+        (b.supervision as unknown as { leaf: { id: string; subject: string }; disclosure: unknown }[]).filter((x) => x.disclosure !== null).map((x) => ({ id: x.leaf.id, subject: x.leaf.subject })),
+      );
+      const reader = { client: req.client!.id, roles: req.client!.roles };
+      await recordDisclosure(ctx, reader, disclosed, 'supervision report / 监管数据上报', 'GET /v1/supervision/feed');
       const next = after + batches.length;
       return { gateway: { code: ctx.code, id: ctx.gatewayId, publicKey: ctx.publicKey }, anchoredHead: head, batches, next, more: next < head };
     },
