@@ -9,12 +9,12 @@
  * when FABRIC_PEER_ENDPOINT and the identity are configured).
  */
 import { execFile } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { generateSm2KeyPair, signHeader, toHex, ZERO32, type ProofBundle } from '@evidence/core';
+import { generateSm2KeyPair, parseTrustPolicy, signHeader, toHex, ZERO32, type ProofBundle } from '@evidence/core';
 import { createEvidenceNetwork, FabricGatewayService, type EvidenceNetwork, type TestIdentity } from '@evidence/chaincode/testing';
 import { bundleFor, makeSignedBatch } from '../conformance/anchor.js';
 import { jsonLines } from './run-evidence.js';
@@ -101,6 +101,27 @@ describe('evidence verify --trust with a Fabric chain (in-memory peer behind the
     const r = await evidenceFromSource(['verify', '--json', '--trust', write('trust4.json', policy), write('bundle4.json', bundle)]);
     expect(r.code).toBe(1);
     expect(jsonLines(r.stdout)[0]).toMatchObject({ failedStep: 'anchor', levels: { anchored: 'not-checked' }, anchor: { reason: 'unreachable' } });
+  }, 60_000);
+
+  it('trust export from the Fabric registry by code: the institution, its key range and the peer; verify with it at every level', async () => {
+    const id = writeMsp('exporter', net.identity('regulator'));
+    const out = join(dir, 'exported.json');
+    const names = write('names.json', { H330100001: '测试互联网医院' });
+    const r = await evidenceFromSource([
+      'trust', 'export', '--fabric-peer', service.address, '--fabric-host-alias', 'peer0.org1.example.com', '--fabric-msp', net.governor.mspId,
+      '--fabric-cert', join(dir, id.certPath), '--fabric-key', join(dir, id.keyPath), '--fabric-tls-ca', join(dir, 'tls-ca.pem'),
+      '--gateways', 'H330100001', '--names', names, '--out', out,
+    ]);
+    expect(r.code, r.stderr).toBe(0);
+    const policy = parseTrustPolicy(readFileSync(out, 'utf8'));
+    expect(policy.institutions).toEqual([expect.objectContaining({ code: 'H330100001', name: '测试互联网医院', gateway: bundle.batch.gateway, keys: [expect.objectContaining({ publicKey: gatewayKey.publicKey, fromSeq: 0, toSeq: null })] })]);
+    expect(policy.chains.fabric).toMatchObject({ peerEndpoint: service.address, channel: 'evidence', chaincode: 'anchor' });
+    const v = await evidenceFromSource(['verify', '--json', '--trust', out, write('bundle5.json', bundle)]);
+    expect(v.code, v.stderr || v.stdout).toBe(0);
+    expect(jsonLines(v.stdout)[0]).toMatchObject({ levels: { intact: 'passed', keys: 'passed', anchored: 'passed' } });
+    const unknown = await evidenceFromSource(['trust', 'export', '--fabric-peer', service.address, '--fabric-host-alias', 'peer0.org1.example.com', '--fabric-msp', net.governor.mspId, '--fabric-cert', join(dir, id.certPath), '--fabric-key', join(dir, id.keyPath), '--fabric-tls-ca', join(dir, 'tls-ca.pem'), '--gateways', 'H999']);
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toContain('H999');
   }, 60_000);
 });
 

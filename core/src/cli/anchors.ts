@@ -27,9 +27,12 @@ export interface ChainFlags {
   fabricCert?: string;
   fabricKey?: string;
   fabricTlsCa?: string;
+  fabricHostAlias?: string;
+  fabricChannel?: string;
+  fabricChaincode?: string;
 }
 
-export const CHAIN_FLAGS = ['rpc', 'contract', 'fabric-peer', 'fabric-msp', 'fabric-cert', 'fabric-key', 'fabric-tls-ca'];
+export const CHAIN_FLAGS = ['rpc', 'contract', 'fabric-peer', 'fabric-msp', 'fabric-cert', 'fabric-key', 'fabric-tls-ca', 'fabric-host-alias', 'fabric-channel', 'fabric-chaincode'];
 
 /**
  * Opens the anchor to ask for a bundle, once per chain kind: EVM from --rpc
@@ -116,15 +119,16 @@ export class Anchors {
       throw new UsageError('a Fabric check needs the peer, an MSP id and a client identity: --fabric-peer, --fabric-msp, --fabric-cert, --fabric-key (or chains.fabric in the trust policy)');
     }
     if (!tlsCa && f?.tlsCaPath !== null) throw new UsageError('a Fabric check needs the peer\'s TLS CA: --fabric-tls-ca (or chains.fabric.tlsCaPath; null only for a plaintext development peer)');
+    const peerHostAlias = this.flags.fabricHostAlias ?? f?.peerHostAlias;
     return mod.connectFabricAnchor({
       peerEndpoint,
-      ...(f?.peerHostAlias ? { peerHostAlias: f.peerHostAlias } : {}),
+      ...(peerHostAlias ? { peerHostAlias } : {}),
       mspId,
       certPath,
       keyPath,
       tls: tlsCa ? { rootCertPath: tlsCa } : null,
-      channel: f?.channel ?? 'evidence',
-      chaincode: f?.chaincode ?? 'anchor',
+      channel: this.flags.fabricChannel ?? f?.channel ?? 'evidence',
+      chaincode: this.flags.fabricChaincode ?? f?.chaincode ?? 'anchor',
       timeouts: { evaluate: 10_000, endorse: 15_000, submit: 5_000, commitStatus: 60_000 },
     });
   }

@@ -49,6 +49,10 @@ export const HELP = `evidence — 互联网医院存证证明工具 / evidence p
       链上只有标识（SM3(代码)），NAMES.json 为 { "代码 CODE": "名称 name" }，按标识匹配。
       Export a trust policy from EvidenceAnchor's registry: gateways and routing nodes with their key histories,
       active witnesses and a quorum, and the chain. NAMES.json maps codes to names (the chain holds ids only).
+  evidence trust export --fabric-peer HOST:PORT --fabric-msp MSP --fabric-cert PATH --fabric-key PATH --fabric-tls-ca PEM
+                       [--fabric-host-alias NAME] [--fabric-channel C] [--fabric-chaincode N] --gateways CODE,... [--nodes CODE,...] [--names NAMES.json] [--out FILE]
+      由 Fabric 链码登记导出信任策略：链码按标识保存机构与节点的记录和密钥历史，但不提供列表，故按代码指定；链码没有见证人登记（法定数 0）。
+      From the Fabric chaincode's registry, by code (it keeps records by id and offers no listing; no witness registry).
   evidence audit --gateway ID --rpc URL [--contract ADDRESS] [--gateway-url URL --token T] [--state FILE] [--threads N] [--json]
       监管审计：读取链上锚定的全部检查点，核对相邻检查点的一致性（日志只增不改）、每个批次头签名（按各 seq 登记的公钥，识别已轮换密钥）、
       seq/prev 链，并由网关提供的批次头重算批次日志，与链上每个检查点的根比对，指出被改写的批次；逐批锚定的旧数据照旧核对。

@@ -2,10 +2,13 @@ import { writeFile } from 'node:fs/promises';
 import { entityId, parseTrustPolicy, toHex, TRUST_FORMAT, type InstitutionKey, type TrustPolicy } from '../index.js';
 import { allowOnly, parseArgs, stringFlag, UsageError } from './args.js';
 import type { CliIo } from './io.js';
+import { CHAIN_FLAGS } from './anchors.js';
 import { readJson, ReadError } from './read.js';
+import { exportFabricPolicy } from './trust-export-fabric.js';
+import { chainFlags } from './verify.js';
 import { openRegistry, type KeyEpoch, type Registry } from './registry.js';
 
-const VALUED = ['rpc', 'contract', 'names', 'quorum', 'issuer', 'from-block', 'out'];
+const VALUED = ['rpc', 'contract', 'names', 'quorum', 'issuer', 'from-block', 'out', 'gateways', 'nodes', ...CHAIN_FLAGS.filter((f) => f.startsWith('fabric-'))];
 
 /**
  * `evidence trust export --rpc URL --contract ADDRESS [--names FILE] [--quorum K] [--issuer TEXT] [--from-block N] [--out FILE]`
@@ -24,10 +27,11 @@ export async function trustCommand(argv: readonly string[], io: CliIo): Promise<
   const args = parseArgs(rest, VALUED);
   allowOnly(args, VALUED);
   if (args.positionals.length > 0) throw new UsageError(`trust export takes no FILE (got ${args.positionals[0]}); use --out FILE`);
-  const rpc = stringFlag(args, 'rpc');
-  if (!rpc) throw new UsageError('trust export needs --rpc URL (the EVM chain holding EvidenceAnchor)');
-  const contract = stringFlag(args, 'contract') ?? process.env.EVIDENCE_ANCHOR_ADDRESS;
-  if (!contract || !/^0x[0-9a-fA-F]{40}$/.test(contract)) throw new UsageError('trust export needs --contract ADDRESS (EvidenceAnchor, 0x + 40 hex digits)');
+  const flags = chainFlags(args);
+  const rpc = flags.rpc;
+  if (!rpc && !flags.fabricPeer) throw new UsageError('trust export needs --rpc URL (the EVM chain holding EvidenceAnchor) or --fabric-peer HOST:PORT');
+  const contract = flags.contract ?? process.env.EVIDENCE_ANCHOR_ADDRESS;
+  if (rpc && (!contract || !/^0x[0-9a-fA-F]{40}$/.test(contract))) throw new UsageError('trust export needs --contract ADDRESS (EvidenceAnchor, 0x + 40 hex digits)');
   const quorumArg = stringFlag(args, 'quorum');
   if (quorumArg !== undefined && !/^[0-9]{1,6}$/.test(quorumArg)) throw new UsageError('--quorum must be a whole number (0 or more)');
   const fromBlockArg = stringFlag(args, 'from-block') ?? '0';
@@ -44,12 +48,17 @@ export async function trustCommand(argv: readonly string[], io: CliIo): Promise<
     }
   }
 
-  const registry = await openRegistry(rpc, contract);
   let policy: TrustPolicy;
-  try {
-    policy = await exportPolicy(registry, rpc, names, Number(fromBlockArg), quorumArg === undefined ? undefined : Number(quorumArg), stringFlag(args, 'issuer'));
-  } finally {
-    registry.close();
+  if (rpc) {
+    const registry = await openRegistry(rpc, contract!);
+    try {
+      policy = await exportPolicy(registry, rpc, names, Number(fromBlockArg), quorumArg === undefined ? undefined : Number(quorumArg), stringFlag(args, 'issuer'));
+    } finally {
+      registry.close();
+    }
+  } else {
+    const list = (name: string) => (stringFlag(args, name) ?? '').split(',').map((c) => c.trim()).filter(Boolean);
+    policy = await exportFabricPolicy(flags, { gateways: list('gateways'), nodes: list('nodes') }, names, stringFlag(args, 'issuer'));
   }
   const text = JSON.stringify(policy, null, 2);
   const out = stringFlag(args, 'out');

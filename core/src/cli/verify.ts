@@ -46,6 +46,9 @@ export function chainFlags(args: ParsedArgs): ChainFlags {
     fabricCert: stringFlag(args, 'fabric-cert'),
     fabricKey: stringFlag(args, 'fabric-key'),
     fabricTlsCa: stringFlag(args, 'fabric-tls-ca'),
+    fabricHostAlias: stringFlag(args, 'fabric-host-alias'),
+    fabricChannel: stringFlag(args, 'fabric-channel'),
+    fabricChaincode: stringFlag(args, 'fabric-chaincode'),
   };
   if (flags.contract && !flags.rpc) throw new UsageError('--contract goes with --rpc');
   return flags;
