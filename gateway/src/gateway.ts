@@ -21,7 +21,8 @@ import { NonceGuard } from './auth/nonce-guard.js';
 import { Batcher } from './batching/batcher.js';
 import type { GatewayConfig } from './config/schema.js';
 import type { GatewayContext } from './context.js';
-import { PreparePool } from './evidence/prepare-pool.js';
+import { threadRoots } from './adapters/batch-roots/root-threads.js';
+import { ThreadIntake } from './adapters/intake-threads/thread-intake.js';
 import { BatchLog } from './log/batch-log.js';
 import { Checkpointer } from './log/checkpointer.js';
 import { EvidenceService } from './evidence/service.js';
@@ -143,10 +144,13 @@ export async function createGateway(config: GatewayConfig, overrides: GatewayOve
         })
       : null;
 
-    const pool = new PreparePool({ gatewayId, subjectKey: keys.subjectKey }, config.INTAKE_WORKERS);
-    closers.unshift(() => pool.close());
+    // The intake step on worker threads (INTAKE_WORKERS=0: on this one), and batch roots on a thread of their own.
+    const intake = new ThreadIntake({ gatewayId, subjectKey: keys.subjectKey }, config.INTAKE_WORKERS);
+    closers.unshift(() => intake.close());
+    const roots = threadRoots(config.INTAKE_WORKERS === 0 ? 0 : 1);
+    closers.unshift(() => roots.close());
     const evidence = new EvidenceService({
-      pool,
+      intake,
       store,
       gatewayId,
       subjectKey: keys.subjectKey,
@@ -243,7 +247,7 @@ export async function createGateway(config: GatewayConfig, overrides: GatewayOve
       sm2: keys.sm2,
       maxSize: config.BATCH_SIZE,
       maxAgeMs: config.BATCH_MAX_AGE_MS,
-      rootOf: (alg, leaves) => pool.merkleRoot(alg, leaves),
+      rootOf: roots.rootOf,
       onClosed: async (batch) => {
         feed?.batched(leafIds(batch.leaves));
         metrics.batchSize.observe(batch.header.size);

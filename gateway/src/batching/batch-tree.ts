@@ -7,8 +7,8 @@ export function batchTree(alg: HashAlg, leaves: Uint8Array): MerkleTree {
   return MerkleTree.fromLeaves(alg, items);
 }
 
-/** A batch's tree root from its leaves, stored end to end: the batcher's port, so an intake worker can compute it. */
+/** A batch's tree root from its leaves, stored end to end: the batcher's port, so a thread of its own can compute it (adapters/batch-roots). */
 export type MerkleRootOf = (alg: HashAlg, leaves: Uint8Array) => Promise<Uint8Array>;
 
-/** The root on this thread: the default when no intake worker computes it. */
+/** The root on this thread: the default without a root thread. */
 export const merkleRootHere: MerkleRootOf = async (alg, leaves) => batchTree(alg, leaves).root;

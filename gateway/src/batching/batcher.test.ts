@@ -22,7 +22,7 @@ import {
 import { LevelStore } from '../adapters/level/level-store.js';
 import { BatchLog } from '../log/batch-log.js';
 import type { BatchRecord, PendingLeaf } from '../ports/store.js';
-import { PreparePool } from '../evidence/prepare-pool.js';
+import { threadRoots } from '../adapters/batch-roots/root-threads.js';
 import { ProofService } from '../proofs/proof-service.js';
 import { Batcher } from './batcher.js';
 
@@ -150,8 +150,8 @@ describe('Batcher', () => {
     expect(await proofs.bundle(leaves[0]!.id, false)).toMatchObject({ format: 'evidence-proof/2', log: { checkpoint } });
   });
 
-  it('computes roots in an intake worker to the same signed headers, for keccak256 and SM3 trees', async () => {
-    const pool = new PreparePool({ gatewayId, subjectKey: new Uint8Array(32) }, 1);
+  it('computes roots on a root thread to the same signed headers, for keccak256 and SM3 trees', async () => {
+    const pool = threadRoots(1);
     try {
       for (const alg of ['keccak256', 'sm3'] as const) {
         closed.length = 0;
@@ -159,7 +159,7 @@ describe('Batcher', () => {
         await store.close();
         rmSync(dir, { recursive: true, force: true });
         await openStore(alg);
-        const b = new Batcher({ store, log, alg, gatewayId, sm2, maxSize: 5, maxAgeMs: 20, rootOf: (a, l) => pool.merkleRoot(a, l), onClosed: (c) => void closed.push(c) });
+        const b = new Batcher({ store, log, alg, gatewayId, sm2, maxSize: 5, maxAgeMs: 20, rootOf: pool.rootOf, onClosed: (c) => void closed.push(c) });
         b.start(await store.head(), []);
         const leaves = await acknowledged(7);
         b.add(leaves);
@@ -172,11 +172,11 @@ describe('Batcher', () => {
           expect(verifyHeaderSignature(c.header, fromHex(c.signature), sm2.publicKey)).toBe(true);
         }
       }
-      // Without a worker the pool computes the root itself.
+      // Without a thread the root is computed here.
       const leaves = (await acknowledged(3)).map((l) => l.leaf);
       const joined = new Uint8Array(leaves.length * leaves[0]!.length);
       leaves.forEach((l, i) => joined.set(l, i * l.length));
-      expect(toHex(await new PreparePool({ gatewayId, subjectKey: new Uint8Array(32) }, 0).merkleRoot('sm3', joined))).toBe(toHex(MerkleTree.fromLeaves('sm3', leaves).root));
+      expect(toHex(await threadRoots(0).rootOf('sm3', joined))).toBe(toHex(MerkleTree.fromLeaves('sm3', leaves).root));
     } finally {
       await pool.close();
     }

@@ -1,29 +1,9 @@
 import { EvidenceError, isEvidenceError, type ErrorCode } from '@evidence/core';
 import { GatewayError, isGatewayError, type GatewayErrorCode } from '../errors.js';
-import { readBody, type BodyShape } from './request-body.js';
-import { checkRun, fillRun, type CheckedRun, type Prepared, type PrepareContext, type RecordInput } from './prepare.js';
-
-/** How items are named in errors: "body/items/<i>/" (indexed) or a fixed prefix. */
-export interface Where {
-  prefix: string;
-  indexed: boolean;
-}
-
-/** One request's events (or a slice of them) to prepare: parsed already, or a request body as received. */
-export interface PrepareJob {
-  inputs?: RecordInput[];
-  /** A body as received (text, or bytes for a bulk feed), parsed and validated against its shape before anything is prepared. */
-  body?: string | Uint8Array;
-  shape?: BodyShape;
-  client: string;
-  receivedAt: number;
-  where: Where;
-  /** Index of the first input within its request (a slice of a large one). */
-  offset: number;
-}
-
-/** A job's outcome as it crosses threads: errors travel as code and message. */
-export type PrepareResult = { ok: true; prepared: Prepared[] } | { ok: false; code: string; message: string; gateway: boolean };
+import type { PrepareJob, PrepareResult } from '../ports/intake.js';
+import { fillRun, type Prepared, type PrepareContext } from './prepare.js';
+import { readRequest } from './request.js';
+import { validateRun, type CheckedRun } from './validate.js';
 
 /**
  * Runs several jobs (one worker message, or the small requests of one turn):
@@ -35,12 +15,12 @@ export function runJobs(jobs: readonly PrepareJob[], ctx: PrepareContext): { res
   const checked = jobs.map((job): CheckedRun | PrepareResult => {
     try {
       const name = (i: number) => (job.where.indexed ? `${job.where.prefix}${job.offset + i}/` : job.where.prefix);
-      const inputs = job.body !== undefined ? readBody(job.body, job.shape!) : job.inputs!;
-      const run = checkRun(inputs, ctx, job.receivedAt, name);
+      const inputs = job.body !== undefined ? readRequest(job.body, job.shape!) : job.inputs!;
+      const run = validateRun(inputs, ctx, job.receivedAt, name);
       bytes += run.bytes;
       return run;
     } catch (e) {
-      return failure(e);
+      return refusalOf(e);
     }
   });
   const arena = new ArrayBuffer(bytes);
@@ -52,13 +32,14 @@ export function runJobs(jobs: readonly PrepareJob[], ctx: PrepareContext): { res
     try {
       return { ok: true, prepared: fillRun(c, ctx, jobs[i]!.client, jobs[i]!.receivedAt, arena, at) };
     } catch (e) {
-      return failure(e);
+      return refusalOf(e);
     }
   });
   return { results, arena };
 }
 
-function failure(e: unknown): PrepareResult {
+/** An error as a refused result: the code and message cross threads; anything uncoded is INTERNAL. */
+export function refusalOf(e: unknown): Extract<PrepareResult, { ok: false }> {
   const coded = isGatewayError(e) || isEvidenceError(e);
   return { ok: false, code: coded ? e.code : 'INTERNAL', message: (e as Error).message, gateway: !coded || isGatewayError(e) };
 }

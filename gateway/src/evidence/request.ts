@@ -1,20 +1,14 @@
 import { createRequire } from 'node:module';
 import secureJson from 'secure-json-parse';
-import { Type, type TSchema } from 'typebox';
+import type { TSchema } from 'typebox';
 import { GatewayError } from '../errors.js';
 import { AJV_CUSTOM_OPTIONS, validationMessage, type SchemaError } from '../http/validation.js';
-import { EvidenceInput } from '../routes/evidence/schemas.js';
+import type { BodyShape, Where } from '../ports/intake.js';
+import { bulkBodySchema, EvidenceInput } from './input-schema.js';
 import type { RecordInput } from './prepare.js';
 
-/** The body of POST /v1/evidence/batch. */
-export const bulkBodySchema = (maxItems: number): TSchema =>
-  Type.Object({ items: Type.Array(EvidenceInput, { minItems: 1, maxItems }) }, { additionalProperties: false });
-
-/** What a request body holds: one event (POST /v1/evidence) or a bulk feed (POST /v1/evidence/batch). */
-export type BodyShape = { kind: 'event' } | { kind: 'bulk'; maxItems: number };
-
-/** How items of a body are named in errors: "body/" for one event, "body/items/<i>/" in a bulk feed. */
-export const itemName = (shape: BodyShape): ((i: number) => string) => (shape.kind === 'bulk' ? (i) => `body/items/${i}/` : () => 'body/');
+/** How items are named in errors: "body/" for one event, "body/items/<i>/" in a bulk feed. */
+export const itemName = (where: Where): ((i: number) => string) => (where.indexed ? (i) => `${where.prefix}${i}/` : () => where.prefix);
 
 type Validate = ((data: unknown) => boolean) & { errors?: SchemaError[] | null };
 type BuildValidator = (input: { schema: TSchema; method: string; url: string; httpPart: string }) => Validate;
@@ -32,7 +26,7 @@ const validators = new Map<string, Validate>();
  * parser and the route schema would (prototype poisoning refused, the first
  * schema error named); returns its events. The body is the caller's, every byte of it.
  */
-export function readBody(raw: string | Uint8Array, shape: BodyShape): RecordInput[] {
+export function readRequest(raw: string | Uint8Array, shape: BodyShape): RecordInput[] {
   const text = typeof raw === 'string' ? raw : Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength).toString('utf8');
   if (text.length === 0) throw new GatewayError('BAD_JSON', "the body is not valid JSON: Body cannot be empty when content-type is set to 'application/json'");
   let body: unknown;

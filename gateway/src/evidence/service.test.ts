@@ -9,7 +9,7 @@ import { isGatewayError } from '../errors.js';
 import type { EvidenceRecord, PendingLeaf } from '../ports/store.js';
 import { KeyVault } from './key-vault.js';
 import { EXAMPLE_PAYLOADS } from './kinds/examples.js';
-import { PreparePool } from './prepare-pool.js';
+import { ThreadIntake } from '../adapters/intake-threads/thread-intake.js';
 import { EvidenceService, type RecordInput } from './service.js';
 
 let dir: string;
@@ -51,10 +51,10 @@ async function refusal(p: Promise<unknown>): Promise<{ code: string; message: st
 }
 
 /** A service with intake worker threads, closed afterwards whatever the test does. */
-async function withPool({ size, spillAt }: { size: number; spillAt?: number }, run: (pooled: EvidenceService, pool: PreparePool) => Promise<void>): Promise<void> {
-  const pool = new PreparePool({ gatewayId, subjectKey }, size, spillAt === undefined ? {} : { spillAt });
+async function withPool({ size, spillAt }: { size: number; spillAt?: number }, run: (pooled: EvidenceService, pool: ThreadIntake) => Promise<void>): Promise<void> {
+  const pool = new ThreadIntake({ gatewayId, subjectKey }, size, spillAt === undefined ? {} : { spillAt });
   try {
-    await run(new EvidenceService({ store, gatewayId, subjectKey, masterKey, onDurable: (l) => durable.push(...l), pool }), pool);
+    await run(new EvidenceService({ store, gatewayId, subjectKey, masterKey, onDurable: (l) => durable.push(...l), intake: pool }), pool);
   } finally {
     await pool.close();
   }

@@ -1,10 +1,12 @@
 import { decodeLeaf, equalBytes, fromHex, sm3, sm4, toHex, type EvidenceKindName, type Leaf } from '@evidence/core';
 import { GatewayError } from '../errors.js';
 import { IdempotencyKeyTaken, type EvidenceRecord, type EvidenceStore, type PendingLeaf } from '../ports/store.js';
-import { itemName, readBody, type BodyShape } from './request-body.js';
+import { inlineIntake } from '../adapters/intake-inline.js';
+import type { BodyShape, Intake, PrepareJob, Where } from '../ports/intake.js';
 import { KeyVault } from './key-vault.js';
-import { prepareMany, type Prepared, type RecordInput } from './prepare.js';
-import type { PreparePool, Where } from './prepare-pool.js';
+import type { Prepared, RecordInput } from './prepare.js';
+import { unwrap } from './prepare-jobs.js';
+import { itemName } from './request.js';
 
 export type { RecordInput, Subject } from './prepare.js';
 
@@ -27,16 +29,17 @@ export interface EvidenceServiceDeps {
   now?: () => number;
   /** Called with the kind of each newly recorded event (metrics). */
   onRecorded?: (kind: EvidenceKindName, count: number) => void;
-  /** Worker threads for large requests; without one everything is prepared on the main thread. */
-  pool?: PreparePool;
+  /** Where the intake step runs (ports/intake.ts): the threads adapter, or by default the calling thread. */
+  intake?: Intake;
 }
 
 /**
- * Records evidence: validates it, pseudonymises the subject, commits to the
- * payload (spec section 4), seals the payload under a fresh per-record SM4 key
- * (kept sealed under the master key by the key vault), and resolves only
- * after the record is durably written. The HTTP routes and in-process callers (the remote-call plugin
- * recording hop traces) both go through here.
+ * Records evidence, one path for every caller (the HTTP routes with bodies as
+ * received, in-process callers such as the remote-call plugin with parsed
+ * events): the intake step (request -> validate -> pseudonymise -> commit ->
+ * encrypt, evidence/prepare.ts, run by the Intake port), then store: the
+ * idempotency check and one durable write, the per-record keys sealed under
+ * the master key by the key vault. Resolves only after the write.
  */
 export class EvidenceService {
   private readonly now: () => number;
@@ -44,12 +47,14 @@ export class EvidenceService {
   private readonly inflight = new Map<string, Promise<Settled>>();
 
   private readonly vault: KeyVault;
+  private readonly intake: Intake;
   /** Intake calls under way, so closing can let them finish before the workers and the store go. */
   private readonly running = new Set<Promise<unknown>>();
 
   constructor(private readonly deps: EvidenceServiceDeps) {
     this.now = deps.now ?? Date.now;
     this.vault = new KeyVault(deps.masterKey, deps.store);
+    this.intake = deps.intake ?? inlineIntake({ gatewayId: deps.gatewayId, subjectKey: deps.subjectKey });
   }
 
   /** `where` prefixes field names in errors (the HTTP route passes "body/"). */
@@ -62,27 +67,19 @@ export class EvidenceService {
    * first: one bad item refuses the whole request, naming it, and stores nothing.
    */
   recordMany(inputs: RecordInput[], client: string, where: Where = { prefix: 'items/', indexed: true }): Promise<Recorded[]> {
-    return this.track(this.recordManyNow(inputs, client, where));
-  }
-
-  private async recordManyNow(inputs: RecordInput[], client: string, where: Where): Promise<Recorded[]> {
-    const receivedAt = this.now();
-    const name = (i: number) => (where.indexed ? `${where.prefix}${i}/` : where.prefix);
-    const prepared = this.deps.pool
-      ? await this.deps.pool.prepare(inputs, client, receivedAt, where)
-      : prepareMany(inputs, { gatewayId: this.deps.gatewayId, subjectKey: this.deps.subjectKey }, client, receivedAt, name);
-    return this.commitOnce(prepared, client, receivedAt, name);
+    return this.track(this.prepareAndStore({ inputs, client, receivedAt: this.now(), where, offset: 0 }));
   }
 
   /**
    * Records a request body as received, text or bytes (POST /v1/evidence, POST
-   * /v1/evidence/batch): parsed, validated against the route's schema and
-   * prepared in an intake worker when there is one, so the main thread only
-   * writes. Bytes may move to the worker: the caller must not use them
+   * /v1/evidence/batch): read, validated against the input schema and
+   * prepared by the intake, in a worker when there is one, so the main thread
+   * only writes. Bytes may move to the worker: the caller must not use them
    * afterwards. Errors name "body/..." or "body/items/<i>/...".
    */
   recordBody(body: string | Uint8Array, shape: BodyShape, client: string): Promise<Recorded[]> {
-    return this.track(this.recordBodyNow(body, shape, client));
+    const where: Where = shape.kind === 'bulk' ? { prefix: 'body/items/', indexed: true } : { prefix: 'body/', indexed: false };
+    return this.track(this.prepareAndStore({ body, shape, client, receivedAt: this.now(), where, offset: 0 }));
   }
 
   /** Resolves once every intake call under way has finished (written or refused). */
@@ -97,25 +94,22 @@ export class EvidenceService {
     return p;
   }
 
-  private async recordBodyNow(body: string | Uint8Array, shape: BodyShape, client: string): Promise<Recorded[]> {
-    const receivedAt = this.now();
-    const name = itemName(shape);
-    const prepared = this.deps.pool
-      ? await this.deps.pool.prepareBody(body, shape, client, receivedAt)
-      : prepareMany(readBody(body, shape), { gatewayId: this.deps.gatewayId, subjectKey: this.deps.subjectKey }, client, receivedAt, name);
-    return this.commitOnce(prepared, client, receivedAt, name);
+  /** The one path: the intake step, then the store step. */
+  private async prepareAndStore(job: PrepareJob): Promise<Recorded[]> {
+    const [result] = await this.intake.prepare([job]);
+    return this.storeOnce(unwrap(result!), job.client, job.receivedAt, itemName(job.where));
   }
 
   /**
-   * commit(), again when another instance sharing the store took one of the
+   * store(), again when another instance sharing the store took one of the
    * write's idempotency keys between our look-up and our write (the store then
    * stored nothing of it): the look-up now finds that instance's record and
    * answers as a duplicate. Requests written in the same group are written again.
    */
-  private async commitOnce(prepared: Prepared[], client: string, receivedAt: number, name: (i: number) => string): Promise<Recorded[]> {
+  private async storeOnce(prepared: Prepared[], client: string, receivedAt: number, name: (i: number) => string): Promise<Recorded[]> {
     for (let attempt = 1; ; attempt++) {
       try {
-        return await this.commit(prepared, client, receivedAt, name);
+        return await this.store(prepared, client, receivedAt, name);
       } catch (e) {
         if (!(e instanceof IdempotencyKeyTaken) || attempt >= 3) throw e;
       }
@@ -123,7 +117,7 @@ export class EvidenceService {
   }
 
   /** Idempotency, then one durable write of everything new; resolves in item order. */
-  private async commit(prepared: Prepared[], client: string, receivedAt: number, name: (i: number) => string): Promise<Recorded[]> {
+  private async store(prepared: Prepared[], client: string, receivedAt: number, name: (i: number) => string): Promise<Recorded[]> {
     if (prepared.every((p) => p.idemDigest === undefined)) {
       // No idempotency keys (the common case): nothing to look up or claim.
       await this.write(prepared, receivedAt);

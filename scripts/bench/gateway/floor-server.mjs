@@ -2,9 +2,9 @@
  * A floor for the intake benchmark: the bare baseline's Fastify route doing
  * only the work the gateway issue requires of every acknowledged event, with
  * the gateway's own code for each step, and nothing else. Per request: parse
- * and validate the body (readBody), pseudonymise the subject, commit to the
+ * and validate the body (readRequest), pseudonymise the subject, commit to the
  * payload with SM3, seal it with SM4 under a fresh key, build the leaf
- * (prepareRun). Per write (KeyVault): the data keys of every event that
+ * (prepare). Per write (KeyVault): the data keys of every event that
  * arrived while the previous write was on its way, sealed under the master
  * key in one block, and one synced LevelDB write of those events and the
  * block (GroupCommit); 202 only after it. Errors leave through the gateway's
@@ -25,8 +25,8 @@ import Fastify from 'fastify';
 import { encodeRecord } from '../../../gateway/dist/adapters/level/codec.js';
 import { GroupCommit } from '../../../gateway/dist/adapters/level/group-commit.js';
 import { KeyVault } from '../../../gateway/dist/evidence/key-vault.js';
-import { prepareRun } from '../../../gateway/dist/evidence/prepare.js';
-import { readBody } from '../../../gateway/dist/evidence/request-body.js';
+import { prepare } from '../../../gateway/dist/evidence/prepare.js';
+import { readRequest } from '../../../gateway/dist/evidence/request.js';
 import { errorHandler } from '../../../gateway/dist/http/error-handler.js';
 
 const ctx = { gatewayId: 'ab'.repeat(32), subjectKey: randomBytes(32) };
@@ -55,7 +55,7 @@ app.setErrorHandler(errorHandler());
 app.removeAllContentTypeParsers();
 app.addContentTypeParser('application/json', { parseAs: 'string' }, (_req, body, parsed) => parsed(null, body));
 app.post('/v1/evidence', async (req, reply) => {
-  const { prepared } = prepareRun(readBody(req.body, { kind: 'event' }), ctx, 'bench', Date.now(), () => 'body/');
+  const prepared = prepare(readRequest(req.body, { kind: 'event' }), ctx, 'bench', Date.now(), () => 'body/');
   await vault.write(prepared);
   const { record, leaf } = prepared[0];
   return reply.status(202).send({ id: record.id, leaf, status: 'pending' });

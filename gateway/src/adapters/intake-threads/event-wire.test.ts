@@ -2,8 +2,9 @@ import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { entityId, toHex } from '@evidence/core';
 import { isSingleEvent, packEventResults, packEvents, unpackEventResults, unpackEvents, type EventsMessage, type EventsReply } from './event-wire.js';
-import { EXAMPLE_PAYLOADS } from './kinds/examples.js';
-import { runJobs, type PrepareJob } from './prepare-job.js';
+import { EXAMPLE_PAYLOADS } from '../../evidence/kinds/examples.js';
+import { runJobs } from '../../evidence/prepare-jobs.js';
+import type { PrepareJob } from '../../ports/intake.js';
 
 const ctx = { gatewayId: toHex(entityId('H330100001')), subjectKey: randomBytes(32) };
 const where = { prefix: 'body/', indexed: false };

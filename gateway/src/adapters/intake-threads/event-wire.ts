@@ -1,5 +1,5 @@
-import type { PrepareJob, PrepareResult } from './prepare-job.js';
-import type { Prepared } from './prepare.js';
+import type { PrepareJob, PrepareResult } from '../../ports/intake.js';
+import type { Prepared } from '../../evidence/prepare.js';
 import { packRun, unpackRun, type PackedRun } from './prepared-wire.js';
 
 /**
@@ -7,12 +7,9 @@ import { packRun, unpackRun, type PackedRun } from './prepared-wire.js';
  * and back, a turn's worth at a time: every body in one buffer that moves to
  * the worker, every record in one packed run that moves back.
  *
- * postMessage clones each string and object on its own: as an array of job
- * objects, each holding its body as a string, 20 events cost about 50 µs to
- * serialise on the main thread (about 2.5 µs an event, most of it per string)
- * and as much again to rebuild in the worker; one transferred buffer and a
- * few typed arrays cost about 5 µs. The answer likewise was one packed run
- * per event (three strings and three typed arrays each); now it is one for all.
+ * postMessage clones each string and object on its own, on both sides; one
+ * transferred buffer and a few typed arrays cost a tenth of that (README:
+ * Intake threads).
  */
 export interface EventsMessage {
   seq: number;

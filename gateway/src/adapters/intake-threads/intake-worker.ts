@@ -1,24 +1,18 @@
 /**
- * An intake worker thread: parses and validates request bodies and prepares
- * events (pseudonyms, commitments, SM4 encryption) off the main thread, and
- * computes the tree roots of closing batches. It
- * holds the subject key, never the master key: sealing key blocks and writing
- * stay on the main thread.
+ * An intake worker thread (thread-intake.ts): reads and validates request
+ * bodies and prepares events (pseudonyms, commitments, SM4 encryption) off the
+ * main thread. It holds the subject key, never the master key: sealing key
+ * blocks and writing stay on the main thread.
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import { runJobs } from './prepare-job.js';
-import { merkleRootHere } from '../batching/batch-tree.js';
-import type { PrepareMessage, PrepareReply, RootMessage, RootReply } from './prepare-pool.js';
-import { packRun } from './prepared-wire.js';
+import { runJobs } from '../../evidence/prepare-jobs.js';
 import { packEventResults, unpackEvents, type EventsMessage } from './event-wire.js';
+import { packRun } from './prepared-wire.js';
+import type { PrepareMessage, PrepareReply } from './thread-intake.js';
 
 const ctx = { gatewayId: workerData.gatewayId as string, subjectKey: new Uint8Array(workerData.subjectKey as Uint8Array) };
 
-parentPort!.on('message', (m: PrepareMessage | RootMessage | EventsMessage) => {
-  if ('root' in m) {
-    void merkleRootHere(m.root.alg, m.root.leaves).then((root) => parentPort!.postMessage({ seq: m.seq, root } satisfies RootReply));
-    return;
-  }
+parentPort!.on('message', (m: PrepareMessage | EventsMessage) => {
   if ('events' in m) {
     const { results, arena } = runJobs(unpackEvents(m.events), ctx);
     parentPort!.postMessage(packEventResults(m.seq, results, arena), [arena]);

@@ -1,8 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { entityId, toHex } from '@evidence/core';
-import { EXAMPLE_PAYLOADS } from './kinds/examples.js';
-import { prepareRun, type RecordInput } from './prepare.js';
+import { EXAMPLE_PAYLOADS } from '../../evidence/kinds/examples.js';
+import { fillRun, type PrepareContext, type RecordInput } from '../../evidence/prepare.js';
+import { validateRun } from '../../evidence/validate.js';
 import { packRun, unpackRun } from './prepared-wire.js';
 
 const ctx = { gatewayId: toHex(entityId('H330100001')), subjectKey: randomBytes(32) };
@@ -14,7 +15,7 @@ const inputs: RecordInput[] = [
 
 describe('prepared records across threads', () => {
   it('unpack(pack(run)) gives back the same records, byte fields still viewing the arena, idempotency keys included', () => {
-    const { prepared, arena } = prepareRun(inputs, ctx, 'his', 1_700_000_000_000, () => 'body/');
+    const { prepared, arena } = prepareRun(inputs, ctx, 'his', 1_700_000_000_000);
     const expected = structuredClone(prepared); // a copy: the transfer below detaches the arena
     // Through structured clone, as postMessage sends it (the arena transferred).
     const packed = structuredClone({ run: packRun(prepared, arena), arena }, { transfer: [arena] });
@@ -27,8 +28,15 @@ describe('prepared records across threads', () => {
   });
 
   it('refuses to pack a record whose bytes live outside the arena (they would not travel)', () => {
-    const { prepared, arena } = prepareRun(inputs, ctx, 'his', 1, () => 'body/');
+    const { prepared, arena } = prepareRun(inputs, ctx, 'his', 1);
     prepared[2]!.record.salt = new Uint8Array(32);
     expect(() => packRun(prepared, arena)).toThrow(/does not view the arena/);
   });
 });
+
+/** The records of a run and the one buffer all their byte fields view, as a worker holds them before packing. */
+function prepareRun(inputs: RecordInput[], ctx: PrepareContext, client: string, receivedAt: number) {
+  const run = validateRun(inputs, ctx, receivedAt, () => 'body/');
+  const arena = new ArrayBuffer(run.bytes);
+  return { prepared: fillRun(run, ctx, client, receivedAt, arena, 0), arena };
+}

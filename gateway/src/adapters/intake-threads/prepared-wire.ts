@@ -1,14 +1,12 @@
 import { kindName, LEAF_LENGTH, SALT_LENGTH, sm4, type Leaf } from '@evidence/core';
-import type { Prepared } from './prepare.js';
+import type { Prepared } from '../../evidence/prepare.js';
 
 /**
  * Prepared records as they travel from an intake worker back to the main
  * thread: a few strings and typed arrays per run instead of a graph of objects.
- * Structured clone of `Prepared` objects cost about 3.6 µs per record to
- * serialise in the worker and as much again to rebuild on the main thread
- * (about a tenth of a bulk event's CPU); packed, both sides together take
- * about 0.3 µs. The byte fields stay views into the arena, which is
- * transferred beside the packed runs.
+ * Structured clone of `Prepared` objects costs about ten times more on both
+ * sides together (README: Intake threads). The byte fields stay views into
+ * the arena, which is transferred beside the packed runs.
  *
  * Only what differs between records travels: the client, the receive time and
  * the gateway id are the job's, and the main thread has them.

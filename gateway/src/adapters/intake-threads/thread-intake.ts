@@ -1,32 +1,18 @@
 import { availableParallelism } from 'node:os';
 import type { Worker } from 'node:worker_threads';
-import { WorkerPool, type HashAlg } from '@evidence/core';
-import { merkleRootHere } from '../batching/batch-tree.js';
-import { GatewayError } from '../errors.js';
-import { INTAKE_WORKER_LIMITS } from '../runtime.js';
-import { runJobs, unwrap, errorOf, type PrepareJob, type PrepareResult, type Where } from './prepare-job.js';
-import { prepareMany, type Prepared, type PrepareContext, type RecordInput } from './prepare.js';
-import { unpackRun, type PackedRun } from './prepared-wire.js';
+import { WorkerPool } from '@evidence/core';
+import { GatewayError } from '../../errors.js';
+import { errorOf, refusalOf, runJobs, unwrap } from '../../evidence/prepare-jobs.js';
+import { prepare, type Prepared, type PrepareContext, type RecordInput } from '../../evidence/prepare.js';
+import type { Intake, PrepareJob, PrepareResult } from '../../ports/intake.js';
+import { INTAKE_WORKER_LIMITS } from '../../runtime.js';
 import { isSingleEvent, packEvents, unpackEventResults, type EventsMessage, type EventsReply } from './event-wire.js';
 import { MainLoad } from './main-load.js';
-import type { BodyShape } from './request-body.js';
-
-export type { PrepareJob, PrepareResult, Where } from './prepare-job.js';
+import { unpackRun, type PackedRun } from './prepared-wire.js';
 
 export interface PrepareMessage {
   seq: number;
   jobs: PrepareJob[];
-}
-
-/** A closing batch's leaves, whose tree root the worker computes (the batcher's MerkleRootOf). */
-export interface RootMessage {
-  seq: number;
-  root: { alg: HashAlg; leaves: Uint8Array };
-}
-
-export interface RootReply {
-  seq: number;
-  root: Uint8Array;
 }
 
 /** A worker's answer: per job, its records packed (or its error), all viewing one transferred arena. */
@@ -44,16 +30,11 @@ const COALESCE_FROM = 8;
  * The main thread's busy share above which small requests are handed to a
  * worker; below it they are prepared where they arrived. Handing a turn's
  * single events to a worker frees the main thread but costs more CPU than
- * preparing them: two cross-thread wake-ups per message (about 20 µs each on
- * the 2-core virtual machine measured, more under load), copying, and work
- * done on data no longer in this core's cache. Measured there at 64
- * connections, with the load generator on the same cores, preparing every
- * single event on the main thread took 8–21 % less CPU per request and served
- * 10–24 % more requests per second than handing every turn of 8 or more to a
- * worker (13 alternating rounds). Where the main thread is the bottleneck and
- * cores are free, spilling to the workers still lets intake grow past it.
- * The bar is high on purpose: spilling from 90 % busy on was 8 % slower there
- * (6 rounds) than never spilling, from 98 % on as fast (its rounds within noise).
+ * preparing them (two cross-thread wake-ups per message, copying, work done
+ * on data no longer in this core's cache), so the bar is high on purpose:
+ * only where the main thread is the bottleneck and cores are free does
+ * spilling let intake grow past it. The measurements behind the value are in
+ * gateway/README.md (Intake threads).
  */
 const SPILL_AT = 0.98;
 /** A worker with this many items outstanding is busy: the next small ones go to another, or the main thread prepares them itself. */
@@ -73,12 +54,15 @@ interface Small {
  * requests arriving together are prepared on the main thread, together, while
  * it has time to spare; once it is busy (SPILL_AT) they are handed to the
  * first worker that is not busy, as one message, so the main thread is left
- * with HTTP and writing. The last worker also computes the tree roots of closing
- * batches.
+ * with HTTP and writing.
+ *
+ * Bodies move to a worker as received (bytes that own their buffer are
+ * transferred, not copied: the caller must not use them afterwards); records
+ * come back packed (prepared-wire, event-wire) in one transferred arena.
  */
-export class PreparePool {
+export class ThreadIntake implements Intake {
   /** Each worker's load is the items it has not answered yet. */
-  private readonly workers: WorkerPool<PrepareMessage | RootMessage | EventsMessage, Reply>;
+  private readonly workers: WorkerPool<PrepareMessage | EventsMessage, Reply>;
   private small: Small[] = [];
   private readonly mainLoad: MainLoad | null;
   private readonly spillAt: number;
@@ -93,7 +77,7 @@ export class PreparePool {
     this.mainLoad = size > 0 && this.spillAt > 0 ? new MainLoad() : null;
     // The HTTP server holds the process open while intake is under way: no ref/unref per message.
     this.workers = new WorkerPool(size, {
-      entry: { from: import.meta.url, name: 'prepare-worker' },
+      entry: { from: import.meta.url, name: 'intake-worker' },
       workerData: { gatewayId: ctx.gatewayId, subjectKey: ctx.subjectKey },
       resourceLimits: INTAKE_WORKER_LIMITS,
       refWhileBusy: false,
@@ -109,10 +93,28 @@ export class PreparePool {
     return this.workers.posted;
   }
 
-  async prepare(inputs: RecordInput[], client: string, receivedAt: number, where: Where): Promise<Prepared[]> {
+  /** The port: each job on its own, answered in order. */
+  readonly prepare = async (jobs: readonly PrepareJob[]): Promise<PrepareResult[]> => {
+    const settled = await Promise.allSettled(jobs.map((job) => this.one(job)));
+    return settled.map((s): PrepareResult => (s.status === 'fulfilled' ? { ok: true, prepared: s.value } : refusalOf(s.reason)));
+  };
+
+  private one(job: PrepareJob): Promise<Prepared[]> {
+    if (this.workers.size === 0) return Promise.resolve(unwrap(runJobs([job], this.ctx).results[0]!));
+    if (job.body !== undefined) {
+      // One event: gathered with the turn's others. A bulk body: to the least busy worker, moved when it can be.
+      if (job.shape?.kind === 'event') return this.enqueueSmall(job);
+      return this.send([job], this.workers.leastBusy()!, movable(job.body)).then((r) => unwrap(r[0]!));
+    }
+    const inputs = job.inputs!;
+    if (inputs.length < PARALLEL_FROM) return this.enqueueSmall(job);
+    return this.split(job, inputs);
+  }
+
+  /** A large run of parsed events, split between the main thread and every worker; the first bad item (lowest index) is reported. */
+  private async split(job: PrepareJob, inputs: readonly RecordInput[]): Promise<Prepared[]> {
+    const { client, receivedAt, where } = job;
     const name = (i: number) => (where.indexed ? `${where.prefix}${i}/` : where.prefix);
-    if (this.workers.size === 0) return prepareMany(inputs, this.ctx, client, receivedAt, name);
-    if (inputs.length < PARALLEL_FROM) return this.enqueueSmall({ inputs, client, receivedAt, where, offset: 0 });
     const parts = this.workers.size + 1;
     const size = Math.ceil(inputs.length / parts);
     const remote: Promise<Prepared[]>[] = [];
@@ -125,7 +127,7 @@ export class PreparePool {
     let local: Prepared[] | null = null;
     let localError: unknown = null;
     try {
-      local = prepareMany(inputs.slice(0, size), this.ctx, client, receivedAt, name);
+      local = prepare(inputs.slice(0, size), this.ctx, client, receivedAt, name);
     } catch (e) {
       localError = e;
     }
@@ -137,38 +139,6 @@ export class PreparePool {
       for (const p of s.value) out.push(p);
     }
     return out;
-  }
-
-  /**
-   * A request body as received, parsed, validated and prepared in a worker:
-   * the main thread never builds its objects, and what comes back is one
-   * transferred buffer plus the records packed in a few strings and typed
-   * arrays (prepared-wire). A bulk body is one job; single
-   * events arriving together travel to a worker as one message.
-   *
-   * A body given as bytes that own their whole buffer (a bulk feed as Fastify
-   * read it) moves to the worker instead of being copied, and is unusable
-   * here afterwards: the worker decodes it.
-   */
-  async prepareBody(body: string | Uint8Array, shape: BodyShape, client: string, receivedAt: number): Promise<Prepared[]> {
-    const where: Where = shape.kind === 'bulk' ? { prefix: 'body/items/', indexed: true } : { prefix: 'body/', indexed: false };
-    const job: PrepareJob = { body, shape, client, receivedAt, where, offset: 0 };
-    if (this.workers.size === 0) return unwrap(runJobs([job], this.ctx).results[0]!);
-    if (shape.kind === 'event') return this.enqueueSmall(job);
-    return unwrap((await this.send([job], this.workers.leastBusy()!, movable(body)))[0]!);
-  }
-
-  /**
-   * The tree root of a closing batch (the batcher's MerkleRootOf), computed by
-   * the last worker, the one single events reach last (firstNotBusy); here
-   * when there is none. The leaves are copied to the worker: the batch keeps
-   * its own.
-   */
-  merkleRoot(alg: HashAlg, leaves: Uint8Array): Promise<Uint8Array> {
-    const worker = this.workers.last();
-    if (!worker) return merkleRootHere(alg, leaves);
-    const message: RootMessage = { seq: this.workers.nextSeq(), root: { alg, leaves } };
-    return this.post(worker, 0, message, []).then((r) => (r as RootReply).root);
   }
 
   async close(): Promise<void> {
@@ -188,6 +158,8 @@ export class PreparePool {
     const group = this.small;
     this.small = [];
     const items = group.reduce((n, s) => n + (s.job.inputs?.length ?? 1), 0);
+    // The first worker that is not busy, not the idlest: under a stream of single events one worker, already
+    // awake, takes them all and the others stay asleep (README: Intake threads). A bulk feed still spreads.
     const worker = this.workers.firstBelow(BUSY_AT);
     const spill = this.mainLoad === null || this.mainLoad.utilisation >= this.spillAt;
     if (items < COALESCE_FROM || !worker || !spill) {
@@ -201,14 +173,7 @@ export class PreparePool {
     if (others.length > 0) settle(others, this.send(others.map((s) => s.job), worker));
   }
 
-  /**
-   * Small requests go to the first worker that is not busy, not to the
-   * idlest: under a stream of single events one worker, already awake, takes
-   * them all and the others stay asleep. On two cores, against handing each
-   * group to the idlest worker, that was about 6 % less CPU per request and
-   * 7 % more requests per second (8 alternating rounds at 64 connections). A
-   * bulk feed still spreads over every worker.
-   */
+  /** Jobs as one message to `worker`; the records come back packed (prepared-wire). */
   private send(jobs: PrepareJob[], worker = this.workers.leastBusy()!, transfer: ArrayBuffer[] = []): Promise<PrepareResult[]> {
     const seq = this.workers.nextSeq();
     // A bulk body's size is unknown until parsed; its length stands in (about 350 bytes an item).
@@ -228,14 +193,14 @@ export class PreparePool {
   }
 
   /** Posts a message to a worker, counting its items against the worker's load until it answers; a worker that dies refuses what it held. */
-  private post(worker: Worker, items: number, message: PrepareMessage | RootMessage | EventsMessage, transfer: ArrayBuffer[]): Promise<Reply> {
+  private post(worker: Worker, items: number, message: PrepareMessage | EventsMessage, transfer: ArrayBuffer[]): Promise<Reply> {
     return this.workers.post(worker, items, message, transfer, (e) => {
       throw new GatewayError('INTERNAL', `intake worker failed: ${e.message}`);
     });
   }
 }
 
-type Reply = PrepareReply | RootReply | EventsReply;
+type Reply = PrepareReply | EventsReply;
 
 /** Resolves each small request with its records, or refuses it alone. */
 function answer(group: Small[], results: PrepareResult[]): void {

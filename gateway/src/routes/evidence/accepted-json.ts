@@ -3,8 +3,8 @@ import type { Recorded } from '../../evidence/service.js';
 /**
  * The 202 bodies of the intake routes, Accepted and { count, items:
  * Accepted[] }, written by hand: a thousand items through the schema
- * serializer cost more than recording them, and for one event the serializer
- * took 0.85 µs against 0.15 µs here. Every field is ours (hex strings,
+ * serializer cost more than recording them, and for one event several
+ * times this (README: Intake threads). Every field is ours (hex strings,
  * integers, booleans), never the caller's, so nothing needs escaping; the
  * routes' response schemas still document the shapes and the unit test holds
  * both to JSON.stringify.

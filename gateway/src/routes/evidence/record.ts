@@ -1,7 +1,7 @@
 import type { FastifyInstance, FastifyPluginAsync } from 'fastify';
 import { Type } from 'typebox';
 import type { GatewayContext } from '../../context.js';
-import { bulkBodySchema } from '../../evidence/request-body.js';
+import { bulkBodySchema } from '../../evidence/input-schema.js';
 import { errorResponses } from '../schemas.js';
 import { acceptedItemJson, acceptedJson } from './accepted-json.js';
 import { Accepted, EvidenceInput } from './schemas.js';
@@ -15,7 +15,7 @@ import { Accepted, EvidenceInput } from './schemas.js';
  * hundred KB moves to the worker without a copy; single events arriving
  * together are copied into one buffer that moves (event-wire). It is
  * parsed and validated against the schemas below with Fastify's own JSON rules
- * and Ajv (readBody), in an intake worker when there is one, so the main
+ * and Ajv (evidence/request.ts), in an intake worker when there is one, so the main
  * thread never builds the body's objects; Fastify therefore does not validate
  * it a second time here. The schemas still document both routes at /docs.
  */
@@ -63,10 +63,10 @@ export const recordRoutes: FastifyPluginAsync<{ ctx: GatewayContext }> = async (
   );
 };
 
-/** The body is validated in the intake worker (readBody), not by Fastify. */
+/** The body is validated by the intake (evidence/request.ts), not by Fastify. */
 const validatedInWorker = () => () => true;
 
-/** JSON bodies are kept as received (bytes) in req.rawBody, and parsed by readBody. */
+/** JSON bodies are kept as received (bytes) in req.rawBody, and read by the intake (evidence/request.ts). */
 function keepBodiesAsBytes(app: FastifyInstance): void {
   app.removeContentTypeParser('application/json');
   app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (req, body, done) => {

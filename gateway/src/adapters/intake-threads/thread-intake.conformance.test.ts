@@ -1,0 +1,7 @@
+import { describeIntakeConformance } from '../../../../test/conformance/intake.js';
+import { ThreadIntake } from './thread-intake.js';
+
+// Every small request to a worker (spillAt 0), so the packed wire formats are what is tested.
+describeIntakeConformance('threads, every request in a worker', (ctx) => new ThreadIntake(ctx, 2, { spillAt: 0 }));
+// As deployed: small requests on the main thread while it has time, bulk bodies and large runs in the workers.
+describeIntakeConformance('threads, as deployed', (ctx) => new ThreadIntake(ctx, 2));
