@@ -106,8 +106,12 @@ export const ConfigSchema = Type.Object({
   BODY_LIMIT: Type.Integer({ minimum: 1024, default: 1_048_576 }),
   BULK_BODY_LIMIT: Type.Integer({ minimum: 1024, default: 33_554_432 }),
   BULK_MAX_ITEMS: Type.Integer({ minimum: 1, maximum: 100_000, default: 5000 }),
-  RATE_LIMIT_MAX: Type.Integer({ minimum: 1, default: 120_000 }),
+  // Limits before work (auth/limits.ts): counted in Redis when REDIS_URL is set, so they hold across instances.
+  RATE_LIMIT_MAX: Type.Integer({ minimum: 1, default: 60_000, description: 'Requests per window from one authenticated client / 每个调用方每窗口请求数' }),
+  RATE_LIMIT_ADDRESS_MAX: Type.Integer({ minimum: 1, default: 60_000, description: 'Requests per window from one source address, counted before authentication / 每个来源地址每窗口请求数' }),
+  AUTH_FAILURE_MAX: Type.Integer({ minimum: 1, default: 100, description: 'Failed authentications per window from one source address before it is refused (429) for the rest of the window / 每个来源地址每窗口认证失败上限' }),
   RATE_LIMIT_WINDOW_MS: Type.Integer({ minimum: 1000, default: 60_000 }),
+  UNVERIFIED_BODY_LIMIT: Type.Integer({ minimum: 1024, default: 1_048_576, description: 'Largest body read before its SM2 signature can be checked (requests without x-evidence-body-sm3) / 签名核验前可读取的最大请求体' }),
 
   INTAKE_WORKERS: Type.Optional(Type.Integer({ minimum: 0, maximum: 16, description: 'Intake worker threads (parse, validate, SM3, SM4); default: one per core, at most 4 / 预处理线程数（默认每核一个，最多 4 个）' })),
   WEBHOOK_TIMEOUT_MS: Type.Integer({ minimum: 100, default: 10_000 }),
