@@ -4,6 +4,10 @@
  * from, and a witness of every gateway's checkpoints), a sample internal service for each institution (EMR query,
  * prescription review, echo) and each gateway's REMOTE_CONFIG publishing them.
  * Codes for naming signers come from a directory signed by a local operator key.
+ * The links between the gateways and the node are mutual TLS with certificates
+ * from a local CA in <dir>/tls (ECDSA P-256, made on first start), and
+ * requests between institutions are sealed end to end; the hospital-facing
+ * gateway APIs stay plain on 127.0.0.1.
  */
 import type { ChildProcess } from 'node:child_process';
 import { readFile, writeFile } from 'node:fs/promises';
@@ -12,6 +16,7 @@ import { entityId, generateSm2KeyPair, toHex, type Sm2KeyPair } from '@evidence/
 import { localAccounts, registerNode } from '@evidence/contracts';
 import { loadOrCreateKeys } from '@evidence/gateway';
 import { directoryEntry, loadOrCreateKey, signDirectory } from '@evidence/node';
+import { issueDeviceCertificate, openLocalCa } from '@evidence/node/local-ca';
 import { evmKeySource } from '@evidence/node/evm';
 import { Wallet, type JsonRpcProvider } from 'ethers';
 import { spawnNodeProcess } from './network.js';
@@ -77,7 +82,10 @@ export async function startStackRouting(o: {
   await writeFile(directoryFile, `${JSON.stringify(directory, null, 2)}\n`);
   const keySources = { chain: { rpcUrl: o.chain.rpcUrl, contract: o.chain.contract }, directory: { file: directoryFile, operatorKey: operator.publicKey } };
 
-  const node = await spawnNodeProcess(join(nodeDir, 'node.json'), { code: STACK_NODE, host: '127.0.0.1', port: 0, dataDir: nodeDir, ...keySources }, (line) =>
+  // The network's CA and one certificate per device: the node's listener and every link are mutual TLS.
+  const ca = await openLocalCa(join(o.dir, 'tls'));
+  const nodeTls = await issueDeviceCertificate(ca, STACK_NODE);
+  const node = await spawnNodeProcess(join(nodeDir, 'node.json'), { code: STACK_NODE, host: '127.0.0.1', port: 0, dataDir: nodeDir, ...keySources, tls: nodeTls }, (line) =>
     o.say(`[${STACK_NODE}] ${line}`),
   );
   o.say(`routing node / 路由设备 ${STACK_NODE}  ${node.url}`);
@@ -97,11 +105,14 @@ export async function startStackRouting(o: {
     const file = join(o.dir, 'gateways', code, 'remote.json');
     const config = {
       node: { code: STACK_NODE, url: node.url },
+      tls: await issueDeviceCertificate(ca, code),
+      network: { host: '127.0.0.1', port: 0 },
       ...keySources,
       services: published.map((s) => ({ name: s.name, url: s.internalUrl, allow: s.allow, ...(s.kind ? { kind: s.kind } : {}) })),
     };
     await writeFile(file, `${JSON.stringify(config, null, 2)}\n`, { mode: 0o600 });
-    env.set(code, { REMOTE_CONFIG: file });
+    // The gateway also reaches the node's witness over https: the local CA is one it trusts.
+    env.set(code, { REMOTE_CONFIG: file, NODE_EXTRA_CA_CERTS: ca.caFile });
   }
 
   return {
@@ -114,7 +125,7 @@ export async function startStackRouting(o: {
       if (!a || !b) return '';
       return [
         '',
-        `Routing / 路由: ${STACK_NODE} ${node.url} (star / 星型); each gateway publishes emr.query, rx.review, echo / 各网关发布上述服务`,
+        `Routing / 路由: ${STACK_NODE} ${node.url} (star / 星型, mutual TLS from ${ca.caFile} / 双向 TLS; requests sealed end to end / 端到端加密); each gateway publishes emr.query, rx.review, echo / 各网关发布上述服务`,
         `Query ${b.code}'s EMR from ${a.code} through the network / 经路由网络调阅 ${b.code} 的病历:`,
         `  curl -s -X POST ${a.url}/v1/remote/${b.code}/emr.query/query \\`,
         `    -H 'authorization: Bearer ${a.token}' -H 'content-type: application/json' -d '{"patient":"p-001","scope":["Observation"]}'`,

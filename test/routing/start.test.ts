@@ -14,10 +14,24 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { checkAnchor, verifyBundle, type ProofBundleV2 } from '@evidence/core';
 import { createEvmAnchor } from '@evidence/contracts';
+import https from 'node:https';
 import { afterAll, describe, expect, it } from 'vitest';
 import { verifyWithCli, type TraceDoc } from './support.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+
+/** GET over https trusting `ca` only (no client certificate). */
+function getJson(url: string, ca: Buffer): Promise<unknown> {
+  return new Promise((resolve, reject) => {
+    https
+      .get(url, { ca }, (res) => {
+        let text = '';
+        res.on('data', (d: Buffer) => (text += d.toString()));
+        res.on('end', () => resolve(JSON.parse(text) as unknown));
+      })
+      .on('error', reject);
+  });
+}
 
 interface Stack {
   rpcUrl: string;
@@ -50,16 +64,17 @@ describe('npm start with the routing network', () => {
       if (child.exitCode !== null || Date.now() > end) throw new Error(`npm start did not come up:\n${out}`);
       await new Promise((r) => setTimeout(r, 100));
     }
-    expect(out).toMatch(/routing node \/ 路由设备 RN-ZJ-01 {2}http:\/\/127\.0\.0\.1:\d+/);
+    expect(out).toMatch(/routing node \/ 路由设备 RN-ZJ-01 {2}https:\/\/127\.0\.0\.1:\d+/);
 
     const stack = JSON.parse(readFileSync(join(dir, 'stack.json'), 'utf8')) as Stack;
-    expect(stack.nodes).toEqual([{ code: 'RN-ZJ-01', id: expect.stringMatching(/^[0-9a-f]{64}$/), url: expect.stringMatching(/^http:\/\/127\.0\.0\.1:\d+$/) }]);
+    expect(stack.nodes).toEqual([{ code: 'RN-ZJ-01', id: expect.stringMatching(/^[0-9a-f]{64}$/), url: expect.stringMatching(/^https:\/\/127\.0\.0\.1:\d+$/) }]);
     for (const g of stack.gateways) expect(g.services.map((s) => s.name)).toEqual(['emr.query', 'rx.review', 'echo']);
     const [a, b] = stack.gateways as [Stack['gateways'][0], Stack['gateways'][0]];
     // The routing node is a witness at its own URL, with its registered key.
     const node = stack.nodes[0]!;
     expect(stack.witnesses[0]).toEqual({ code: 'RN-ZJ-01', id: node.id, url: node.url, publicKey: expect.stringMatching(/^04[0-9a-f]{128}$/) });
-    expect(await (await fetch(`${node.url}/v1/witness`)).json()).toMatchObject({ id: node.id, publicKey: stack.witnesses[0]!.publicKey });
+    // The node listens with TLS, its certificate from the local CA npm start made (its witness needs no client certificate).
+    expect(await getJson(`${node.url}/v1/witness`, readFileSync(join(dir, 'tls', 'ca.pem')))).toMatchObject({ id: node.id, publicKey: stack.witnesses[0]!.publicKey });
     expect(stack.witnesses.slice(1).map((w) => [w.code, w.url])).toEqual([
       [a.code, a.url],
       [b.code, b.url],
@@ -79,6 +94,8 @@ describe('npm start with the routing network', () => {
     const call = (await res!.json()) as { requestId: string; response: { status: number }; trace: TraceDoc; evidence: { 'hop-trace': string } };
     expect(res!.status).toBe(200);
     expect(call.trace.nodes.map((n) => n.code)).toEqual(['H330100001', 'RN-ZJ-01', 'H330100002']);
+    // The node forwarded a sealed request over TLS: it says so, and that it could not check the request digest itself.
+    expect((call as unknown as { checks: unknown }).checks).toEqual([{ node: node.id, made: ['structure', 'signatures', 'digests', 'envelope', 'tlsPeer'] }]);
     expect(await verifyWithCli(call.trace)).toMatchObject({ valid: true });
 
     // Keys came from the chain: the node's registered key is the one in the trace.
