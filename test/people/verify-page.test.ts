@@ -61,6 +61,9 @@ describe('GET /verify on a gateway', () => {
       };
       const valid = vectors.bundles.find((b) => b.valid)!;
       expect(await run(valid.bundle)).toMatchObject({ valid: 'true' });
+      // Intact, and said to be only that: no trust policy was given, so the keys were not checked.
+      expect(await page.getAttribute('#levels li[data-level="keys"]', 'data-status')).toBe('not-checked');
+      expect(await page.textContent('#verdict')).toContain('密钥未核验 keys not checked');
       const tampered = vectors.bundles.find((b) => !b.valid)!;
       expect(await run(tampered.bundle)).toEqual({ valid: 'false', failed: tampered.failsAt });
       // Version 2: the log steps are shown, and a checkpoint signed over other bytes fails at its step.
