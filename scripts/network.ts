@@ -25,6 +25,10 @@ Writes .local/network/<name>/network.json (nodes, gateways, tokens, services). C
 
   --dir PATH     state folder (default .local/network/<name>)     状态目录
   --processes    run every routing node as its own process        每个路由设备独立进程运行
+  --plain        plain http links and requests in clear (development only)   明文链路（仅限开发）
+Links between gateways and nodes are mutual TLS with certificates from a local CA in <dir>/tls
+(ECDSA P-256, made on first start); requests between institutions are sealed end to end.
+机构间链路为双向 TLS（证书由 <dir>/tls 下的本地 CA 签发），跨机构请求端到端加密。
 
 Try / 试一试:
   curl -s -X POST -H "authorization: Bearer <token>" -H "content-type: application/json" \\
@@ -47,6 +51,7 @@ async function main(argv: string[]): Promise<void> {
     token: await devToken(dir),
     log: true,
     ...(argv.includes('--processes') ? { processNodes: topology.nodes.map((n) => n.code) } : {}),
+    ...(argv.includes('--plain') ? { plain: true } : {}),
   });
   let stopping = false;
   const stop = async () => {

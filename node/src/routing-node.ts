@@ -5,8 +5,8 @@ import { forwardThrough, type ForwardTarget } from './forward/forward.js';
 import { checkChainOn, passesCheapChecks, type ChainCheck } from './forward/chain.js';
 import { signAhead, SM2_HOPS, type HopCrypto } from './forward/hop-crypto.js';
 import { appendFields, type HopSigner } from './forward/hops.js';
-import { checksMade, checkSealedEnvelope, sealedOrClear } from './forward/checks.js';
-import { sealedResponseProblem } from './forward/sealed.js';
+import { checksMade, checkSealedEnvelope, envelopeOnPool, sealedOrClear, withLinkSender } from './forward/checks.js';
+import { envelopeMismatch, sealedResponseProblem } from './forward/sealed.js';
 import type { ForwardRequest } from './forward/protocol.js';
 import { HttpClient } from './http/client.js';
 import { firstKeySource, KeyRing, type CodeSource, type KeySource } from './keys/key-source.js';
@@ -232,10 +232,13 @@ export class RoutingNode {
     const shareWithCaller = this.pool?.idle ?? true;
     const signing = this.pool && passesCheapChecks(check) ? this.signAhead(req, this.pool) : undefined;
     const checking = checkChainOn(this.pool, check, { shareWithCaller });
+    // The envelope's signature on a worker too, beside the chain's (its verdict is read after the chain's).
+    const envelopeSigned = sealed && this.pool && this.pool.size > 0 && passesCheapChecks(check) ? envelopeOnPool(this.pool, req, keys) : undefined;
     let hashes: string[];
     try {
       hashes = await checking;
-      if (sealed) checkSealedEnvelope(req, keys, peer);
+      if (sealed && envelopeSigned === undefined) checkSealedEnvelope(req, keys, peer);
+      else if (sealed && !(await envelopeSigned)) throw withLinkSender(envelopeMismatch(req.destination, req.hops as Hop[]), peer);
     } catch (e) {
       // Keep the refused chain as received (the envelope as it came, never anything in clear
       // it could not check): it is the evidence against whoever sent it.
@@ -265,7 +268,8 @@ export class RoutingNode {
         if (!sealed) return undefined;
         if (!answer.sealed || answer.response) return 'a sealed request must be answered with a sealed response only';
         const traceKeys = await this.keyRing.lookupFor(trace.map((h) => h.node));
-        return sealedResponseProblem(answer.sealed, req.destination, trace, traceKeys);
+        const pool = this.pool && this.pool.size > 0 ? this.pool : undefined;
+        return sealedResponseProblem(answer.sealed, req.destination, trace, traceKeys, pool ? async (c) => (await pool.verify([c], { shareWithCaller: false }))[0] === true : undefined);
       },
       checks: { node: this.id, made },
     });

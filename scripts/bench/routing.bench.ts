@@ -5,11 +5,18 @@
  *     the machine's SM2 signing and verification rates, all measured in this run;
  *  2. the route table at 100 000 published services: memory, lookup time (beside
  *     a bare Map), and the time a withdrawal takes to cross a four-node mesh
- *     (beside the withdrawal of a single service).
+ *     (beside the withdrawal of a single service);
+ *  3. a four-node path with requests sealed end to end and mutual TLS on every
+ *     link, against the same path plain (requests in clear, plain http), in
+ *     alternating rounds of the same run: latency added per hop and throughput,
+ *     median and range of the rounds.
+ *
+ * Parts 1 run on plain links with requests in clear (signed against unsigned
+ * hops); part 3 is where the confidential links are measured.
  *
  *   npm run bench -- routing
  *   BENCH_QUICK=1 npm run bench -- routing     shorter runs
- *   ROUTING_BENCH=paths|node|table npm run bench -- routing   one part only
+ *   ROUTING_BENCH=paths|node|table|confidential npm run bench -- routing   one part only
  *   ROUTING_VERIFY_WORKERS=0 npm run bench -- routing   hop signatures checked inline (default: the devices' default pool)
  */
 import type { ChildProcess } from 'node:child_process';
@@ -146,9 +153,16 @@ interface OpenPath {
   stop(): Promise<void>;
 }
 
-async function openPath(n: number, unsigned: boolean): Promise<OpenPath> {
+/** `confidential`: mutual TLS and sealed requests (what a network runs); otherwise plain links, requests in clear. */
+async function openPath(n: number, unsigned: boolean, confidential = false): Promise<OpenPath> {
   const dir = await mkdtemp(join(tmpdir(), 'bench-routing-'));
-  const net = await startNetwork(line(n), { dir, unsignedHops: unsigned, timers: { keepaliveMs: 1000, holdMs: 30_000 }, ...(verifyWorkers !== undefined ? { verifyWorkers } : {}) });
+  const net = await startNetwork(line(n), {
+    dir,
+    unsignedHops: unsigned,
+    plain: !confidential,
+    timers: { keepaliveMs: 1000, holdMs: 30_000 },
+    ...(verifyWorkers !== undefined ? { verifyWorkers } : {}),
+  });
   const client = new HttpClient();
   const stop = async () => {
     client.close();
@@ -213,7 +227,7 @@ async function measurePaths(n: number): Promise<{ signed: PathResult; plain: Pat
 
 const pathRows: Record<string, string>[] = [];
 const perHop: { n: number; added: number; ratio: number }[] = [];
-for (const n of only === 'table' || only === 'node' ? [] : [1, 2, 4]) {
+for (const n of only === 'table' || only === 'node' || only === 'confidential' ? [] : [1, 2, 4]) {
   const { signed, plain } = await measurePaths(n);
   // Signed hops of one request: origin, one forward per node, deliver, response.
   const signs = n + 3;
@@ -318,7 +332,7 @@ async function nodeAlone(depth: number, unsigned: boolean): Promise<NodeAlone> {
 
 const aloneRows: Record<string, string>[] = [];
 const aloneRatios: { depth: number; ratio: number; added: number }[] = [];
-for (const depth of only === 'table' || only === 'paths' ? [] : [1, 3]) {
+for (const depth of only === 'table' || only === 'paths' || only === 'confidential' ? [] : [1, 3]) {
   const signed = await nodeAlone(depth, false);
   const plain = await nodeAlone(depth, true);
   const bound = 1000 / (signed.costs.sign + depth * signed.costs.verify);
@@ -340,7 +354,61 @@ if (aloneRows.length > 0) {
   console.table(aloneRows);
 }
 
-if (only !== 'paths' && only !== 'node') await tableBenchmark();
+if (only !== 'paths' && only !== 'node' && only !== 'confidential') await tableBenchmark();
+if (only === undefined || only === 'confidential') await confidentialBenchmark();
+
+// ---------------------------------------------------------------------------
+// 3. Four routing nodes: sealed requests and mutual TLS against the same path plain.
+// ---------------------------------------------------------------------------
+async function confidentialBenchmark(): Promise<void> {
+  const n = 4;
+  const rounds = quick ? 3 : 5;
+  const samplesPerRound = quick ? 60 : 150;
+  const driveMs = quick ? 1000 : 2500;
+  const confidential = await openPath(n, false, true);
+  const plain = await openPath(n, false, false);
+  try {
+    for (let i = 0; i < 30; i++) await Promise.all([confidential.once(), plain.once()]);
+    await drive(confidential.once, quick ? 800 : 2000);
+    await drive(plain.once, quick ? 800 : 2000);
+    const per = { confidential: { p50: [] as number[], rps: [] as number[] }, plain: { p50: [] as number[], rps: [] as number[] } };
+    for (let r = 0; r < rounds; r++) {
+      // Alternating within and across rounds, so a slow moment of the machine hits both alike.
+      const order = r % 2 === 0 ? (['confidential', 'plain'] as const) : (['plain', 'confidential'] as const);
+      const lat: Record<'confidential' | 'plain', number[]> = { confidential: [], plain: [] };
+      for (let i = 0; i < samplesPerRound; i++) for (const which of order) lat[which].push(await (which === 'confidential' ? confidential : plain).once());
+      for (const which of order) {
+        per[which].p50.push(percentile(lat[which].sort((a, b) => a - b), 50));
+        per[which].rps.push(await drive((which === 'confidential' ? confidential : plain).once, driveMs));
+      }
+    }
+    const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+    const range = (xs: number[], digits: number) => `${fmt(Math.min(...xs), digits)}–${fmt(Math.max(...xs), digits)}`;
+    const links = n + 1;
+    const addedPerRound = per.confidential.p50.map((c, i) => (c - per.plain.p50[i]!) / links);
+    const ratioPerRound = per.confidential.rps.map((c, i) => c / per.plain.rps[i]!);
+    console.log(
+      `\nFour routing nodes, sealed requests and mutual TLS on every link vs the same path plain (one process, loopback; ${rounds} alternating rounds, ` +
+        `${samplesPerRound} sequential calls and a ${driveMs} ms run of ${CALLERS} callers per round and path; median [range] of the rounds; ${workersNote}):`,
+    );
+    console.table([
+      {
+        path: 'sealed + mutual TLS',
+        'p50 latency': `${fmt(median(per.confidential.p50), 1)} ms [${range(per.confidential.p50, 1)}]`,
+        'req/s': `${fmt(median(per.confidential.rps))} [${range(per.confidential.rps, 0)}]`,
+      },
+      { path: 'plain (baseline)', 'p50 latency': `${fmt(median(per.plain.p50), 1)} ms [${range(per.plain.p50, 1)}]`, 'req/s': `${fmt(median(per.plain.rps))} [${range(per.plain.rps, 0)}]` },
+      {
+        path: `added per link (${links} links)`,
+        'p50 latency': `${fmt(median(addedPerRound), 2)} ms [${range(addedPerRound, 2)}]`,
+        'req/s': `${fmt(median(ratioPerRound) * 100, 0)} % of plain [${range(ratioPerRound.map((x) => x * 100), 0)} %]`,
+      },
+    ]);
+  } finally {
+    await confidential.stop();
+    await plain.stop();
+  }
+}
 
 async function tableBenchmark(): Promise<void> {
 // ---------------------------------------------------------------------------
@@ -408,6 +476,8 @@ async function meshWithdrawal(): Promise<{ announceMs: number; withdrawMs: numbe
           neighbours: links.filter((l) => l.includes(i)).map((l) => ({ code: codes[l[0] === i ? l[1]! : l[0]!], url: url(l[0] === i ? l[1]! : l[0]!) })),
           limits: { peerBodyBytes: 256 << 20 },
           timers: { keepaliveMs: 2000, holdMs: 60_000 },
+          // The route table's figures, not the links': plain http as before.
+          allowPlainHttp: true,
         }),
       ),
     );

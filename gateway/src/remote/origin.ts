@@ -151,7 +151,7 @@ async function openAnswer(
     return new RoutingError('REMOTE_BAD_TRACE', "hop 0: the returned trace does not start with this gateway's origin hop", { hop: 0, check: 'origin' });
   }
   const keys = await ctx.keyRing.lookupFor(hops.map((h) => h.node));
-  const problem = sealedResponseProblem(parsed.sealed, destination, hops, keys);
+  const problem = await sealedResponseProblem(parsed.sealed, destination, hops, keys);
   const at = { hop: hops.length - 1, check: 'envelope', node: hops[hops.length - 2]?.node };
   if (problem !== undefined) return new RoutingError('ENVELOPE_MISMATCH', `hop ${hops.length - 1}: envelope (${problem})`, at);
   let text: string;

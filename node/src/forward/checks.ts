@@ -1,7 +1,8 @@
 import type { Hop, KeyLookup } from '@evidence/core';
 import { RoutingError } from '../errors.js';
 import type { ForwardRequest } from './protocol.js';
-import { checkSealedRequest } from './sealed.js';
+import type { SignaturePool } from '../verify/signature-pool.js';
+import { checkSealedRequest, envelopeSignatureCheck } from './sealed.js';
 
 /**
  * The checks a routing node makes of a request it forwards, named in its
@@ -36,15 +37,28 @@ export function sealedOrClear(req: ForwardRequest, allowClear: boolean): boolean
   return req.sealed !== undefined;
 }
 
-/** checkSealedRequest with the sender named as the chain check names it. */
+/** checkSealedRequest with the sender named as the chain check names it (the device on the TLS link). */
 export function checkSealedEnvelope(req: ForwardRequest, keys: KeyLookup, peer: string | undefined): void {
   try {
     checkSealedRequest(req.sealed!, req.destination, req.hops as Hop[], keys);
   } catch (e) {
-    if (e instanceof RoutingError && e.blame) {
-      const sender = peer ?? undefined;
-      throw new RoutingError(e.code, e.message, sender !== undefined ? { ...e.blame, sender } : e.blame);
-    }
-    throw e;
+    throw withLinkSender(e, peer);
+  }
+}
+
+/** A refusal naming the device on the TLS link as its sender (none on a plain link). */
+export function withLinkSender(e: unknown, peer: string | undefined): unknown {
+  if (e instanceof RoutingError && e.blame && peer !== undefined) return new RoutingError(e.code, e.message, { ...e.blame, sender: peer });
+  return e;
+}
+
+/** Whether the envelope carries hop 0's signer's signature, checked on a worker; never rejects. */
+export async function envelopeOnPool(pool: SignaturePool, req: ForwardRequest, keys: KeyLookup): Promise<boolean> {
+  const check = envelopeSignatureCheck(req.sealed!, req.destination, req.hops as Hop[], keys);
+  if (!check) return false;
+  try {
+    return (await pool.verify([check], { shareWithCaller: false }))[0] === true;
+  } catch {
+    return false;
   }
 }

@@ -1,4 +1,4 @@
-import { envelope as env, HOP_TYPE, type Hop, type KeyLookup } from '@evidence/core';
+import { envelope as env, fromHex, HOP_TYPE, sm2Verify, type Hop, type HopSignatureCheck, type KeyLookup } from '@evidence/core';
 import { RoutingError } from '../errors.js';
 import type { Sealed } from './protocol.js';
 
@@ -34,13 +34,32 @@ export function withSignature(envelope: env.Envelope, sig: string): Sealed {
 export function checkSealedRequest(sealed: Sealed, destination: Destination, hops: readonly Hop[], keys: KeyLookup): void {
   const key = keys(hops[0]!.node);
   const { envelope, sig } = splitSealed(sealed);
-  if (key === undefined || !env.verifyEnvelopeSignature(envelope, requestContext(destination, hops), sig, key)) {
-    const last = hops.length - 1;
-    throw new RoutingError('ENVELOPE_MISMATCH', `hop ${last}: envelope (not the envelope hop 0's signer sealed for ${destination.institution}/${destination.service})`, {
-      hop: last,
-      check: 'envelope',
-      node: hops[last]!.node,
-    });
+  if (key === undefined || !env.verifyEnvelopeSignature(envelope, requestContext(destination, hops), sig, key)) throw envelopeMismatch(destination, hops);
+}
+
+/** The refusal of an envelope hop 0's signer did not seal for this destination: the last hop handed it over. */
+export function envelopeMismatch(destination: Destination, hops: readonly Hop[]): RoutingError {
+  const last = hops.length - 1;
+  return new RoutingError('ENVELOPE_MISMATCH', `hop ${last}: envelope (not the envelope hop 0's signer sealed for ${destination.institution}/${destination.service})`, {
+    hop: last,
+    check: 'envelope',
+    node: hops[last]!.node,
+  });
+}
+
+/**
+ * The envelope's signature as one more signature check (for a worker pool,
+ * beside the hops'); undefined when it cannot even be formed (an unknown
+ * signer, a malformed envelope): the envelope is then refused.
+ */
+export function envelopeSignatureCheck(sealed: Sealed, destination: Destination, hops: readonly Hop[], keys: KeyLookup): HopSignatureCheck | undefined {
+  const key = keys(hops[0]!.node);
+  if (key === undefined) return undefined;
+  try {
+    const { envelope, sig } = splitSealed(sealed);
+    return { hop: 0, message: env.envelopeSigningBytes(envelope, requestContext(destination, hops)), signature: fromHex(sig, 64, 'sig'), key };
+  } catch {
+    return undefined;
   }
 }
 
@@ -49,13 +68,23 @@ export function checkSealedRequest(sealed: Sealed, destination: Destination, hop
  * signature of the gateway that signed the deliver hop. Undefined when it
  * does; otherwise why not (the answering next hop is to blame).
  */
-export function sealedResponseProblem(sealed: Sealed, destination: Destination, trace: readonly Hop[], keys: KeyLookup): string | undefined {
+export async function sealedResponseProblem(
+  sealed: Sealed,
+  destination: Destination,
+  trace: readonly Hop[],
+  keys: KeyLookup,
+  verify: (check: HopSignatureCheck) => Promise<boolean> = async (c) => sm2Verify(c.message, c.signature, c.key),
+): Promise<string | undefined> {
   const deliver = trace[trace.length - 2];
   if (!deliver || deliver.type !== HOP_TYPE.deliver) return 'the trace does not end deliver, response';
   const key = keys(deliver.node);
-  const { envelope, sig } = splitSealed(sealed);
-  if (key === undefined || !env.verifyEnvelopeSignature(envelope, responseContext(destination, trace), sig, key)) {
-    return 'the response envelope is not the one the deliverer sealed';
+  let check: HopSignatureCheck | undefined;
+  try {
+    const { envelope, sig } = splitSealed(sealed);
+    if (key !== undefined) check = { hop: trace.length - 1, message: env.envelopeSigningBytes(envelope, responseContext(destination, trace)), signature: fromHex(sig, 64, 'sig'), key };
+  } catch {
+    check = undefined;
   }
+  if (!check || !(await verify(check))) return 'the response envelope is not the one the deliverer sealed';
   return undefined;
 }
