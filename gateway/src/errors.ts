@@ -13,6 +13,10 @@ export type GatewayErrorCode =
   | 'VALIDATION_FAILED'
   | 'PAYLOAD_INVALID'
   | 'BAD_JSON'
+  | 'BODY_NOT_UTF8'
+  | 'JSON_DUPLICATE_KEY'
+  | 'JSON_NUMBER_INEXACT'
+  | 'JSON_LONE_SURROGATE'
   | 'BODY_TOO_LARGE'
   | 'UNSUPPORTED_MEDIA_TYPE'
   | 'NOT_FOUND'
@@ -77,6 +81,11 @@ const GATEWAY_STATUS: Record<GatewayErrorCode, number> = {
   VALIDATION_FAILED: 400,
   PAYLOAD_INVALID: 400,
   BAD_JSON: 400,
+  // Input JCS cannot commit exactly as sent (evidence/exact-json.ts): refused, never altered.
+  BODY_NOT_UTF8: 400,
+  JSON_DUPLICATE_KEY: 400,
+  JSON_NUMBER_INEXACT: 400,
+  JSON_LONE_SURROGATE: 400,
   BODY_TOO_LARGE: 413,
   UNSUPPORTED_MEDIA_TYPE: 415,
   NOT_FOUND: 404,

@@ -140,6 +140,29 @@ export function describeIntakeConformance(name: string, open: (ctx: PrepareConte
       expect(refusal(poisoned).code).toBe('BAD_JSON');
     });
 
+    it('refuses what JCS cannot commit as sent, single and bulk, each with its code: bad UTF-8, duplicate keys, inexact numbers, lone surrogates', async () => {
+      const one = JSON.stringify(event(1));
+      // Extras of a payload go in its "ext" object.
+      const withExt = (extra: string) => one.replace('"ext":{"n":1}', `"ext":{"n":1,"extra":${extra}}`);
+      const cases: [string, Buffer][] = [
+        // One byte 0xFF inside a string of an otherwise UTF-8 body.
+        ['BODY_NOT_UTF8', Buffer.concat(withExt('"a#"').split('#').flatMap((part, i) => (i === 0 ? [Buffer.from(part)] : [Buffer.from([0xff]), Buffer.from(part)])))],
+        ['JSON_DUPLICATE_KEY', Buffer.from(withExt('{"dose":1,"dose":2}'))],
+        ['JSON_NUMBER_INEXACT', Buffer.from(withExt('123456789012345678901234567890'))],
+        ['JSON_LONE_SURROGATE', Buffer.from(withExt('"\\ud800"'))],
+      ];
+      for (const [code, single] of cases) {
+        const text = single.toString('latin1');
+        const bulkBody = Buffer.concat([Buffer.from('{"items":['), Buffer.from(one), Buffer.from(','), single, Buffer.from(']}')]);
+        const [a, b] = await intake().prepare([bodyJob(single, { kind: 'event' }), bodyJob(bulkBody, { kind: 'bulk', maxItems: 10 })]);
+        expect(refusal(a).code, `single ${text}`).toBe(code);
+        expect(refusal(b).code, `bulk ${text}`).toBe(code);
+      }
+      // The same values, written so a double holds them, are recorded.
+      const [fine] = await intake().prepare([bodyJob(Buffer.from(withExt('{"dose":1,"big":"123456789012345678901234567890","n":1.50,"s":"\\ud83d\\ude00"}')), { kind: 'event' })]);
+      expect(records(fine)).toHaveLength(1);
+    });
+
     it('keys and salts are fresh per record and never the subject key', async () => {
       const prepared = records((await intake().prepare([inputsJob([event(1), event(1)])]))[0]);
       const [a, b] = prepared;

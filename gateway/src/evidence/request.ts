@@ -4,6 +4,7 @@ import type { TSchema } from 'typebox';
 import { GatewayError } from '../errors.js';
 import { AJV_CUSTOM_OPTIONS, validationMessage, type SchemaError } from '../http/validation.js';
 import type { BodyShape, Where } from '../ports/intake.js';
+import { assertExactJson, assertUtf8 } from './exact-json.js';
 import { bulkBodySchema, EvidenceInput } from './input-schema.js';
 import type { RecordInput } from './prepare.js';
 
@@ -21,12 +22,14 @@ const build = ajvCompiler()({}, { customOptions: AJV_CUSTOM_OPTIONS });
 const validators = new Map<string, Validate>();
 
 /**
- * Parses and validates a request body as received (its text, or its bytes,
- * decoded here as UTF-8 the way Fastify decodes a body), as Fastify's JSON
- * parser and the route schema would (prototype poisoning refused, the first
- * schema error named); returns its events. The body is the caller's, every byte of it.
+ * The request step: a body as received (its text, or its bytes, decoded here
+ * as UTF-8) read as Fastify's JSON parser and the route schema would
+ * (prototype poisoning refused, the first schema error named), and refused
+ * unless it can be committed exactly as sent (exact-json.ts); returns its
+ * events. Every byte of the body is the sender's.
  */
 export function readRequest(raw: string | Uint8Array, shape: BodyShape): RecordInput[] {
+  if (typeof raw !== 'string') assertUtf8(raw);
   const text = typeof raw === 'string' ? raw : Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength).toString('utf8');
   if (text.length === 0) throw new GatewayError('BAD_JSON', "the body is not valid JSON: Body cannot be empty when content-type is set to 'application/json'");
   let body: unknown;
@@ -35,6 +38,7 @@ export function readRequest(raw: string | Uint8Array, shape: BodyShape): RecordI
   } catch {
     throw new GatewayError('BAD_JSON', "the body is not valid JSON: Body is not valid JSON but content-type is set to 'application/json'");
   }
+  assertExactJson(text);
   const key = shape.kind === 'bulk' ? `bulk:${shape.maxItems}` : 'event';
   let validate = validators.get(key);
   if (!validate) {

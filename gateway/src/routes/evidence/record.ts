@@ -1,6 +1,7 @@
-import type { FastifyInstance, FastifyPluginAsync } from 'fastify';
+import type { FastifyInstance, FastifyPluginAsync, FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
 import type { GatewayContext } from '../../context.js';
+import { GatewayError } from '../../errors.js';
 import { bulkBodySchema } from '../../evidence/input-schema.js';
 import { errorResponses } from '../schemas.js';
 import { acceptedItemJson, acceptedJson } from './accepted-json.js';
@@ -35,7 +36,7 @@ export const recordRoutes: FastifyPluginAsync<{ ctx: GatewayContext }> = async (
       validatorCompiler: validatedInWorker,
     },
     async (req, reply) => {
-      const [recorded] = await ctx.evidence.recordBody(req.rawBody!, { kind: 'event' }, req.client!.id);
+      const [recorded] = await ctx.evidence.recordBody(bodyOf(req), { kind: 'event' }, req.client!.id);
       return reply.status(202).type('application/json; charset=utf-8').send(acceptedItemJson(recorded!));
     },
   );
@@ -57,11 +58,21 @@ export const recordRoutes: FastifyPluginAsync<{ ctx: GatewayContext }> = async (
       validatorCompiler: validatedInWorker,
     },
     async (req, reply) => {
-      const items = await ctx.evidence.recordBody(req.rawBody!, { kind: 'bulk', maxItems: ctx.config.BULK_MAX_ITEMS }, req.client!.id);
+      const items = await ctx.evidence.recordBody(bodyOf(req), { kind: 'bulk', maxItems: ctx.config.BULK_MAX_ITEMS }, req.client!.id);
       return reply.status(202).type('application/json; charset=utf-8').send(acceptedJson(items));
     },
   );
 };
+
+/**
+ * The body as received. A request with no body and no content type reaches
+ * the handler without one (Fastify parses nothing): it is refused as an empty
+ * body, as it is with a JSON content type.
+ */
+function bodyOf(req: FastifyRequest): string | Uint8Array {
+  if (req.rawBody === undefined) throw new GatewayError('BAD_JSON', 'the body is empty: send the event as JSON with content-type application/json / 请求体为空');
+  return req.rawBody;
+}
 
 /** The body is validated by the intake (evidence/request.ts), not by Fastify. */
 const validatedInWorker = () => () => true;
