@@ -157,7 +157,7 @@ describe('disclosures and consent', () => {
     }
     // Subscribed to every kind, it was pushed only the granted record.
     const end = Date.now() + 30_000;
-    while (!delivered.includes(ids.paymentA) && Date.now() < end) await new Promise((r) => setTimeout(r, 100));
+    while (!delivered.includes(ids.paymentA!) && Date.now() < end) await new Promise((r) => setTimeout(r, 100));
     expect(delivered).toContain(ids.paymentA);
     for (const id of [ids.consultationA, ids.paymentB, ids.supervision, ids.consent]) expect(delivered).not.toContain(id);
   });
