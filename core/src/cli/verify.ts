@@ -9,6 +9,7 @@ import {
   logFacts,
   parseWitnessPolicy,
   signerName,
+  stepMeaning,
   validMeaning,
   type BundleVerification,
   type LogFacts,
@@ -185,6 +186,7 @@ function printHuman(io: CliIo, setup: VerifySetup, file: string, input: unknown,
   const facts = logFacts(input);
   for (const s of r.steps) {
     io.stdout(`  ${MARK[s.status]} ${STEP_LABEL[s.step]}: ${s.detail ? `${s.detail}: ` : ''}${s.message}`);
+    io.stdout(`      ${stepMeaning(s.step, s.status).zh}`);
     if (s.status === 'passed' && facts) for (const line of factLines(s, facts, setup.witnesses)) io.stdout(`      ${line}`);
   }
   if (!r.valid && r.steps.length === 0) io.stdout(`  ✗ ${r.failedStep === 'format' ? '格式 format' : r.failedStep}: ${r.message}`);

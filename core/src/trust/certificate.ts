@@ -6,7 +6,7 @@ import type { KeyTrust } from './check.js';
 import { institutionOf } from './check.js';
 import { kindLabel } from './kind-names.js';
 import { maskPersonalData } from './mask.js';
-import { bundleMeaning, validMeaning } from './meaning.js';
+import { bundleMeaning, stepMeaning, validMeaning } from './meaning.js';
 import type { TrustPolicy } from './policy.js';
 import { KEYS_NOT_CHECKED, LEVEL_TEXT, STATUS_TEXT, type BundleVerdict, type VerdictLevels } from './verdict.js';
 
@@ -64,6 +64,7 @@ export const CERTIFICATE_CSS = `
 .cert th, .cert td { border: 0.5pt solid #999; padding: 0.4mm 1.2mm; text-align: left; vertical-align: top; }
 .cert th { background: #f0f0f0; width: 40mm; font-weight: 600; white-space: nowrap; }
 .cert h2 { font-size: 9.5pt; margin: 1.8mm 0 0.8mm; }
+.cert .en { font-size: 7.5pt; color: #333; }
 .cert .mono { font-family: "DejaVu Sans Mono", monospace; font-size: 7.5pt; word-break: break-all; }
 .cert .top { display: flex; gap: 4mm; align-items: flex-start; }
 .cert .top .qr { width: 30mm; flex: none; text-align: center; font-size: 7pt; }
@@ -83,7 +84,7 @@ export function certificateHtml(c: CertificateInput): string {
   const levels = (Object.keys(LEVEL_TEXT) as (keyof VerdictLevels)[])
     .map((k) => {
       const s = STATUS_TEXT[c.verdict.levels[k]];
-      return `<td data-level="${k}" data-status="${c.verdict.levels[k]}">${esc(`${LEVEL_TEXT[k].zh} ${s.mark} ${s.zh}`)}<br><span class="mono">${esc(`${LEVEL_TEXT[k].en}: ${s.en}`)}</span></td>`;
+      return `<td data-level="${k}" data-status="${c.verdict.levels[k]}">${esc(`${LEVEL_TEXT[k].zh} ${s.mark} ${s.zh}`)}<br><span class="en">${esc(`${LEVEL_TEXT[k].en}: ${s.en}`)}</span></td>`;
     })
     .join('');
   const parts: string[] = [];
@@ -134,13 +135,16 @@ export function certificateHtml(c: CertificateInput): string {
   }
 
   parts.push('<h2>核验步骤 Steps</h2><table>');
-  for (const s of c.offline.steps) parts.push(row(STEP_ZH[s.step], `${STATUS_TEXT[s.status === 'skipped' ? 'not-checked' : s.status].mark} ${s.status === 'passed' ? '通过 passed' : s.status === 'failed' ? '未通过 failed' : '跳过 skipped'} · ${s.message}`));
+  for (const s of c.offline.steps) {
+    const mark = STATUS_TEXT[s.status === 'skipped' ? 'not-checked' : s.status].mark;
+    parts.push(row(STEP_ZH[s.step], `${mark} ${s.status === 'passed' ? '通过' : s.status === 'failed' ? '未通过' : '跳过'} · ${stepMeaning(s.step, s.status).zh} · ${s.message}`));
+  }
   if (c.keys) parts.push(row('机构密钥 trust', `${c.keys.trusted ? '✓ 通过 passed' : '✗ 未通过 failed'} · ${c.keys.message}`));
   parts.push('</table>');
 
   if (b?.disclosure) {
     const payload = c.unmask ? b.disclosure.payload : maskPersonalData(b.disclosure.payload);
-    const text = JSON.stringify(payload, null, 1);
+    const text = JSON.stringify(payload, null, 1).replace(/\n\s*/g, ' ');
     parts.push(`<h2>披露内容 Disclosed content${c.unmask ? '' : '（个人信息已遮盖 personal data masked）'}</h2><pre id="certificate-payload">${esc(text.length > 1500 ? `${text.slice(0, 1500)}…` : text)}</pre>`);
   }
   parts.push(`<footer>本报告由离线核验工具生成，结论仅就上列已核验的层级作出；原始证明包文件为核验对象。This report states only the levels listed as checked; the proof bundle file is what was verified.</footer>`);

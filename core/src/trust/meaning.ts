@@ -68,3 +68,26 @@ export const HOP_TYPE_TEXT: Record<number, { zh: string; en: string }> = {
   3: { zh: '送达', en: 'deliver' },
   4: { zh: '应答', en: 'response' },
 };
+
+/** What each step established when it passed (or, for disclosure, when nothing was disclosed), Chinese first. */
+const STEP_PASSED: Record<string, { zh: string; en: string }> = {
+  disclosure: { zh: '披露的内容与存证时一致', en: 'the disclosed content is what was recorded' },
+  'disclosure:skipped': { zh: '未披露内容：只证明了记录的承诺值，未证明具体内容', en: 'nothing disclosed: only the commitment is proven, not the content' },
+  leaf: { zh: '证据记录格式正确，属于该批次的机构', en: "the record is well formed and belongs to the batch's institution" },
+  inclusion: { zh: '证据在机构签名的批次中', en: 'the record is in the batch the institution signed' },
+  signature: { zh: '批次签名成立（由文件所附密钥签署）', en: 'the batch signature verifies (with the key the file carries)' },
+  log: { zh: '批次在机构日志中的位置正确', en: "the batch is where the file says in the institution's log" },
+  checkpoint: { zh: '日志检查点的签名成立', en: "the log checkpoint's signature verifies" },
+  cosignature: { zh: '见证人的联署签名成立', en: 'the witnesses\' cosignatures verify' },
+  witnesses: { zh: '受信见证人的联署达到法定数', en: 'enough trusted witnesses cosigned' },
+};
+
+/** The plain meaning of one step's outcome: what it established, or (failed) what the failure means. */
+export function stepMeaning(step: string, status: 'passed' | 'failed' | 'skipped'): { zh: string; en: string } {
+  if (status === 'failed') {
+    const m = bundleMeaning(step);
+    return { zh: m.zh, en: m.en };
+  }
+  if (status === 'skipped') return STEP_PASSED[`${step}:skipped`] ?? { zh: '未核验（前一步未通过）', en: 'not checked (an earlier step failed)' };
+  return STEP_PASSED[step] ?? { zh: '通过', en: 'passed' };
+}

@@ -35,6 +35,7 @@ import {
   signerName,
   sm3,
   STATUS_TEXT,
+  stepMeaning,
   toHex,
   traceMeaning,
   validMeaning,
@@ -209,6 +210,7 @@ function stepList(steps: StepOutcome[], facts: LogFacts | null): HTMLElement {
       { class: `step ${s.status}`, 'data-step': s.step, 'data-status': s.status },
       el('span', { class: 'name' }, `${STEP_TEXT[s.step].zh} · ${STEP_TEXT[s.step].en}`),
       el('span', { class: 'status' }, STEP_STATUS[s.status]),
+      el('div', { class: 'why meaning-zh' }, `${stepMeaning(s.step, s.status).zh} · ${stepMeaning(s.step, s.status).en}`),
       el('div', { class: 'why' }, s.detail ? `${s.detail}: ${s.message}` : s.message),
     );
     // A fact is shown only beside the step that verified it.
