@@ -29,6 +29,7 @@ import { haveChromium } from '../support/chromium.js';
 import { vectors } from '../support/vectors.js';
 import { evidence, jsonLines, scratch } from './run-evidence.js';
 import { pdfFacts } from './pdf-text.js';
+import { anchoredV2Bundle } from './anchored-v2.js';
 
 const file = scratch('trust-cli-');
 const ZERO = toHex(ZERO32);
@@ -146,6 +147,30 @@ describe('evidence trust export, verify --trust, verify-trace --trust/--rpc, cer
     const human = await evidence(['verify-trace', '--trust', trustFile, real]);
     expect(human.stdout).toContain('hop 1 转发 forward · 测试路由节点 RN-TEST-01');
     expect(human.stdout).toContain('hop 3 应答 response · 乙互联网医院 H330100008');
+  });
+
+  it('a v2 bundle anchored at a checkpoint and cosigned by the policy\'s witnesses: every level, with the block time in Beijing time', async () => {
+    const v2 = await anchoredV2Bundle(f.chain.rpcUrl, contract, 'H330100009', 8);
+    const policy = {
+      format: 'evidence-trust/1',
+      chains: { evm: { rpcUrl: f.chain.rpcUrl, chainId: f.chain.chainId, contract } },
+      institutions: [{ code: v2.gateway.code, name: '丙互联网医院', gateway: v2.gateway.id, keys: [{ publicKey: v2.gateway.publicKey, fromSeq: 0, toSeq: null }] }],
+      witnesses: { quorum: 2, witnesses: v2.witnesses },
+    };
+    const policyPath = file('v2-trust.json', policy);
+    const r = await evidence(['verify', '--json', '--trust', policyPath, file('v2.json', v2.bundle)]);
+    expect(r.code, r.stdout).toBe(0);
+    const line = jsonLines(r.stdout)[0]!;
+    expect(line).toMatchObject({ valid: true, levels: { intact: 'passed', keys: 'passed', anchored: 'passed', witnesses: 'passed' }, witnesses: { quorum: 2 } });
+    expect(typeof (line.anchor as { anchoredAt?: number }).anchoredAt).toBe('number');
+    const human = await evidence(['verify', '--trust', policyPath, file('v2.json', v2.bundle)]);
+    expect(human.stdout).toMatch(/上链时间 block time \d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{3} \+08:00（北京时间）/);
+    expect(human.stdout).toContain('受信 WIT-COURT-01 trusted');
+    // A policy whose second witness did not cosign: one trusted cosignature, quorum 2, refused at witnesses.
+    const stranger = { id: toHex(entityId('WIT-OTHER')), publicKey: generateSm2KeyPair().publicKey, code: 'WIT-OTHER' };
+    const unmet = await evidence(['verify', '--json', '--trust', file('v2-trust-unmet.json', { ...policy, witnesses: { quorum: 2, witnesses: [v2.witnesses[0], stranger] } }), file('v2.json', v2.bundle)]);
+    expect(unmet.code).toBe(1);
+    expect(jsonLines(unmet.stdout)[0]).toMatchObject({ valid: false, failedStep: 'witnesses', levels: { intact: 'passed', keys: 'passed', anchored: 'passed', witnesses: 'failed' } });
   });
 
   it('a trust policy that cannot be used is exit 2 with its code, not a verdict', async () => {

@@ -2,6 +2,7 @@ import {
   bundleVerdict,
   checkAnchor,
   checkBundleKeys,
+  isIntact,
   parseBundle,
   verifyBundle,
   type AnchorCheck,
@@ -37,7 +38,8 @@ export interface CheckOptions {
  */
 export async function checkBundle(input: unknown, o: CheckOptions): Promise<Checked> {
   const offline = verifyBundle(input, { witnesses: o.witnesses });
-  if (!offline.valid) return { offline, bundle: null, verdict: bundleVerdict(offline) };
+  // An intact file short of its witness quorum still has its keys and anchor checked: the report shows every level.
+  if (!isIntact(offline)) return { offline, bundle: null, verdict: bundleVerdict(offline) };
   const bundle = parseBundle(input);
   const keys = o.trust ? checkBundleKeys(bundle, o.trust) : undefined;
   let online: AnchorCheck | undefined;

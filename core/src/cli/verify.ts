@@ -155,11 +155,11 @@ function meaningOf(c: Checked): Meaning {
 function jsonLine(file: string, c: Checked): Record<string, unknown> {
   const r = c.offline;
   const { valid, failedStep } = c.verdict;
-  let message = r.valid ? 'valid' : r.message;
-  if (c.keys && !c.keys.trusted) message = c.keys.message;
-  else if (c.online) message = c.online.message;
+  let message = r.valid ? (c.online?.message ?? 'valid') : r.message;
+  if (failedStep === 'trust') message = c.keys!.message;
+  else if (failedStep === 'anchor') message = c.online!.message;
   const line: Record<string, unknown> = { file, valid, failedStep, message, levels: c.verdict.levels };
-  if (c.verdict.levels.keys === 'not-checked' && r.valid) line.note = `${KEYS_NOT_CHECKED.zh} ${KEYS_NOT_CHECKED.en}`;
+  if (c.verdict.levels.keys === 'not-checked' && c.verdict.levels.intact === 'passed') line.note = `${KEYS_NOT_CHECKED.zh} ${KEYS_NOT_CHECKED.en}`;
   line.meaning = meaningOf(c);
   if (r.format) line.format = r.format;
   if (!r.valid && r.detail) line.detail = r.detail;
@@ -194,10 +194,10 @@ function printHuman(io: CliIo, setup: VerifySetup, file: string, input: unknown,
   if (c.online) {
     const at = c.online.anchored && c.online.anchoredAt !== undefined ? ` · 上链时间 block time ${beijingTime(c.online.anchoredAt)}（北京时间）` : '';
     io.stdout(`  ${c.online.anchored ? '✓' : '✗'} 锚定 anchor: ${c.online.message}${at}`);
-  } else if (r.valid && !(c.keys && !c.keys.trusted)) {
+  } else if (c.verdict.levels.intact === 'passed' && !(c.keys && !c.keys.trusted)) {
     io.stdout('  - 锚定 anchor: 未核验 not checked（给出 --trust 策略中的链或 --rpc 即可核验 give a trust policy with a chain, or --rpc）');
   }
-  if (c.verdict.levels.keys === 'not-checked' && r.valid) io.stdout(`  ${KEYS_NOT_CHECKED.zh}\n  ${KEYS_NOT_CHECKED.en}`);
+  if (c.verdict.levels.keys === 'not-checked' && c.verdict.levels.intact === 'passed') io.stdout(`  ${KEYS_NOT_CHECKED.zh}\n  ${KEYS_NOT_CHECKED.en}`);
   io.stdout(`  结果 result: ${resultText(c)}`);
   io.stdout(`  ${meaningLines(meaningOf(c)).join('\n  ')}`);
 }

@@ -64,6 +64,12 @@ describe('bundleVerdict', () => {
     expect(bundleVerdict(intact, undefined, { anchored: false, reason: 'unreachable', message: '' })).toMatchObject({ valid: false, levels: { anchored: 'not-checked' } });
     expect(bundleVerdict(intact, undefined, { anchored: true, message: '' })).toMatchObject({ valid: true, levels: { keys: 'passed', anchored: 'passed' } });
   });
+  it('a witness quorum not met is level 3, not a damaged file: intact passed, the other levels still checked', () => {
+    const short = { valid: false as const, failedStep: 'witnesses' as const, message: 'witnesses: quorum', steps: [{ step: 'witnesses' as const, status: 'failed' as const, message: '' }] };
+    expect(bundleVerdict(short, undefined, { anchored: true, message: '' })).toEqual({ valid: false, failedStep: 'witnesses', levels: { intact: 'passed', keys: 'passed', anchored: 'passed', witnesses: 'failed' } });
+    const damaged = { valid: false as const, failedStep: 'signature' as const, message: '', steps: [] };
+    expect(bundleVerdict(damaged)).toMatchObject({ failedStep: 'signature', levels: { intact: 'failed', keys: 'not-checked' } });
+  });
 });
 
 describe('maskPersonalData', () => {

@@ -36,11 +36,11 @@ export interface BundleVerdict {
  * one that failed on a key did not reach the anchor question.
  */
 export function bundleVerdict(offline: BundleVerification, keys?: KeyTrust, online?: AnchorCheck): BundleVerdict {
-  const intact: LevelStatus = offline.valid ? 'passed' : 'failed';
+  const intact: LevelStatus = isIntact(offline) ? 'passed' : 'failed';
   const witnessStep = offline.steps.find((s) => s.step === 'witnesses');
   const witnesses: LevelStatus = witnessStep ? (witnessStep.status === 'skipped' ? 'not-checked' : witnessStep.status) : 'not-checked';
-  if (!offline.valid) {
-    return { valid: false, failedStep: offline.failedStep, levels: { intact, keys: 'not-checked', anchored: 'not-checked', witnesses } };
+  if (intact === 'failed') {
+    return { valid: false, failedStep: offline.valid ? null : offline.failedStep, levels: { intact, keys: 'not-checked', anchored: 'not-checked', witnesses } };
   }
   const keyMismatchOnline = online && !online.anchored && (online.reason === 'key-mismatch' || online.reason === 'witness-key-mismatch');
   let keysLevel: LevelStatus = 'not-checked';
@@ -53,7 +53,17 @@ export function bundleVerdict(offline: BundleVerification, keys?: KeyTrust, onli
   const levels: VerdictLevels = { intact, keys: keysLevel, anchored, witnesses };
   if (keys && !keys.trusted) return { valid: false, failedStep: 'trust', levels };
   if (online && !online.anchored) return { valid: false, failedStep: 'anchor', levels };
+  if (!offline.valid) return { valid: false, failedStep: offline.failedStep, levels };
   return { valid: true, failedStep: null, levels };
+}
+
+/**
+ * Level 1 passed: every offline step of the file itself passed. A quorum the
+ * verifier's witness policy asks for and the file does not meet is level 3
+ * (who vouches for it), not a sign the file was altered.
+ */
+export function isIntact(offline: BundleVerification): boolean {
+  return offline.valid || offline.failedStep === 'witnesses';
 }
 
 export const LEVEL_TEXT: Record<keyof VerdictLevels, { zh: string; en: string }> = {

@@ -19,6 +19,7 @@ import {
   checkBundleKeys,
   HOP_TYPE_TEXT,
   isEvidenceError,
+  isIntact,
   isTrustPolicyError,
   isTrustPolicyShape,
   KEYS_NOT_CHECKED,
@@ -140,7 +141,7 @@ function show(source: Source): void {
     return;
   }
   const offline = verifyBundle(parsed, { witnesses: witnessesInForce() });
-  const bundle = offline.valid ? parseBundle(parsed) : null;
+  const bundle = isIntact(offline) ? parseBundle(parsed) : null;
   const keys = bundle && trust ? checkBundleKeys(bundle, trust) : undefined;
   shown = { source, offline, bundle, keys, verdict: bundleVerdict(offline, keys) };
   out.append(el('div', { id: 'verdict-slot' }));
@@ -154,10 +155,10 @@ function show(source: Source): void {
   if (bundle) showFacts(bundle, offline);
   renderVerdict();
   if (bundle) {
-    $('online').hidden = !offline.valid;
+    $('online').hidden = false;
     $('print-bar').hidden = false;
     // A chain named by the trust policy is asked with no typing; loading the policy was the user's ask.
-    if (trust?.chains.evm && shown.verdict.valid) void online();
+    if (trust?.chains.evm && shown.verdict.levels.intact === 'passed' && (!keys || keys.trusted)) void online();
   } else {
     $('print-bar').hidden = false;
   }
@@ -171,11 +172,12 @@ function renderVerdict(): void {
   const meaning = !v.valid
     ? bundleMeaning(v.failedStep ?? 'format', shown.online && !shown.online.anchored ? shown.online.reason : undefined)
     : validMeaning(v.levels.keys === 'passed', v.levels.anchored === 'passed');
-  const message = !shown.offline.valid ? shown.offline.message : shown.keys && !shown.keys.trusted ? shown.keys.message : shown.online ? shown.online.message : '证明包内容完整 · The proof bundle is intact';
+  const message =
+    v.failedStep === 'trust' ? shown.keys!.message : v.failedStep === 'anchor' ? shown.online!.message : !shown.offline.valid ? shown.offline.message : (shown.online?.message ?? '证明包内容完整 · The proof bundle is intact');
   const box = verdictBox(v.valid, v.failedStep, message, meaning, v.levels);
   const slot = $('verdict-slot');
   slot.replaceChildren(box, levelList(v.levels));
-  if (v.valid && v.levels.keys === 'not-checked') slot.append(el('p', { class: 'note', id: 'keys-note' }, `${KEYS_NOT_CHECKED.zh} ${KEYS_NOT_CHECKED.en}`));
+  if (v.levels.intact === 'passed' && v.levels.keys === 'not-checked') slot.append(el('p', { class: 'note', id: 'keys-note' }, `${KEYS_NOT_CHECKED.zh} ${KEYS_NOT_CHECKED.en}`));
 }
 
 function verdictBox(valid: boolean, failedStep: string | null, message: string, meaning: Meaning, levels?: VerdictLevels): HTMLElement {
