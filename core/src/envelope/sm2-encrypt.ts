@@ -1,3 +1,4 @@
+import { sm2 as sm2lib } from 'sm-crypto-v2';
 import { concatBytes, equalBytes, fromHex } from '../encoding/bytes.js';
 import { sm3 } from '../hash/sm3.js';
 import { mod, N, Point, toBigInt, type CurvePoint } from '../sm2/curve.js';
@@ -69,13 +70,27 @@ function kdf(z: Uint8Array, length: number): Uint8Array {
   return out.subarray(0, length);
 }
 
+// A gateway seals to the few registered keys of the institutions it calls: each recipient's point
+// is kept with a window-8 table of its multiples (the library's constant-time multiplication uses it),
+// which makes k·P several times cheaper after the first time. Bounded, registered keys only reach it.
+const RECIPIENTS = 64;
+const recipients = new Map<string, CurvePoint>();
+
 function point(publicKey: string, code: 'ENVELOPE_MALFORMED'): CurvePoint {
+  const hit = recipients.get(publicKey);
+  if (hit) return hit;
   if (typeof publicKey !== 'string' || !/^04[0-9a-f]{128}$/.test(publicKey)) throw new EnvelopeError(code, 'recipient key is not 04 || x || y');
+  let p: CurvePoint;
   try {
-    return Point.fromHex(publicKey);
+    // (fromHex refuses a point off the curve)
+    Point.fromHex(publicKey);
+    p = sm2lib.precomputePublicKey(publicKey, 8) as unknown as CurvePoint;
   } catch {
     throw new EnvelopeError(code, 'recipient key is not a point on the SM2 curve');
   }
+  if (recipients.size >= RECIPIENTS) recipients.delete(recipients.keys().next().value!);
+  recipients.set(publicKey, p);
+  return p;
 }
 
 function encodePoint(p: CurvePoint): Uint8Array {
