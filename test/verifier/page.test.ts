@@ -18,6 +18,7 @@ import { haveChromium, launchChromium } from '../support/chromium.js';
 import { vectors } from '../support/vectors.js';
 import { failsAtMatches, v2 } from '../spec/v2-vectors.js';
 import { pdfFacts } from '../cli/pdf-text.js';
+import { anchoredV2Bundle } from '../cli/anchored-v2.js';
 
 describe.skipIf(!haveChromium)('verification page in headless Chromium (skipped: no /usr/bin/chromium)', () => {
   let browser: Browser;
@@ -408,6 +409,31 @@ describe.skipIf(!haveChromium)('verification page in headless Chromium (skipped:
         ]);
         expect(await page.textContent('#verdict strong')).toBe('✓ 有效 VALID');
         expect(await page.textContent('#meaning')).toContain('签名密钥为该机构登记的密钥，且已在链上锚定');
+        await page.$eval('#online-result', (e) => e.removeAttribute('data-anchored'));
+      } finally {
+        await page.click('#policy-clear');
+      }
+    });
+
+    it('a v2 bundle anchored at a checkpoint and cosigned by the policy\'s witnesses: intact, keys, anchored and witnessed, with the block time', async () => {
+      const v2b = await anchoredV2Bundle(f.chain.rpcUrl, f.deployment.contracts.EvidenceAnchor, 'H330100009', 8);
+      const policy = {
+        format: 'evidence-trust/1',
+        chains: { evm: { rpcUrl: f.chain.rpcUrl, chainId: f.chain.chainId, contract: f.deployment.contracts.EvidenceAnchor } },
+        institutions: [{ code: 'H330100009', name: '丙互联网医院', gateway: v2b.gateway.id, keys: [{ publicKey: v2b.gateway.publicKey, fromSeq: 0, toSeq: null }] }],
+        witnesses: { quorum: 2, witnesses: v2b.witnesses },
+      };
+      await page.fill('#rpc', '');
+      await page.fill('#contract', '');
+      await page.setInputFiles('#policy-file', { name: 'v2-trust.json', mimeType: 'application/json', buffer: Buffer.from(JSON.stringify(policy)) });
+      await page.locator('#policy-status[data-file="v2-trust.json"][data-state="loaded"]').waitFor();
+      try {
+        expect((await verify(v2b.bundle)).valid).toBe('true');
+        await page.locator('#online-result[data-anchored]').waitFor();
+        expect(await page.getAttribute('#online-result', 'data-anchored')).toBe('true');
+        expect(await page.textContent('#online-result')).toMatch(/上链时间 block time \d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{3} \+08:00（北京时间）/);
+        expect(await page.$$eval('#levels li', (els) => els.map((e) => e.getAttribute('data-status')))).toEqual(['passed', 'passed', 'passed', 'passed']);
+        expect(await page.textContent('#fact-institution')).toBe('丙互联网医院 H330100009');
         await page.$eval('#online-result', (e) => e.removeAttribute('data-anchored'));
       } finally {
         await page.click('#policy-clear');
