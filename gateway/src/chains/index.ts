@@ -3,7 +3,7 @@ import { GatewayError } from '../errors.js';
 import type { Registries } from '../ports/registries.js';
 import type { ChainEntry, RegistryNeed, SelectedAnchor } from './backend.js';
 import { evmRegistryProblems, evmSettingsProblems } from './evm/settings.js';
-import { fabricSettingsProblems } from './fabric/settings.js';
+import { fabricRegistryProblems, fabricSettingsProblems } from './fabric/settings.js';
 import type { ChainName } from './names.js';
 
 export type { ChainBackend, RegistryNeed, SelectedAnchor } from './backend.js';
@@ -17,7 +17,7 @@ export { CHAIN_NAMES, type ChainName } from './names.js';
  */
 export const CHAINS: Readonly<Record<ChainName, ChainEntry>> = {
   evm: { settingsProblems: evmSettingsProblems, registryProblems: evmRegistryProblems, load: async () => (await import('./evm/index.js')).evm },
-  fabric: { settingsProblems: fabricSettingsProblems, load: async () => (await import('./fabric/index.js')).fabric },
+  fabric: { settingsProblems: fabricSettingsProblems, registryProblems: fabricRegistryProblems, load: async () => (await import('./fabric/index.js')).fabric },
 };
 
 type Env = Readonly<Record<string, string | undefined>>;
@@ -37,9 +37,10 @@ export async function selectAnchor(config: GatewayConfig, env: Env = process.env
 }
 
 /**
- * The chain whose registries the gateway uses: the one it anchors on; where
- * that chain has none in the gateway (Fabric, for now) or the gateway anchors
- * nowhere, EVM's, whose settings are apart from the anchor's.
+ * The chain whose registries the gateway uses: the one it anchors on (EVM's
+ * ConsentRegistry and CredentialRegistry, or the chaincode's contracts on
+ * Fabric); a gateway anchoring nowhere may still use EVM's, whose settings are
+ * apart from the anchor's.
  */
 function registryChain(config: GatewayConfig): ChainEntry {
   const anchored: ChainEntry | undefined = config.ANCHOR === 'none' ? undefined : CHAINS[config.ANCHOR];

@@ -50,6 +50,6 @@ export async function grantConsentOnChain(ctx: GatewayContext, req: GrantRequest
   }
   // A version 2 bundle's location carries its log: the registry then checks the batch through the anchored checkpoint.
   const location = locationOf(bundle);
-  const tx = await (await registriesOf(ctx, 'consent')).grantConsent({ consent: view.leaf, location, grantee, kinds: req.kinds, expiresAt });
+  const tx = await (await registriesOf(ctx, 'consent')).grantConsent({ consent: view.leaf, location, bundle, grantee, kinds: req.kinds, expiresAt });
   return { expiresAt, tx };
 }

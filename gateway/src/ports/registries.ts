@@ -1,4 +1,4 @@
-import type { CredentialRecord, CredentialRole, CredentialState, Leaf } from '@evidence/core';
+import type { AnyProofBundle, CredentialRecord, CredentialRole, CredentialState, Leaf } from '@evidence/core';
 
 /** A transaction that succeeded on chain. */
 export interface TxRef {
@@ -42,7 +42,8 @@ export interface EvidenceLocation {
  * account. Each chain's adapter is in chains/<chain>/registries.ts.
  */
 export interface Registries {
-  grantConsent(p: { consent: Leaf; location: EvidenceLocation; grantee: string; kinds: string[]; expiresAt: number }): Promise<TxRef>;
+  /** `bundle`: the consent's proof bundle, which a chain that checks the bundle itself (Fabric) needs beside its location. */
+  grantConsent(p: { consent: Leaf; location: EvidenceLocation; bundle?: AnyProofBundle; grantee: string; kinds: string[]; expiresAt: number }): Promise<TxRef>;
   consentStatus(p: { gateway: string; subject: string; grantee: string }): Promise<ConsentOnChain>;
   issueCredential(p: { credentialId: string; issuer: string; practitioner: string; role: CredentialRole; licenceDigest: string; validFrom: number; validUntil: number }): Promise<TxRef>;
   suspendCredential(p: { credentialId: string; reason?: string }): Promise<TxRef>;
