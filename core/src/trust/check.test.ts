@@ -3,6 +3,8 @@ import { generateSm2KeyPair } from '../sm2/sm2.js';
 import type { AnyProofBundle } from '../bundle/types.js';
 import type { Hop } from '../hop/hop.js';
 import { checkBundleKeys, institutionKeyAt, policyKeyLookup, signerName } from './check.js';
+import { chainLabel } from './chain.js';
+import { kindLabel } from './kind-names.js';
 import { maskPersonalData } from './mask.js';
 import { parseTrustPolicy, TRUST_FORMAT } from './policy.js';
 import { bundleVerdict } from './verdict.js';
@@ -81,5 +83,21 @@ describe('maskPersonalData', () => {
       nested: [{ tel: '*****8888' }],
       n: 1,
     });
+  });
+});
+
+describe('chainLabel and kindLabel', () => {
+  const evm = { chain: 'evm' as const, chainId: 9527, contract: '0x' + 'ab'.repeat(20), txHash: '0x' + '01'.repeat(32), blockNumber: 12 };
+  it('flags development chains, chains the policy does not name, and trusts the one it names', () => {
+    expect(chainLabel({ ...evm, chainId: 31337 }, null)).toMatchObject({ flag: 'development', zh: expect.stringContaining('开发测试链') });
+    expect(chainLabel({ ...evm, chainId: 1337 }, policy)).toMatchObject({ flag: 'development' });
+    expect(chainLabel(evm, policy)).toMatchObject({ flag: 'unknown', zh: expect.stringContaining('不是信任策略所列的链') });
+    const named = parseTrustPolicy({ format: TRUST_FORMAT, institutions: [], chains: { evm: { rpcUrl: 'https://chain.example', chainId: 9527, contract: evm.contract.toUpperCase().replace('0X', '0x') } } });
+    expect(chainLabel(evm, named)).toMatchObject({ flag: 'trusted' });
+    expect(chainLabel(null, named)).toMatchObject({ flag: null });
+  });
+  it('names kinds in Chinese with their regulation, from kinds.ts; an undefined code is said as such', () => {
+    expect(kindLabel(5)).toEqual({ zh: '电子处方', en: 'prescription', regulation: '《处方管理办法》《互联网诊疗监管细则（试行）》' });
+    expect(kindLabel(200)).toMatchObject({ zh: '未定义类型 200', regulation: '' });
   });
 });
