@@ -53,7 +53,8 @@ const app = Fastify({ logger: false });
 // The gateway's own handler: a bad body is answered 4xx { code, message } as the gateway would, not 500.
 app.setErrorHandler(errorHandler());
 app.removeAllContentTypeParsers();
-app.addContentTypeParser('application/json', { parseAs: 'string' }, (_req, body, parsed) => parsed(null, body));
+// Bytes, as the gateway keeps them: reading them (UTF-8 check, decode, parse, exactness) is the request step's work.
+app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (_req, body, parsed) => parsed(null, body));
 app.post('/v1/evidence', async (req, reply) => {
   const prepared = prepare(readRequest(req.body, { kind: 'event' }), ctx, 'bench', Date.now(), () => 'body/');
   await vault.write(prepared);
