@@ -39,15 +39,23 @@ export function assertExactJson(text: string): void {
   const keys: (string[] | Set<string> | null)[] = [];
   let expectKey = false;
   const n = text.length;
+  // The next backslash at or after i (n when none): found once, not searched again from every string.
+  let backslash = text.indexOf('\\');
+  if (backslash < 0) backslash = n;
   let i = 0;
   while (i < n) {
     const c = text.charCodeAt(i);
     if (c === 0x22 /* " */) {
-      const end = stringEnd(text, i);
+      if (backslash < i) {
+        backslash = text.indexOf('\\', i);
+        if (backslash < 0) backslash = n;
+      }
+      const end = backslash < n ? stringEnd(text, i) : text.indexOf('"', i + 1);
+      const escaped = backslash < end;
       if (expectKey) {
-        addKey(keys, keys.length - 1, text, i, end);
+        addKey(keys, keys.length - 1, text, i, end, escaped);
         expectKey = false;
-      } else if (hasEscape(text, i, end)) {
+      } else if (escaped) {
         checkEscapes(text, i, end);
       }
       i = end + 1;
@@ -66,8 +74,10 @@ export function assertExactJson(text: string): void {
       i++;
     } else if (c === 0x2d /* - */ || (c >= 0x30 && c <= 0x39)) {
       let end = i + 1;
-      while (end < n && isNumberChar(text.charCodeAt(end))) end++;
-      checkNumber(text.slice(i, end));
+      let plain = true; // digits only, after an optional sign
+      for (let d = text.charCodeAt(end); end < n && isNumberChar(d); d = text.charCodeAt(++end)) if (d < 0x30 || d > 0x39) plain = false;
+      // Integers of up to 15 digits are exact as doubles: the common case needs no further look.
+      if (!plain || end - i > (c === 0x2d ? 16 : 15) || (text.charCodeAt(c === 0x2d ? i + 1 : i) === 0x30 && end - i > (c === 0x2d ? 2 : 1))) checkNumber(text.slice(i, end));
       i = end;
     } else {
       // Whitespace, ':', true, false, null.
@@ -88,11 +98,6 @@ function stringEnd(text: string, start: number): number {
   }
 }
 
-function hasEscape(text: string, start: number, end: number): boolean {
-  const b = text.indexOf('\\', start + 1);
-  return b >= 0 && b < end;
-}
-
 /** \uD800-\uDFFF escapes must come in pairs: alone they have no UTF-8 form and would be committed as U+FFFD. */
 function checkEscapes(text: string, start: number, end: number): void {
   for (let b = text.indexOf('\\', start + 1); b >= 0 && b < end; b = text.indexOf('\\', b + 2)) {
@@ -108,8 +113,7 @@ function checkEscapes(text: string, start: number, end: number): void {
   }
 }
 
-function addKey(keys: (string[] | Set<string> | null)[], top: number, text: string, start: number, end: number): void {
-  const escaped = hasEscape(text, start, end);
+function addKey(keys: (string[] | Set<string> | null)[], top: number, text: string, start: number, end: number, escaped: boolean): void {
   if (escaped) checkEscapes(text, start, end);
   // Keys compare as decoded: "a" and "\u0061" are the same name.
   const key = escaped ? (JSON.parse(text.slice(start, end + 1)) as string) : text.slice(start + 1, end);
