@@ -15,7 +15,6 @@ import {
   type LogFacts,
   type Meaning,
   type StepOutcome,
-  type TrustPolicy,
   type VerificationStep,
   type WitnessPolicy,
 } from '../index.js';
@@ -237,4 +236,3 @@ function trustLabel(policy: WitnessPolicy, c: { witness: string; publicKey: stri
   return listed.publicKey === c.publicKey ? `受信${name} trusted` : `公钥与策略不符${name} key differs from the policy`;
 }
 
-export type { TrustPolicy };
