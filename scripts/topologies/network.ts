@@ -120,6 +120,8 @@ export interface Network {
   call(from: string, institution: string, service: string, path: string, init?: { method?: string; body?: unknown; headers?: Record<string, string> }): Promise<{ status: number; headers: Headers; body: Record<string, unknown> }>;
   /** Resolves once every node holds the shortest routes the topology implies. */
   converged(timeoutMs?: number): Promise<void>;
+  /** Closes a gateway and starts it again on the same data folder (new ports; it publishes again). */
+  restartGateway(code: string): Promise<RunningGateway>;
   /** Ends a node abruptly: no withdrawal is sent, its neighbours must notice. */
   kill(code: string): Promise<void>;
   stop(): Promise<void>;
@@ -167,6 +169,8 @@ export async function startNetwork(topology: Topology, o: NetworkOptions): Promi
   const nodes = new Map<string, RunningNode>();
   const gateways = new Map<string, RunningGateway>();
   const stoppers: (() => Promise<void>)[] = [];
+  /** Starts a gateway (again) on its data folder and settings. */
+  const reopen = new Map<string, () => Promise<RunningGateway>>();
   // The URL `from` uses to reach `to` (a test may put a proxy in between).
   const via = new Map<string, string>();
   const reach = async (from: string, to: string, url: string): Promise<string> => {
@@ -225,7 +229,6 @@ export async function startNetwork(topology: Topology, o: NetworkOptions): Promi
       const service = await startSampleService(g.code);
       stoppers.push(() => service.close());
       const node = nodes.get(g.node)!;
-      let remote: RemoteHandle | undefined;
       const settings = remoteSettings({
         node: { code: g.node, url: await reach(g.code, g.node, node.url) },
         services: g.services.map((s) => ({ name: s.name, url: service.url + s.path, allow: s.allow, ...(s.kind ? { kind: s.kind } : {}) })),
@@ -251,21 +254,26 @@ export async function startNetwork(topology: Topology, o: NetworkOptions): Promi
           ...o.gatewayConfig?.(g.code),
         },
       );
-      const gateway = await createGateway(config, {
-        plugins: [
-          remoteRoutes({
-            settings,
-            keySource: dir.keySource,
-            codes: dir.codeSource,
-            expose: (h) => (remote = h),
-            ...(o.unsignedHops ? { crypto: UNSIGNED_HOPS_FOR_BENCHMARKS } : {}),
-          }),
-        ],
-        logger: o.log ?? false,
-      });
-      stoppers.push(() => gateway.close());
-      const url = await gateway.app.listen({ host: '127.0.0.1', port: 0 });
-      gateways.set(g.code, { code: g.code, id: toHex(entityId(g.code)), url, gateway, service, remote: remote!, node: g.node });
+      const open = async (): Promise<RunningGateway> => {
+        let remote: RemoteHandle | undefined;
+        const gateway = await createGateway(config, {
+          plugins: [
+            remoteRoutes({
+              settings,
+              keySource: dir.keySource,
+              codes: dir.codeSource,
+              expose: (h) => (remote = h),
+              ...(o.unsignedHops ? { crypto: UNSIGNED_HOPS_FOR_BENCHMARKS } : {}),
+            }),
+          ],
+          logger: o.log ?? false,
+        });
+        stoppers.push(() => gateway.close());
+        const url = await gateway.app.listen({ host: '127.0.0.1', port: 0 });
+        return { code: g.code, id: toHex(entityId(g.code)), url, gateway, service, remote: remote!, node: g.node };
+      };
+      reopen.set(g.code, open);
+      gateways.set(g.code, await open());
     }
   } catch (e) {
     for (const stop of stoppers.reverse()) await stop().catch(() => undefined);
@@ -314,6 +322,14 @@ export async function startNetwork(topology: Topology, o: NetworkOptions): Promi
         if (Date.now() > deadline) throw new Error(`routing did not converge: missing ${missing.slice(0, 5).join(', ')}`);
         await new Promise((r) => setTimeout(r, 20));
       }
+    },
+    async restartGateway(code) {
+      const running = gateways.get(code);
+      if (!running) throw new Error(`no gateway ${code}`);
+      await running.gateway.close();
+      const again = await reopen.get(code)!();
+      gateways.set(code, again);
+      return again;
     },
     async kill(code) {
       const running = nodes.get(code);

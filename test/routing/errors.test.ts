@@ -98,6 +98,11 @@ describe('coded refusals in a star', () => {
       expect(res.status, path).toBe(400);
       expect(await res.json()).toMatchObject({ code: 'REMOTE_BAD_PATH' });
     }
+    // Deliveries: never on the hospital-facing API, and never in plain http on the delivery listener.
+    const dest = net.gateways.get('H330100002')!;
+    res = await fetch(`${dest.url}/v1/deliver`, { method: 'POST', headers: { authorization: `Bearer ${net.token}`, 'content-type': 'application/json' }, body: '{}' });
+    expect(res.status).toBe(404);
+    await expect(fetch(`${dest.remote.deliveryUrl()!.replace('https:', 'http:')}/v1/deliver`, { method: 'POST', body: '{}' })).rejects.toThrow();
     res = await fetch(`${gw.url}/v1/traces/${'0'.repeat(32)}`, { headers: { authorization: `Bearer ${net.token}` } });
     expect(res.status).toBe(404);
     expect(await res.json()).toMatchObject({ code: 'TRACE_NOT_FOUND' });
