@@ -31,7 +31,6 @@ describe('two gateway instances on PostgreSQL', () => {
       CLIENTS_FILE: `${dir.path}/clients.json`,
       BATCH_MAX_AGE_MS: '200',
       BATCH_SIZE: '64',
-      SEQUENCER_LEASE_MS: '1000',
     });
 
   beforeAll(async () => {
@@ -76,7 +75,9 @@ describe('two gateway instances on PostgreSQL', () => {
     for (const id of ids) expect(seen.get(id), id).toBe(1);
     expect(seen.size).toBe(ids.length);
     // The follower's cached log follows the sequencer's: its proofs name the sequencer's checkpoint.
-    await waitFor(async () => (await b.client.get(`/v1/evidence/${ids[1]}/proof?pending=true`)).status === 200, 10_000);
+    for (const id of ids.slice(0, 2)) {
+      for (const g of [a, b]) await waitFor(async () => (await g.client.get(`/v1/evidence/${id}/proof?pending=true`)).status === 200, 10_000);
+    }
     const fromB = await b.client.get<{ log: { checkpoint: { size: number }; inclusion: { path: string[] } } }>(`/v1/evidence/${ids[0]}/proof?pending=true`);
     const fromA = await a.client.get<{ log: { checkpoint: { size: number }; inclusion: { path: string[] } } }>(`/v1/evidence/${ids[0]}/proof?pending=true`);
     expect(fromB.status).toBe(200);
