@@ -1,6 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import rateLimit from '@fastify/rate-limit';
 import type { Redis } from 'ioredis';
+import ipaddr from 'ipaddr.js';
 import { GatewayError } from '../errors.js';
 
 export interface LimitSettings {
@@ -51,8 +52,8 @@ export async function requestLimits(app: FastifyInstance, s: LimitSettings): Pro
   });
   const make = (max: number, key: (req: FastifyRequest) => string): Check =>
     (app as unknown as { createRateLimit(o: object): Check }).createRateLimit({ max, timeWindow: s.windowMs, keyGenerator: key });
-  const byAddress = make(s.addressMax, (req) => `ip:${req.ip}`);
-  const failures = make(s.failureMax, (req) => `authfail:${req.ip}`);
+  const byAddress = make(s.addressMax, (req) => `ip:${sourceOf(req.ip)}`);
+  const failures = make(s.failureMax, (req) => `authfail:${sourceOf(req.ip)}`);
   const byClient = make(s.clientMax, (req) => `client:${(req as unknown as { limitedClient: string }).limitedClient}`);
 
   const refuse = (reply: FastifyReply, what: string, r: { ttlInSeconds?: number; max?: number }): never => {
@@ -84,4 +85,16 @@ export async function requestLimits(app: FastifyInstance, s: LimitSettings): Pro
       if (r.isExceeded) refuse(reply, 'client', r);
     },
   };
+}
+
+/**
+ * The source a budget is counted for: an IPv4 address, or the /64 of an IPv6
+ * one (one host usually holds a whole /64, so counting single IPv6 addresses
+ * would give it billions of budgets). IPv4-mapped IPv6 counts as its IPv4.
+ */
+export function sourceOf(ip: string): string {
+  if (!ipaddr.isValid(ip)) return ip;
+  const a = ipaddr.process(ip);
+  if (a.kind() === 'ipv4') return a.toString();
+  return `${(a as ipaddr.IPv6).parts.slice(0, 4).map((p) => p.toString(16)).join(':')}::/64`;
 }
