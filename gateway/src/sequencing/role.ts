@@ -87,23 +87,26 @@ export class SequencerRole {
           await this.o.onFollowing?.();
           return;
         }
-        if (this.state.role !== 'follower') return;
+        if (this.state.role !== 'follower') {
+          // Stopped while asking: hand it straight back.
+          await this.o.lease.release(epoch).catch(() => undefined);
+          return;
+        }
         this.state = { role: 'sequencer', epoch };
         this.o.logger.info(`sequencer: this instance (${this.o.holder}) holds the lease, epoch ${epoch}`);
-        await this.o.onElected(epoch);
+        try {
+          await this.o.onElected(epoch);
+        } catch (e) {
+          // Half started (a batcher without its anchoring, say) is no state to carry on from: a fresh process starts whole.
+          this.lose(`sequencing could not start: ${(e as Error).message}`);
+        }
         return;
       }
       if (s.role === 'sequencer' && !(await this.o.lease.renew(s.epoch)) && this.state.role === 'sequencer') {
         this.lose(`another instance took the sequencer lease (epoch ${s.epoch} ended)`);
       }
     } catch (e) {
-      if (s.role === 'sequencer' && this.state.role === 'sequencer' && this.state.epoch === s.epoch && !isUnavailable(e)) {
-        // Resuming from the store failed: a fresh process will.
-        return this.lose(`sequencing could not start or continue: ${(e as Error).message}`);
-      }
       this.o.logger.warn(`sequencer lease: ${(e as Error).message}`);
     }
   }
 }
-
-const isUnavailable = (e: unknown): boolean => (e as { code?: string })?.code === 'STORE_UNAVAILABLE';
