@@ -106,6 +106,9 @@ describe('limits before work', () => {
     expect(body.length).toBeGreaterThan(1_048_576);
     const headers = signedRequestHeaders({ method: 'POST', path: '/v1/evidence/batch', body, client: 'his', privateKey: his.privateKey, publicKey: his.publicKey });
     expect((await post(gw.url, '/v1/evidence/batch', body, headers, '127.0.0.4')).status).toBe(202);
+    // The same signed headers again: a replay, refused before the body (the nonce is claimed at onRequest).
+    const replay = await post(gw.url, '/v1/evidence/batch', body, headers, '127.0.0.4');
+    expect(replay).toMatchObject({ status: 401, body: { code: 'AUTH_REPLAY' } });
     // A body that is not the one the signed digest names is refused.
     const swapped = await post(gw.url, '/v1/evidence/batch', body.replace('"i":0', '"i":1'), signedRequestHeaders({ method: 'POST', path: '/v1/evidence/batch', body, client: 'his', privateKey: his.privateKey, publicKey: his.publicKey }), '127.0.0.4');
     expect(swapped).toMatchObject({ status: 401, body: { code: 'AUTH_INVALID' } });
