@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { hostname } from 'node:os';
 import type { FastifyInstance } from 'fastify';
 import { entityId, toHex, type Anchor } from '@evidence/core';
-import { selectAnchor } from './adapters/anchors.js';
+import { selectAnchor } from './chains/index.js';
 import { BullQueue } from './adapters/bullmq-queue.js';
 import { LevelStore } from './adapters/level/level-store.js';
 import { PgLease } from './adapters/postgres/pg-lease.js';
