@@ -8,7 +8,7 @@ import { echoCall, LINE, testNetwork, verifyDoc, verifyWithCli, type TraceDoc } 
 /** The line, with a third institution beside the destination (where a compromised RN-3 could replay to). */
 const LINE_PLUS: Topology = { ...LINE, gateways: [...LINE.gateways, { code: 'H330300001', node: 'RN-3', services: [{ name: 'echo', path: '/echo', allow: '*' }] }] };
 
-type Misbehaviour = 'none' | 'swap-envelope' | 'clear-body' | 'redirect' | 'redirect-direct' | 'drop-hop' | 'reorder' | 'impersonate';
+type Misbehaviour = 'none' | 'swap-envelope' | 'clear-body' | 'redirect' | 'redirect-direct' | 'drop-hop' | 'reorder' | 'impersonate' | 'alter-response';
 
 /**
  * A node's transport: after the real node has checked the chain and signed
@@ -33,6 +33,7 @@ class MaliciousTransport extends HttpClient {
   override post(url: string, body: string | Buffer, options: PostOptions): Promise<HttpAnswer> {
     const outgoing = url.endsWith('/v1/forward') || url.endsWith('/v1/deliver');
     if (this.mode === 'none' || !outgoing) return super.post(url, body, options);
+    if (this.mode === 'alter-response') return this.alterAnswer(super.post(url, body, options));
     const msg = JSON.parse(body.toString()) as ForwardRequest;
     const hops = msg.hops as Hop[];
     const mine = hops[hops.length - 1]!;
@@ -69,6 +70,17 @@ class MaliciousTransport extends HttpClient {
         break;
     }
     return super.post(url, JSON.stringify(msg), options);
+  }
+
+  /** The answer on its way back: one byte of the sealed response changed (the node cannot read or re-seal it). */
+  private async alterAnswer(answer: Promise<HttpAnswer>): Promise<HttpAnswer> {
+    const a = await answer;
+    if (a.status !== 200) return a;
+    const parsed = JSON.parse(a.body.toString()) as { sealed: { ct: string } };
+    const ct = Buffer.from(parsed.sealed.ct, 'base64');
+    ct[0]! ^= 1;
+    parsed.sealed.ct = ct.toString('base64');
+    return { ...a, body: Buffer.from(JSON.stringify(parsed)) };
   }
 }
 
@@ -152,6 +164,17 @@ describe('a malicious routing node in a line of three, over TLS with sealed requ
     expect(res.status).toBe(400);
     expect(res.body).toMatchObject({ code: 'ENVELOPE_MISMATCH', by: id('H330300001'), hop: 3, node: id('RN-3'), sender: id('RN-3') });
     expect(net.gateways.get('H330300001')!.service.received).toEqual([]);
+  });
+
+  it('alters the sealed response on its way back: the node before it refuses the answer, naming it; nothing reaches the caller', async () => {
+    // RN-M's transport hands RN-M an answer altered on its way from RN-3: as if RN-3 had altered it.
+    const t = evil.get('RN-M')!;
+    t.mode = 'alter-response';
+    const res = await net.call('H330100001', 'H330200001', 'echo', '/answer', { body: { n: 1 } });
+    t.mode = 'none';
+    expect(res.status).toBe(502);
+    expect(res.body).toMatchObject({ code: 'NEXT_HOP_BAD_RESPONSE', by: id('RN-M'), check: 'envelope', node: id('RN-3') });
+    expect(res.body.response).toBeUndefined();
   });
 
   it('drops a hop: refused at the hop where the chain breaks, sender RN-M', async () => {
