@@ -230,10 +230,11 @@ export class RoutingNode {
     // otherwise. Only for a chain that passes every cheap check, so a malformed
     // or misdirected chain still costs no signature at all.
     const shareWithCaller = this.pool?.idle ?? true;
-    const signing = this.pool && passesCheapChecks(check) ? this.signAhead(req, this.pool) : undefined;
+    const ahead = this.pool !== undefined && passesCheapChecks(check);
+    const signing = ahead ? this.signAhead(req, this.pool!) : undefined;
     const checking = checkChainOn(this.pool, check, { shareWithCaller });
     // The envelope's signature on a worker too, beside the chain's (its verdict is read after the chain's).
-    const envelopeSigned = sealed && this.pool && this.pool.size > 0 && passesCheapChecks(check) ? envelopeOnPool(this.pool, req, keys) : undefined;
+    const envelopeSigned = sealed && ahead && this.pool!.size > 0 ? envelopeOnPool(this.pool!, req, keys) : undefined;
     let hashes: string[];
     try {
       hashes = await checking;
