@@ -30,7 +30,7 @@ export interface EventsReply {
   refused: { index: number; result: Extract<PrepareResult, { ok: false }> }[];
 }
 
-/** What every single event's job shares (request-body's shape and error prefix). */
+/** What every single event's job shares (its body shape and error prefix). */
 const EVENT_SHAPE = { kind: 'event' } as const;
 const EVENT_WHERE = { prefix: 'body/', indexed: false } as const;
 
