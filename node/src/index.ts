@@ -16,8 +16,8 @@ export { SignaturePool, sharedSignaturePool, defaultVerifyWorkers, type VerifyOp
 export { appendFields, appendHop, originFields, originHop, ZERO_ID, type HopSigner } from './forward/hops.js';
 export { signAhead, SM2_HOPS, UNSIGNED_HOPS_FOR_BENCHMARKS, type HopCrypto } from './forward/hop-crypto.js';
 export * from './forward/protocol.js';
-export { requestContext, responseContext, splitSealed, withSignature, checkSealedRequest, sealedResponseProblem } from './forward/sealed.js';
-export { CHECKS, checksMade, sealedOrClear, type CheckName } from './forward/checks.js';
+export { requestContext, responseContext, splitSealed, withSignature, checkSealedRequest, envelopeMismatch, sealedResponseProblem } from './forward/sealed.js';
+export { CHECKS, checksMade, envelopeOnPool, sealedOrClear, type CheckName } from './forward/checks.js';
 export { loadTls, mutualTlsServerOptions, tlsPeerId, type TlsFiles, type TlsMaterial } from './tls/tls-files.js';
 export { HttpClient, TransportError, type TransportFailure, type HttpAnswer, type PostOptions, type LinkOptions } from './http/client.js';
 export { routingErrorHandler, toRoutingError, type ErrorHandler } from './http/error-handler.js';

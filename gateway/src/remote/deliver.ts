@@ -2,6 +2,8 @@ import { envelope as env, HOP_TYPE, hopHash, requestDigest, responseDigest, sm2S
 import {
   appendFields,
   checkChainOn,
+  envelopeMismatch,
+  envelopeOnPool,
   checkSealedRequest,
   errorBody,
   isRoutingError,
@@ -66,11 +68,13 @@ export async function deliver(ctx: RemoteContext, req: ForwardRequest, peer?: st
   const shareWithCaller = ctx.pool?.idle ?? true;
   const deliverFields = (prev: string) => appendFields(ctx.signer, hops, prev, HOP_TYPE.deliver, ZERO_ID, last.digest);
   const ahead = ctx.pool && passesCheapChecks(check) ? signAhead(ctx.crypto, ctx.pool, () => deliverFields(toHex(hopHash(last))), ctx.signer) : undefined;
+  // The envelope's signature on a worker beside the chain's, as a routing node checks it.
+  const envelopeSigned = sealed && ahead !== undefined && ctx.pool!.size > 0 ? envelopeOnPool(ctx.pool!, req, keys) : undefined;
   let hashes: string[];
   let opened: { request: ForwardedRequest; contentKey?: Uint8Array };
   try {
     hashes = await checkChainOn(ctx.pool, check, { shareWithCaller });
-    opened = sealed ? openSealed(ctx, req, keys, peer) : { request: req.request! };
+    opened = sealed ? openSealed(ctx, req, keys, peer, envelopeSigned === undefined ? undefined : await envelopeSigned) : { request: req.request! };
   } catch (e) {
     // The refused chain, as received, is the evidence against whoever sent it.
     if (isRoutingError(e)) {
@@ -142,10 +146,17 @@ export async function deliver(ctx: RemoteContext, req: ForwardRequest, peer?: st
  * signature check, a failure is the origin's own (it signed this envelope and
  * hop 0): hop 0 is named.
  */
-function openSealed(ctx: RemoteContext, req: ForwardRequest, keys: ChainCheck['keys'], peer: string | undefined): { request: ForwardedRequest; contentKey: Uint8Array } {
+function openSealed(
+  ctx: RemoteContext,
+  req: ForwardRequest,
+  keys: ChainCheck['keys'],
+  peer: string | undefined,
+  signedAsChecked: boolean | undefined,
+): { request: ForwardedRequest; contentKey: Uint8Array } {
   const hops = req.hops as Hop[];
   try {
-    checkSealedRequest(req.sealed!, req.destination, hops, keys);
+    if (signedAsChecked === undefined) checkSealedRequest(req.sealed!, req.destination, hops, keys);
+    else if (!signedAsChecked) throw envelopeMismatch(req.destination, hops);
   } catch (e) {
     if (isRoutingError(e) && e.blame && peer !== undefined) throw new RoutingError(e.code, e.message, { ...e.blame, sender: peer });
     throw e;
