@@ -75,6 +75,10 @@ describe('routing node: publications from gateways', () => {
     res = await app.inject({ method: 'POST', url: '/v1/publish', headers: { 'content-type': 'application/json' }, payload: '{}' });
     expect(res.statusCode).toBe(403);
 
+    // Captured long ago and replayed (say, after the node restarted and forgot GW's last seq): stale.
+    res = await post(publication({ seq: 9, ts: Date.now() - 120_000 }));
+    expect(res.json()).toMatchObject({ code: 'PEER_REPLAY', message: expect.stringMatching(/time-to-live/) });
+
     res = await post(publication({ seq: 3, services: [] }));
     expect(res.statusCode).toBe(200);
     expect(node.table.size).toBe(0);

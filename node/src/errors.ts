@@ -39,6 +39,8 @@ export const ROUTING_ERRORS = {
   PEER_BAD_SIGNATURE: 401,
   PEER_REPLAY: 409,
   PEER_MISDIRECTED: 421,
+  /** A signed peer message (update, publication) sent on another device's TLS link than its signer's. */
+  PEER_SENDER_MISMATCH: 403,
   /** The key registry (the chain) could not be read: try again later. */
   KEYS_UNAVAILABLE: 503,
   DIRECTORY_MALFORMED: 500,

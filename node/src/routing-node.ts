@@ -338,9 +338,10 @@ export class RoutingNode {
 
   // ---- route updates from neighbours -------------------------------------
 
-  async receiveUpdate(body: Buffer, signer: unknown, signature: unknown): Promise<{ resync: boolean }> {
+  async receiveUpdate(body: Buffer, signer: unknown, signature: unknown, peer?: string): Promise<{ resync: boolean }> {
     const neighbour = typeof signer === 'string' ? this.neighbours.get(signer) : undefined;
     if (!neighbour) throw new RoutingError('PEER_UNKNOWN', 'updates are accepted from configured neighbours only');
+    sentBySigner(neighbour.id, peer);
     const key = (await this.keyRing.lookupFor([neighbour.id]))(neighbour.id);
     if (key === undefined) throw new RoutingError('PEER_UNKNOWN', `no registered key for neighbour ${neighbour.id}`);
     if (!verifyBody(body, signature, key)) throw new RoutingError('PEER_BAD_SIGNATURE', 'the update signature does not verify');
@@ -351,6 +352,8 @@ export class RoutingNode {
     for (const a of update.announce) {
       if (a.path[0] !== update.from) throw new RoutingError('BAD_REQUEST', 'every announced path must start with the sender');
     }
+    // After a restart nothing of a sender is remembered: a captured update is stale once its hold time passed.
+    if (Date.now() - update.ts > update.holdMs) throw new RoutingError('PEER_REPLAY', 'the update is older than its hold time');
     const order = ordering(this.inbound.get(neighbour.id), update.session, update.seq);
     if (order === 'replay') throw new RoutingError('PEER_REPLAY', 'the update is not newer than one already accepted');
     this.inbound.set(neighbour.id, { session: update.session, seq: update.seq });
@@ -375,8 +378,9 @@ export class RoutingNode {
 
   // ---- service publications from gateways ----------------------------------
 
-  async receivePublish(body: Buffer, signer: unknown, signature: unknown): Promise<{ node: string; services: number }> {
+  async receivePublish(body: Buffer, signer: unknown, signature: unknown, peer?: string): Promise<{ node: string; services: number }> {
     if (typeof signer !== 'string' || !/^[0-9a-f]{64}$/.test(signer)) throw new RoutingError('PEER_UNKNOWN', 'missing signer id');
+    sentBySigner(signer, peer);
     const key = (await this.keyRing.lookupFor([signer]))(signer);
     if (key === undefined) throw new RoutingError('PEER_UNKNOWN', `no registered key for gateway ${signer}`);
     if (!verifyBody(body, signature, key)) throw new RoutingError('PEER_BAD_SIGNATURE', 'the publication signature does not verify');
@@ -384,6 +388,7 @@ export class RoutingNode {
     if (p.gateway !== signer || p.node !== this.id) throw new RoutingError('PEER_MISDIRECTED', 'the publication is not from its signer to this node');
     if (toHex(entityId(p.code)) !== p.gateway) throw new RoutingError('BAD_REQUEST', 'the gateway id is not SM3 of its institution code');
     if (this.neighbours.has(p.gateway)) throw new RoutingError('BAD_REQUEST', 'a neighbour node cannot publish as a gateway');
+    if (Date.now() - p.ts > p.ttlMs) throw new RoutingError('PEER_REPLAY', 'the publication is older than its time-to-live');
     if (ordering(this.inbound.get(p.gateway), p.session, p.seq) === 'replay') {
       throw new RoutingError('PEER_REPLAY', 'the publication is not newer than one already accepted');
     }
@@ -457,6 +462,16 @@ export class RoutingNode {
         this.propagate(this.table.dropSource(id));
       }
     }
+  }
+}
+
+/**
+ * Over TLS, a signed peer message is taken only from its signer's own link:
+ * a captured update or publication cannot be replayed by another device.
+ */
+function sentBySigner(signer: string, peer: string | undefined): void {
+  if (peer !== undefined && peer !== signer) {
+    throw new RoutingError('PEER_SENDER_MISMATCH', `the message is signed by ${signer} but sent by ${peer} on the TLS link`);
   }
 }
 

@@ -9,6 +9,7 @@ import { buildNodeServer } from '../app.js';
 import { nodeSettings } from '../config.js';
 import { HttpClient, type TransportError } from '../http/client.js';
 import { staticKeySource } from '../keys/key-source.js';
+import { SIGNATURE_HEADER, SIGNER_HEADER, signBody } from '../peers/signed-body.js';
 import { RoutingNode } from '../routing-node.js';
 import { issueDeviceCertificate, openLocalCa, type LocalCa } from './local-ca.js';
 import { loadTls, mutualTlsServerOptions, tlsPeerId, type TlsMaterial } from './tls-files.js';
@@ -118,6 +119,13 @@ describe('mutual TLS on the links between devices', () => {
       expect(await forward(client(material.get('expired')))).toMatchObject({ status: 403, body: { code: 'TLS_CLIENT_CERT_REQUIRED' } });
       // With a certificate, the request reaches the route (and is refused there for its body).
       expect(await forward(client(material.get('H330100001')))).toMatchObject({ status: 400, body: { code: 'BAD_REQUEST' } });
+      // A publication signed by a gateway, sent on another device's link: refused before anything else.
+      const gw = { id: id('H330100001'), ...generateSm2KeyPair() };
+      const pub = Buffer.from(JSON.stringify({ v: 1, gateway: gw.id, code: 'H330100001', node: a.id, url: 'https://127.0.0.1:9', session: 1, seq: 1, ts: Date.now(), ttlMs: 60_000, services: ['echo'] }));
+      const headers = { [SIGNER_HEADER]: gw.id, [SIGNATURE_HEADER]: signBody(pub, gw.privateKey, gw.publicKey) };
+      const relayed = await client(material.get('RN-B')).post(`${nodeUrl}/v1/publish`, pub, { timeoutMs: 5000, maxResponseBytes: 4096, headers });
+      expect(relayed.status).toBe(403);
+      expect(JSON.parse(relayed.body.toString())).toMatchObject({ code: 'PEER_SENDER_MISMATCH' });
       expect(await withoutCertificate(material.get('RN-A')!.ca, 'GET', `${nodeUrl}/healthz`)).toMatchObject({ status: 200 });
     } finally {
       await app.close();
