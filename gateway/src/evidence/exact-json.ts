@@ -28,13 +28,20 @@ const LONE_SURROGATE = /\p{Cs}/u;
 const SHORT_INTEGER = /^-?(0|[1-9][0-9]{0,14})$/;
 
 /**
+ * A body given as a JS string rather than bytes (in-process callers, tests)
+ * may hold lone surrogates as characters; text decoded from bytes that passed
+ * assertUtf8 cannot, so only string bodies need this look.
+ */
+export function assertWellFormed(text: string): void {
+  if (LONE_SURROGATE.test(text)) throw loneSurrogate();
+}
+
+/**
  * Refuses JSON text (already parsed by JSON.parse) that JCS cannot commit
- * exactly: JSON_DUPLICATE_KEY, JSON_NUMBER_INEXACT, JSON_LONE_SURROGATE. A
- * text given as a JS string is checked for lone surrogates too (bytes were
- * checked by assertUtf8).
+ * exactly: JSON_DUPLICATE_KEY, JSON_NUMBER_INEXACT, and JSON_LONE_SURROGATE
+ * for \uD800-\uDFFF escapes that are not pairs.
  */
 export function assertExactJson(text: string): void {
-  if (LONE_SURROGATE.test(text)) throw loneSurrogate();
   // Per open container: null for an array, else the keys seen so far in that object.
   const keys: (string[] | Set<string> | null)[] = [];
   let expectKey = false;

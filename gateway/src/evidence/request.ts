@@ -4,7 +4,7 @@ import type { TSchema } from 'typebox';
 import { GatewayError } from '../errors.js';
 import { AJV_CUSTOM_OPTIONS, validationMessage, type SchemaError } from '../http/validation.js';
 import type { BodyShape, Where } from '../ports/intake.js';
-import { assertExactJson, assertUtf8 } from './exact-json.js';
+import { assertExactJson, assertUtf8, assertWellFormed } from './exact-json.js';
 import { bulkBodySchema, EvidenceInput } from './input-schema.js';
 import type { RecordInput } from './prepare.js';
 
@@ -29,7 +29,8 @@ const validators = new Map<string, Validate>();
  * events. Every byte of the body is the sender's.
  */
 export function readRequest(raw: string | Uint8Array, shape: BodyShape): RecordInput[] {
-  if (typeof raw !== 'string') assertUtf8(raw);
+  if (typeof raw === 'string') assertWellFormed(raw);
+  else assertUtf8(raw);
   const text = typeof raw === 'string' ? raw : Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength).toString('utf8');
   if (text.length === 0) throw new GatewayError('BAD_JSON', "the body is not valid JSON: Body cannot be empty when content-type is set to 'application/json'");
   let body: unknown;
