@@ -99,8 +99,9 @@ export class ThreadIntake implements Intake {
     return settled.map((s): PrepareResult => (s.status === 'fulfilled' ? { ok: true, prepared: s.value } : refusalOf(s.reason)));
   };
 
-  private one(job: PrepareJob): Promise<Prepared[]> {
-    if (this.workers.size === 0) return Promise.resolve(unwrap(runJobs([job], this.ctx).results[0]!));
+  /** One job; async, so a refusal on this thread rejects this job alone. */
+  private async one(job: PrepareJob): Promise<Prepared[]> {
+    if (this.workers.size === 0) return unwrap(runJobs([job], this.ctx).results[0]!);
     if (job.body !== undefined) {
       // One event: gathered with the turn's others. A bulk body: to the least busy worker, moved when it can be.
       if (job.shape?.kind === 'event') return this.enqueueSmall(job);
