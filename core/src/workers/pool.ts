@@ -16,12 +16,6 @@ export interface WorkerPoolOptions {
   entry: { from: string; name: string };
   workerData?: unknown;
   resourceLimits?: ResourceLimits;
-  /**
-   * Whether a worker with work outstanding keeps the process alive (an idle
-   * one never does). A pool whose callers hold the process open anyway (an
-   * HTTP server) may say false and skip the ref/unref per message.
-   */
-  refWhileBusy?: boolean;
 }
 
 interface Pending<R> {
@@ -43,7 +37,6 @@ export class WorkerPool<M extends Sequenced, R extends Sequenced> {
   private readonly workers: Worker[] = [];
   private readonly load = new Map<Worker, number>();
   private readonly pending = new Map<number, Pending<R>>();
-  private readonly refWhileBusy: boolean;
   private seq = 0;
   private messages = 0;
 
@@ -51,7 +44,6 @@ export class WorkerPool<M extends Sequenced, R extends Sequenced> {
     size: number,
     options: WorkerPoolOptions,
   ) {
-    this.refWhileBusy = options.refWhileBusy ?? true;
     for (let i = 0; i < size; i++) {
       const worker = spawnWorker(options);
       worker.on('message', (r: R) => this.answered(r));
@@ -112,7 +104,8 @@ export class WorkerPool<M extends Sequenced, R extends Sequenced> {
    */
   post(worker: Worker, weight: number, message: M, transfer: readonly ArrayBuffer[] = [], lost?: (error: Error) => R): Promise<R> {
     const before = this.load.get(worker) ?? 0;
-    if (this.refWhileBusy && before === 0) worker.ref();
+    // A worker with work outstanding keeps the process alive (an idle one never does).
+    if (before === 0) worker.ref();
     this.load.set(worker, before + weight);
     this.messages++;
     return new Promise<R>((answer, fail) => {
@@ -138,7 +131,7 @@ export class WorkerPool<M extends Sequenced, R extends Sequenced> {
     const left = Math.max(0, (this.load.get(p.worker) ?? 0) - p.weight);
     if (!this.load.has(p.worker)) return;
     this.load.set(p.worker, left);
-    if (this.refWhileBusy && left === 0) p.worker.unref();
+    if (left === 0) p.worker.unref();
   }
 
   /** A failed worker leaves the pool; what it had not answered is answered by its `lost`, or refused. */

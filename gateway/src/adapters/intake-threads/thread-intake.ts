@@ -75,12 +75,10 @@ export class ThreadIntake implements Intake {
   ) {
     this.spillAt = options.spillAt ?? SPILL_AT;
     this.mainLoad = size > 0 && this.spillAt > 0 ? new MainLoad() : null;
-    // The HTTP server holds the process open while intake is under way: no ref/unref per message.
     this.workers = new WorkerPool(size, {
       entry: { from: import.meta.url, name: 'intake-worker' },
       workerData: { gatewayId: ctx.gatewayId, subjectKey: ctx.subjectKey },
       resourceLimits: INTAKE_WORKER_LIMITS,
-      refWhileBusy: false,
     });
   }
 
