@@ -1,5 +1,6 @@
 import { Value } from 'typebox/value';
 import { entityId, toHex } from '@evidence/core';
+import { chainSettingsProblems } from '../chains/index.js';
 import { isInside, keyFilePath } from '../keys.js';
 import { allowEntryProblem, parseWebhookAllow } from '../subscriptions/webhook-target.js';
 import { readWitnessesSetting, WitnessSettingsError } from '../witnessing/settings.js';
@@ -37,12 +38,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
 
 function crossFieldProblems(c: GatewayConfig): string[] {
   const out: string[] = [];
-  if (c.ANCHOR === 'evm') {
-    for (const key of ['EVM_RPC_URL', 'EVM_CONTRACT', 'EVM_PRIVATE_KEY'] as const) {
-      if (!c[key]) out.push(`${key}: required when ANCHOR=evm`);
-    }
-  }
-  if (c.ANCHOR === 'fabric' && !c.FABRIC_PEER_ENDPOINT) out.push('FABRIC_PEER_ENDPOINT: required when ANCHOR=fabric (with the other FABRIC_* settings)');
+  out.push(...chainSettingsProblems(c));
   if (c.ANCHOR_WORKER === 'external' && !c.REDIS_URL) out.push('ANCHOR_WORKER: external needs REDIS_URL (jobs must outlive this process)');
   if (c.STORE === 'postgres' && !c.DATABASE_URL) out.push('DATABASE_URL: required when STORE=postgres / STORE=postgres 时必须设置');
   if (c.DEV_TOKEN && !c.ALLOW_BEARER) out.push('DEV_TOKEN: set ALLOW_BEARER=true to use bearer tokens');

@@ -1,4 +1,5 @@
 import { Type, type Static } from 'typebox';
+import { CHAIN_NAMES, type ChainName } from '../chains/names.js';
 
 /**
  * Every setting of a gateway process, read from the environment and checked
@@ -22,10 +23,13 @@ export const ConfigSchema = Type.Object({
   /** No checkpoint transaction is sent sooner than this after the previous one was sent (ms); one is in flight at a time. */
   ANCHOR_MIN_INTERVAL_MS: Type.Integer({ minimum: 0, maximum: 86_400_000, default: 1000 }),
 
-  ANCHOR: Type.Union([Type.Literal('evm'), Type.Literal('fabric'), Type.Literal('none')], {
-    default: 'evm',
-    description: 'evm (default), fabric, or none (record and batch only; batches anchor once an anchor is configured)',
-  }),
+  // The chains' names: chains/names.ts.
+  ANCHOR: Type.Unsafe<ChainName | 'none'>(
+    Type.Union([...CHAIN_NAMES.map((name) => Type.Literal(name)), Type.Literal('none')], {
+      default: 'evm',
+      description: `${CHAIN_NAMES.join(', ')} (evm by default), or none (record and batch only; batches anchor once an anchor is configured)`,
+    }),
+  ),
   EVM_RPC_URL: Type.Optional(Type.String({ minLength: 1 })),
   EVM_CONTRACT: Type.Optional(Type.String({ pattern: '^0x[0-9a-fA-F]{40}$' })),
   EVM_PRIVATE_KEY: Type.Optional(Type.String({ pattern: '^(0x)?[0-9a-fA-F]{64}$' })),
