@@ -52,8 +52,8 @@ export async function requestLimits(app: FastifyInstance, s: LimitSettings): Pro
   });
   const make = (max: number, key: (req: FastifyRequest) => string): Check =>
     (app as unknown as { createRateLimit(o: object): Check }).createRateLimit({ max, timeWindow: s.windowMs, keyGenerator: key });
-  const byAddress = make(s.addressMax, (req) => `ip:${sourceOf(req.ip)}`);
-  const failures = make(s.failureMax, (req) => `authfail:${sourceOf(req.ip)}`);
+  const byAddress = make(s.addressMax, (req) => `ip:${sourceOfRequest(req)}`);
+  const failures = make(s.failureMax, (req) => `authfail:${sourceOfRequest(req)}`);
   const byClient = make(s.clientMax, (req) => `client:${(req as unknown as { limitedClient: string }).limitedClient}`);
 
   const refuse = (reply: FastifyReply, what: string, r: { ttlInSeconds?: number; max?: number }): never => {
@@ -85,6 +85,20 @@ export async function requestLimits(app: FastifyInstance, s: LimitSettings): Pro
       if (r.isExceeded) refuse(reply, 'client', r);
     },
   };
+}
+
+// A connection's peer address never changes: its source is worked out once per connection, not per request.
+const sourceByConnection = new WeakMap<object, string>();
+
+function sourceOfRequest(req: FastifyRequest): string {
+  const socket = req.raw.socket as object | undefined;
+  if (!socket) return sourceOf(req.ip);
+  let source = sourceByConnection.get(socket);
+  if (source === undefined) {
+    source = sourceOf(req.ip);
+    sourceByConnection.set(socket, source);
+  }
+  return source;
 }
 
 /**
