@@ -12,10 +12,11 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import pg from 'pg';
-import { startStackChain, type StackChain } from './stack/chain.js';
-import { freePort, prepareGateway, spawnStackGateway, stopGateway, type StackGateway } from './stack/gateways.js';
+import { startStackChain } from './stack/chain.js';
+import { freePort, prepareGateway, spawnStackGateway, type StackGateway } from './stack/gateways.js';
+import { stopOnSignals } from './stack/lifecycle.js';
 import { gatewayCode, parseOptions } from './stack/options.js';
-import { startStackRouting, type StackRouting } from './topologies/stack-routing.js';
+import { startStackRouting } from './topologies/stack-routing.js';
 
 const say = (m: string) => console.log(m);
 
@@ -53,27 +54,14 @@ async function main(): Promise<void> {
   }
   const databaseUrl = await ensureDatabase(adminUrl);
 
-  let chain: StackChain | null = null;
-  let routing: StackRouting | null = null;
-  const instances: StackGateway[] = [];
-  let stopping = false;
-  const stop = async (code: number) => {
-    if (stopping) return;
-    stopping = true;
-    say('\nstopping / 正在停止 ...');
-    await Promise.all(instances.map(stopGateway));
-    await routing?.close();
-    await chain?.close();
-    process.exit(code);
-  };
-  process.on('SIGINT', () => void stop(0));
-  process.on('SIGTERM', () => void stop(0));
+  const { stack: running, stop } = stopOnSignals(say);
+  const instances = running.gateways;
 
   try {
-    chain = await startStackChain(options.dir, options.chainPort, options.blockTime, say);
+    const chain = (running.chain = await startStackChain(options.dir, options.chainPort, options.blockTime, say));
     const { deployment } = chain;
     const code = gatewayCode(0);
-    routing = await startStackRouting({ dir: options.dir, gatewayCodes: [code], chain: { rpcUrl: chain.chain.rpcUrl, contract: deployment.contracts.EvidenceAnchor, provider: chain.provider }, say });
+    const routing = (running.routing = await startStackRouting({ dir: options.dir, gatewayCodes: [code], chain: { rpcUrl: chain.chain.rpcUrl, contract: deployment.contracts.EvidenceAnchor, provider: chain.provider }, say }));
     // The key file npm start keeps for this institution, read by every instance (KEYS_FILE): never one per instance.
     const g = await prepareGateway(options.dir, code, 0);
     const registration = await chain.ensureRegistered(g.id, g.publicKey, g.account);
@@ -90,7 +78,7 @@ async function main(): Promise<void> {
       });
       // The supervisor's part: an instance whose lease went to the other exits 75 and comes back as a follower.
       instance.child.once('exit', (exitCode) => {
-        if (stopping) return;
+        if (running.stopping) return;
         if (exitCode === 75) {
           say(`instance ${i + 1} lost the sequencer lease; starting it again / 实例 ${i + 1} 失去排序者租约，正在重启`);
           void spawn(i).then((again) => (instances[i] = again), (e: unknown) => say(`instance ${i + 1} did not start again: ${(e as Error).message}`));

@@ -12,10 +12,11 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { anchoringStates, banner } from './stack/banner.js';
-import { startStackChain, type StackChain } from './stack/chain.js';
-import { freePort, prepareGateway, spawnStackGateway, stopGateway, type PreparedGateway, type StackGateway } from './stack/gateways.js';
+import { startStackChain } from './stack/chain.js';
+import { freePort, prepareGateway, spawnStackGateway, type PreparedGateway } from './stack/gateways.js';
+import { stopOnSignals } from './stack/lifecycle.js';
 import { gatewayCode, HELP, parseOptions } from './stack/options.js';
-import { startStackRouting, type StackRouting } from './topologies/stack-routing.js';
+import { startStackRouting } from './topologies/stack-routing.js';
 
 const say = (m: string) => console.log(m);
 
@@ -43,32 +44,19 @@ async function main(): Promise<void> {
   }
   mkdirSync(options.dir, { recursive: true });
 
-  let chain: StackChain | null = null;
-  let routing: StackRouting | null = null;
-  const gateways: StackGateway[] = [];
-  let stopping = false;
-  const stop = async (code: number) => {
-    if (stopping) return;
-    stopping = true;
-    say('\nstopping / 正在停止 ...');
-    await Promise.all(gateways.map(stopGateway));
-    await routing?.close();
-    await chain?.close();
-    process.exit(code);
-  };
-  process.on('SIGINT', () => void stop(0));
-  process.on('SIGTERM', () => void stop(0));
+  const { stack: running, stop } = stopOnSignals(say);
+  const gateways = running.gateways;
 
   try {
-    chain = await startStackChain(options.dir, options.chainPort, options.blockTime, say);
+    const chain = (running.chain = await startStackChain(options.dir, options.chainPort, options.blockTime, say));
     const { deployment } = chain;
     // Routing nodes first: each gateway publishes its services to its node when it starts.
-    routing = await startStackRouting({
+    const routing = (running.routing = await startStackRouting({
       dir: options.dir,
       gatewayCodes: Array.from({ length: options.gateways }, (_, i) => gatewayCode(i)),
       chain: { rpcUrl: chain.chain.rpcUrl, contract: deployment.contracts.EvidenceAnchor, provider: chain.provider },
       say,
-    });
+    }));
     // Every gateway's key and port first: each one's witnesses include all the others.
     const prepared: { g: PreparedGateway; port: number }[] = [];
     for (let i = 0; i < options.gateways; i++) {
@@ -105,7 +93,7 @@ async function main(): Promise<void> {
         }),
       );
     }
-    for (const g of gateways) void g.exited.then(() => !stopping && say(`gateway ${g.code} stopped unexpectedly / 网关意外退出`));
+    for (const g of gateways) void g.exited.then(() => !running.stopping && say(`gateway ${g.code} stopped unexpectedly / 网关意外退出`));
 
     const stackFile = join(options.dir, 'stack.json');
     const stack = {

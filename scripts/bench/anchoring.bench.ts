@@ -75,7 +75,7 @@ import {
 import { createEvmAnchor, deployAll, localAccounts, registerGateway, startLocalChain, type LocalChain } from '@evidence/contracts';
 import { EXAMPLE_PAYLOADS, loadOrCreateKeys } from '@evidence/gateway';
 import { JsonRpcProvider, Wallet } from 'ethers';
-import { forkServer, type Child } from './gateway/children.js';
+import { BENCH_TOKEN as TOKEN, benchGatewayEnv, forkServer, type Child } from './gateway/children.js';
 import { cpuSeconds } from './gateway/proc-cpu.mjs';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 25);
@@ -83,7 +83,6 @@ const BLOCK_SECONDS = (process.env.BENCH_BLOCK_SECONDS ?? '1,2,5').split(',').ma
 const TOP_RATE = Number(process.env.BENCH_TOP_RATE ?? 10_000);
 const BATCH_SIZE = 1024;
 const GATEWAY_ENTRY = 'gateway/dist/server.js';
-const TOKEN = 'bench-token-with-every-role-000';
 const HEADERS = { 'content-type': 'application/json', authorization: `Bearer ${TOKEN}` };
 const KINDS = Object.keys(EVIDENCE_KINDS) as EvidenceKindName[];
 
@@ -436,22 +435,16 @@ for (const blockSeconds of BLOCK_SECONDS) {
       return d;
     });
     const address = deployment.contracts.EvidenceAnchor;
-    gw = await forkServer(GATEWAY_ENTRY, {
-      GATEWAY_CODE: `HANCHOR0${blockSeconds}`,
-      DATA_DIR: dir,
-      HOST: '127.0.0.1',
-      PORT: '0',
-      ALLOW_BEARER: 'true',
-      DEV_TOKEN: TOKEN,
-      LOG_LEVEL: 'warn',
-      RATE_LIMIT_MAX: '100000000',
-      RATE_LIMIT_ADDRESS_MAX: '100000000',
-      ANCHOR: 'evm',
-      EVM_RPC_URL: chain.rpcUrl,
-      EVM_CONTRACT: address,
-      EVM_PRIVATE_KEY: accounts[1]!.privateKey,
-      EVM_FROM_BLOCK: String(deployment.block),
-    });
+    gw = await forkServer(
+      GATEWAY_ENTRY,
+      benchGatewayEnv(`HANCHOR0${blockSeconds}`, dir, {
+        ANCHOR: 'evm',
+        EVM_RPC_URL: chain.rpcUrl,
+        EVM_CONTRACT: address,
+        EVM_PRIVATE_KEY: accounts[1]!.privateKey,
+        EVM_FROM_BLOCK: String(deployment.block),
+      }),
+    );
     for (const deadline = Date.now() + 30_000; ; await sleep(100)) {
       const health = await get<{ anchoring: { state: string; message: string } }>(`${gw.url}/healthz`);
       if (health.anchoring.state === 'ready') break;

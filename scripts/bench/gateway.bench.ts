@@ -28,12 +28,11 @@ import { EVIDENCE_KINDS, encodeLeaf, entityId, headerHash, MerkleTree, signHeade
 import { createEvmAnchor, deployAll, localAccounts, registerGateway, startLocalChain } from '@evidence/contracts';
 import { EXAMPLE_PAYLOADS, loadOrCreateKeys } from '@evidence/gateway';
 import { JsonRpcProvider, Wallet } from 'ethers';
-import { forkServer, runForResult, type Child } from './gateway/children.js';
+import { BENCH_TOKEN as TOKEN, benchGatewayEnv, forkServer, runForResult, type Child } from './gateway/children.js';
 import { cpuSeconds } from './gateway/proc-cpu.mjs';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 const GATEWAY_ENTRY = 'gateway/dist/server.js';
-const TOKEN = 'bench-token-with-every-role-000';
 const rows: Record<string, string>[] = [];
 const fmt = (n: number, d = 0) => n.toLocaleString('en-US', { maximumFractionDigits: d, minimumFractionDigits: d });
 const KINDS = Object.keys(EVIDENCE_KINDS) as EvidenceKindName[];
@@ -68,21 +67,8 @@ async function load(url: string, body: string, connections: number, seconds: num
 }
 
 function gatewayEnv(dir: string, extra: Record<string, string> = {}): Record<string, string> {
-  return {
-    GATEWAY_CODE: 'HBENCH0001',
-    DATA_DIR: dir,
-    HOST: '127.0.0.1',
-    PORT: '0',
-    ALLOW_BEARER: 'true',
-    DEV_TOKEN: TOKEN,
-    LOG_LEVEL: 'warn',
-    RATE_LIMIT_MAX: '100000000',
-    RATE_LIMIT_ADDRESS_MAX: '100000000',
-    // The benchmark's webhook receiver listens on 127.0.0.1, which webhooks may reach only when the operator allows it.
-    WEBHOOK_ALLOW: '127.0.0.1',
-    ANCHOR: 'none',
-    ...extra,
-  };
+  // The benchmark's webhook receiver listens on 127.0.0.1, which webhooks may reach only when the operator allows it.
+  return benchGatewayEnv('HBENCH0001', dir, { WEBHOOK_ALLOW: '127.0.0.1', ...extra });
 }
 
 /** Free space the in-memory store needs: a few hundred MB of log and tables at full intake rate, with room to spare. */

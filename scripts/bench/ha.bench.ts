@@ -19,14 +19,13 @@ import autocannon from 'autocannon';
 import pg from 'pg';
 import { EVIDENCE_KINDS, type EvidenceKindName } from '@evidence/core';
 import { EXAMPLE_PAYLOADS } from '@evidence/gateway';
-import { forkServer, type Child } from './gateway/children.js';
+import { BENCH_TOKEN as TOKEN, benchGatewayEnv, forkServer, type Child } from './gateway/children.js';
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 4);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 3);
 const KILLS = Number(process.env.BENCH_KILLS ?? 10);
 const DATABASE_URL = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const ENTRY = 'gateway/src/server.ts';
-const TOKEN = 'bench-token-with-every-role-000';
 const KINDS = Object.keys(EVIDENCE_KINDS) as EvidenceKindName[];
 
 const fmt = (n: number, d = 0) => n.toLocaleString('en-US', { maximumFractionDigits: d, minimumFractionDigits: d });
@@ -44,19 +43,7 @@ const bulk = JSON.stringify({
 });
 
 function env(dir: string, extra: Record<string, string> = {}): Record<string, string> {
-  return {
-    GATEWAY_CODE: 'HBENCHHA01',
-    DATA_DIR: dir,
-    HOST: '127.0.0.1',
-    PORT: '0',
-    ALLOW_BEARER: 'true',
-    DEV_TOKEN: TOKEN,
-    LOG_LEVEL: 'warn',
-    RATE_LIMIT_MAX: '100000000',
-    RATE_LIMIT_ADDRESS_MAX: '100000000',
-    ANCHOR: 'none',
-    ...extra,
-  };
+  return benchGatewayEnv('HBENCHHA01', dir, extra);
 }
 
 /** req/s summed over the instances (connections split between them), and the worst p99. */

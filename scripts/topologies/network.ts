@@ -263,7 +263,7 @@ export async function startNetwork(topology: Topology, o: NetworkOptions): Promi
               keySource: dir.keySource,
               codes: dir.codeSource,
               expose: (h) => (remote = h),
-              ...(o.unsignedHops ? { crypto: UNSIGNED_HOPS_FOR_BENCHMARKS } : {}),
+              ...(o.unsignedHops ? { crypto: UNSIGNED_HOPS_FOR_BENCHMARKS, pool: null } : {}),
             }),
           ],
           logger: o.log ?? false,

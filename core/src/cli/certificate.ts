@@ -4,7 +4,7 @@ import { certificateDocument, qrText, sm3Hex, VERIFIER_VERSION, type BundleVerif
 import { CHAIN_FLAGS } from './anchors.js';
 import { allowOnly, parseArgs, stringFlag, UsageError } from './args.js';
 import type { CliIo } from './io.js';
-import { PolicyUnusable } from './trust-file.js';
+import { usablePolicySetup } from './trust-file.js';
 import { verifySetup } from './verify.js';
 import { checkBundle, type Checked } from './verify-one.js';
 
@@ -30,14 +30,8 @@ export async function certificateCommand(argv: readonly string[], io: CliIo): Pr
   const out = stringFlag(args, 'o') ?? stringFlag(args, 'out');
   if (!out || !/\.(pdf|html?)$/i.test(out)) throw new UsageError('certificate needs -o REPORT.pdf or -o REPORT.html');
 
-  let setup;
-  try {
-    setup = await verifySetup(io, args);
-  } catch (e) {
-    if (!(e instanceof PolicyUnusable)) throw e;
-    io.stderr(e.message);
-    return 2;
-  }
+  const setup = await usablePolicySetup(io, () => verifySetup(io, args));
+  if (!setup) return 2;
   let bytes: Uint8Array;
   try {
     bytes = await io.readFile(file);

@@ -12,14 +12,29 @@ export interface LoadedTrust {
   dir: string;
 }
 
-export async function loadTrustFile(io: CliIo, file: string): Promise<LoadedTrust> {
-  let input: unknown;
+/** Runs a command's setup; a policy it cannot use is said on stderr and gives null (the command exits 2). */
+export async function usablePolicySetup<T>(io: CliIo, setup: () => Promise<T>): Promise<T | null> {
   try {
-    input = await readJson(io, file);
+    return await setup();
+  } catch (e) {
+    if (!(e instanceof PolicyUnusable)) throw e;
+    io.stderr(e.message);
+    return null;
+  }
+}
+
+/** A policy file's JSON; one that cannot be read or parsed is PolicyUnusable, named in both languages. */
+export async function readPolicyJson(io: CliIo, file: string, name: { zh: string; en: string }): Promise<unknown> {
+  try {
+    return await readJson(io, file);
   } catch (e) {
     if (!(e instanceof ReadError)) throw e;
-    throw new PolicyUnusable(e.unreadable ? `无法读取信任策略 cannot read the trust policy: ${e.message}` : `信任策略无效 invalid trust policy: ${e.message}`);
+    throw new PolicyUnusable(e.unreadable ? `无法读取${name.zh} cannot read the ${name.en}: ${e.message}` : `${name.zh}无效 invalid ${name.en}: ${e.message}`);
   }
+}
+
+export async function loadTrustFile(io: CliIo, file: string): Promise<LoadedTrust> {
+  const input = await readPolicyJson(io, file, { zh: '信任策略', en: 'trust policy' });
   try {
     return { policy: parseTrustPolicy(input), dir: dirname(resolve(file)) };
   } catch (e) {

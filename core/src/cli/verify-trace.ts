@@ -17,7 +17,7 @@ import { allowOnly, parseArgs, stringFlag, UsageError } from './args.js';
 import type { CliIo } from './io.js';
 import { readJson, ReadError } from './read.js';
 import { openRegistry } from './registry.js';
-import { loadTrustFile, PolicyUnusable } from './trust-file.js';
+import { loadTrustFile, usablePolicySetup } from './trust-file.js';
 import { meaningLines } from './verify.js';
 
 interface TraceFile {
@@ -46,15 +46,10 @@ export async function verifyTraceCommand(argv: readonly string[], io: CliIo): Pr
   const rpc = stringFlag(args, 'rpc');
   const contract = stringFlag(args, 'contract') ?? (rpc ? process.env.EVIDENCE_ANCHOR_ADDRESS : undefined);
   if (rpc && !contract) throw new UsageError('--rpc needs --contract ADDRESS (the EvidenceAnchor, or EVIDENCE_ANCHOR_ADDRESS)');
-  let trust: TrustPolicy | undefined;
-  try {
-    const trustFile = stringFlag(args, 'trust');
-    if (trustFile !== undefined) trust = (await loadTrustFile(io, trustFile)).policy;
-  } catch (e) {
-    if (!(e instanceof PolicyUnusable)) throw e;
-    io.stderr(e.message);
-    return 2;
-  }
+  const trustFile = stringFlag(args, 'trust');
+  const loaded = trustFile === undefined ? { policy: undefined } : await usablePolicySetup(io, () => loadTrustFile(io, trustFile));
+  if (!loaded) return 2;
+  const trust: TrustPolicy | undefined = loaded.policy;
 
   let input: unknown;
   try {

@@ -22,7 +22,7 @@ import { Anchors, CHAIN_FLAGS, type ChainFlags } from './anchors.js';
 import { allowOnly, parseArgs, stringFlag, UsageError, type ParsedArgs } from './args.js';
 import type { CliIo } from './io.js';
 import { readJson, ReadError } from './read.js';
-import { loadTrustFile, PolicyUnusable, type LoadedTrust } from './trust-file.js';
+import { loadTrustFile, PolicyUnusable, readPolicyJson, usablePolicySetup, type LoadedTrust } from './trust-file.js';
 import { checkBundle, witnessPolicyOf, type Checked } from './verify-one.js';
 
 export const STEP_LABEL: Record<VerificationStep, string> = {
@@ -80,14 +80,8 @@ export async function verifyCommand(argv: readonly string[], io: CliIo): Promise
   allowOnly(args, ['json', 'offline', ...valued]);
   if (args.positionals.length === 0) throw new UsageError('verify needs at least one FILE');
   const json = args.flags.has('json');
-  let setup: VerifySetup;
-  try {
-    setup = await verifySetup(io, args);
-  } catch (e) {
-    if (!(e instanceof PolicyUnusable)) throw e;
-    io.stderr(e.message);
-    return 2;
-  }
+  const setup = await usablePolicySetup(io, () => verifySetup(io, args));
+  if (!setup) return 2;
   try {
     let worst = 0;
     for (const file of args.positionals) worst = Math.max(worst, await verifyFile(io, file, json, setup));
@@ -98,13 +92,7 @@ export async function verifyCommand(argv: readonly string[], io: CliIo): Promise
 }
 
 async function loadWitnessPolicy(io: CliIo, file: string): Promise<WitnessPolicy> {
-  let input: unknown;
-  try {
-    input = await readJson(io, file);
-  } catch (e) {
-    if (!(e instanceof ReadError)) throw e;
-    throw new PolicyUnusable(e.unreadable ? `无法读取见证策略 cannot read the witness policy: ${e.message}` : `见证策略无效 invalid witness policy: ${e.message}`);
-  }
+  const input = await readPolicyJson(io, file, { zh: '见证策略', en: 'witness policy' });
   try {
     return parseWitnessPolicy(input);
   } catch (e) {

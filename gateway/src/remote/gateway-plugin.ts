@@ -14,6 +14,8 @@ export interface RemoteRoutesOptions {
   expose?: (handle: RemoteHandle) => void;
   /** The routing benchmark's unsigned baseline; SM2 otherwise. */
   crypto?: HopCrypto;
+  /** null: no signature threads (the unsigned baseline has no signatures to check). */
+  pool?: null;
 }
 
 /**
@@ -41,6 +43,7 @@ export function remoteRoutes(o: RemoteRoutesOptions): GatewayPlugin {
       // Delivered request ids survive a restart: a captured delivery replayed later is refused.
       replayFile: join(ctx.config.DATA_DIR, 'remote', 'delivered.log'),
       ...(o.crypto ? { crypto: o.crypto } : {}),
+      ...(o.pool === null ? { pool: null } : {}),
     });
   };
 }

@@ -14,7 +14,6 @@ import {
   sharedSignaturePool,
   SM2_HOPS,
   traceDocument,
-  UNSIGNED_HOPS_FOR_BENCHMARKS,
   TraceStore,
   type CodeSource,
   type ErrorHandler,
@@ -55,6 +54,8 @@ export interface RemoteOptions {
   hostErrorHandler?: ErrorHandler;
   /** SM2 hops (the default); the routing benchmark swaps in its unsigned baseline. */
   crypto?: HopCrypto;
+  /** null: signatures are checked on this thread (the unsigned benchmark baseline has none to check); the shared signature threads otherwise. */
+  pool?: null;
   /** Receives the plugin's handle (the publisher and recent traces), e.g. for the gateway's status output. */
   expose?: (handle: RemoteHandle) => void;
   /** Published services answered by the gateway itself instead of their internal URL. */
@@ -108,8 +109,7 @@ export const remotePlugin: FastifyPluginAsync<RemoteOptions> = async (fastify, o
     traces: new TraceStore(),
     seen: o.replayFile ? await SeenRequests.open(o.settings.limits.maxAgeMs, o.replayFile) : SeenRequests.inMemory(o.settings.limits.maxAgeMs),
     crypto: o.crypto ?? SM2_HOPS,
-    // (the unsigned benchmark baseline has no signatures to check)
-    pool: o.crypto === UNSIGNED_HOPS_FOR_BENCHMARKS ? undefined : sharedSignaturePool(o.settings.verifyWorkers ?? defaultVerifyWorkers()),
+    pool: o.pool === null ? undefined : sharedSignaturePool(o.settings.verifyWorkers ?? defaultVerifyWorkers()),
     handlers: o.handlers,
   };
   const publisher = new ServicePublisher({

@@ -55,3 +55,27 @@ export async function runForResult<T>(entry: string, env: Record<string, string>
     child.once('exit', (code) => reject(new Error(`${entry} exited (${code}) before answering:\n${stderr()}`)));
   });
 }
+
+/** The bearer token every benchmark gateway accepts (ALLOW_BEARER, every role). */
+export const BENCH_TOKEN = 'bench-token-with-every-role-000';
+
+/**
+ * The settings every benchmark gateway shares: plain on 127.0.0.1, a bearer
+ * token, no chain, and rate limits lifted (the load generator is one client
+ * on one address, far over any budget a hospital would set).
+ */
+export function benchGatewayEnv(code: string, dataDir: string, extra: Record<string, string> = {}): Record<string, string> {
+  return {
+    GATEWAY_CODE: code,
+    DATA_DIR: dataDir,
+    HOST: '127.0.0.1',
+    PORT: '0',
+    ALLOW_BEARER: 'true',
+    DEV_TOKEN: BENCH_TOKEN,
+    LOG_LEVEL: 'warn',
+    RATE_LIMIT_MAX: '100000000',
+    RATE_LIMIT_ADDRESS_MAX: '100000000',
+    ANCHOR: 'none',
+    ...extra,
+  };
+}
