@@ -15,9 +15,17 @@ export interface PublisherOptions {
  * gateway key, and again every third of the time-to-live so the routes do
  * not age out while the gateway runs. On stop it publishes an empty set,
  * which withdraws the routes across the network at once.
+ *
+ * Several instances of one gateway (one key, one id) each publish their own
+ * delivery address. The node keeps the newest publication of an id, so each
+ * publication opens a new session stamped with the clock: the instance that
+ * refreshed last is where deliveries go, and when one dies the others' next
+ * refresh takes its place instead of being refused as older than it. A
+ * publication replayed later is still refused: its session is older than the
+ * last one accepted, and its ts beyond its time-to-live.
  */
 export class ServicePublisher {
-  private readonly session = Date.now();
+  private session = 0;
   private seq = 0;
   private timer: NodeJS.Timeout | undefined;
   private url: string | undefined;
@@ -55,6 +63,7 @@ export class ServicePublisher {
   }
 
   private async send(services: readonly string[], timeoutMs: number): Promise<void> {
+    this.session = Math.max(Date.now(), this.session + 1);
     const message: Publish = {
       v: 1,
       gateway: this.o.signer.id,
