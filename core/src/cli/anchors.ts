@@ -2,6 +2,7 @@ import type { Anchor, AnchorRef } from '../index.js';
 import { UsageError } from './args.js';
 import { loadEvmAnchor } from './online.js';
 import { policyPath, type LoadedTrust } from './trust-file.js';
+import { importAdapter } from './adapter-module.js';
 
 /** The Fabric adapter's entry point in @evidence/chaincode, loaded only when a Fabric anchor is asked. */
 interface ChaincodeModule {
@@ -101,13 +102,7 @@ export class Anchors {
   }
 
   private async openFabric(): Promise<Anchor> {
-    const specifier = '@evidence/chaincode';
-    let mod: ChaincodeModule;
-    try {
-      mod = (await import(specifier)) as ChaincodeModule;
-    } catch (e) {
-      throw new UsageError(`the Fabric adapter (${specifier}) is not installed: ${(e as Error).message}`);
-    }
+    const mod = await importAdapter<ChaincodeModule>('@evidence/chaincode');
     const f = this.trust?.policy.chains.fabric;
     const path = (p: string | undefined, flag: string | undefined) => flag ?? (p && this.trust ? policyPath(this.trust, p) : undefined);
     const peerEndpoint = this.flags.fabricPeer ?? f?.peerEndpoint;

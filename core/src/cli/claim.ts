@@ -2,6 +2,7 @@ import { isEvidenceError, kindName } from '../index.js';
 import { allowOnly, parseArgs, stringFlag, UsageError } from './args.js';
 import type { CliIo } from './io.js';
 import { readJson, ReadError } from './read.js';
+import { importAdapter } from './adapter-module.js';
 
 /** The insurer's API in @evidence/contracts, loaded only here (the core must not depend on a chain client). */
 interface InsurerModule {
@@ -35,13 +36,7 @@ export async function claimCommand(argv: readonly string[], io: CliIo): Promise<
   const deploymentFile = stringFlag(args, 'deployment');
   if (!contract && !deploymentFile) throw new UsageError('claim submit needs --contract ADDRESS (ClaimVerifier) or --deployment FILE');
 
-  const specifier = '@evidence/contracts';
-  let mod: InsurerModule;
-  try {
-    mod = (await import(specifier)) as InsurerModule;
-  } catch (e) {
-    throw new UsageError(`the EVM adapter (${specifier}) is not installed: ${(e as Error).message}`);
-  }
+  const mod = await importAdapter<InsurerModule>('@evidence/contracts');
 
   let pkg: unknown;
   try {

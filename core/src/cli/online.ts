@@ -1,5 +1,6 @@
 import type { Anchor } from '../index.js';
 import { UsageError } from './args.js';
+import { importAdapter } from './adapter-module.js';
 
 /**
  * The online check needs an EVM client, which the pure core must not depend
@@ -11,13 +12,7 @@ interface EvmAdapterModule {
 }
 
 export async function loadEvmAnchor(rpcUrl: string, contract: string | undefined): Promise<Anchor> {
-  const specifier = '@evidence/contracts';
-  let mod: EvmAdapterModule;
-  try {
-    mod = (await import(specifier)) as EvmAdapterModule;
-  } catch (e) {
-    throw new UsageError(`the EVM adapter (${specifier}) is not installed: ${(e as Error).message}`);
-  }
+  const mod = await importAdapter<EvmAdapterModule>('@evidence/contracts');
   const address = contract ?? process.env.EVIDENCE_ANCHOR_ADDRESS;
   if (!address) throw new UsageError('--rpc needs --contract ADDRESS (or EVIDENCE_ANCHOR_ADDRESS)');
   return mod.createEvmAnchor({ rpcUrl, address });

@@ -1,4 +1,5 @@
 import { UsageError } from './args.js';
+import { importAdapter } from './adapter-module.js';
 
 /**
  * Reads EvidenceAnchor's registry over JSON-RPC through @evidence/contracts,
@@ -47,13 +48,7 @@ export interface Registry {
 const strip0x = (h: string) => (h.startsWith('0x') ? h.slice(2) : h).toLowerCase();
 
 export async function openRegistry(rpcUrl: string, contract: string): Promise<Registry> {
-  const specifier = '@evidence/contracts';
-  let mod: ContractsModule;
-  try {
-    mod = (await import(specifier)) as ContractsModule;
-  } catch (e) {
-    throw new UsageError(`the EVM adapter (${specifier}) is not installed: ${(e as Error).message}`);
-  }
+  const mod = await importAdapter<ContractsModule>('@evidence/contracts');
   if (!/^0x[0-9a-fA-F]{40}$/.test(contract)) throw new UsageError('--contract must be the EvidenceAnchor address (0x + 40 hex digits)');
   const conn = mod.openConnection({ rpcUrl }, 'ANCHOR_UNAVAILABLE');
   const { provider, chainId } = await conn.ready().catch((e: unknown) => {

@@ -2,6 +2,7 @@ import { resolve } from 'node:path';
 import { entityId, parseTrustPolicy, toHex, TRUST_FORMAT, type TrustPolicy } from '../index.js';
 import { UsageError } from './args.js';
 import type { ChainFlags } from './anchors.js';
+import { importAdapter } from './adapter-module.js';
 
 /** The registry reads of @evidence/chaincode this export uses, loaded only here. */
 interface ChaincodeModule {
@@ -27,13 +28,7 @@ export async function exportFabricPolicy(
   const { fabricPeer: peerEndpoint, fabricMsp: mspId, fabricCert, fabricKey, fabricTlsCa } = flags;
   if (!peerEndpoint || !mspId || !fabricCert || !fabricKey) throw new UsageError('a Fabric export needs --fabric-peer, --fabric-msp, --fabric-cert and --fabric-key (and --fabric-tls-ca)');
   if (codes.gateways.length + codes.nodes.length === 0) throw new UsageError('a Fabric registry cannot be listed: name the institutions with --gateways CODE,CODE and the routing nodes with --nodes CODE,CODE');
-  const specifier = '@evidence/chaincode';
-  let mod: ChaincodeModule;
-  try {
-    mod = (await import(specifier)) as ChaincodeModule;
-  } catch (e) {
-    throw new UsageError(`the Fabric adapter (${specifier}) is not installed: ${(e as Error).message}`);
-  }
+  const mod = await importAdapter<ChaincodeModule>('@evidence/chaincode');
   const fabric = {
     peerEndpoint,
     ...(flags.fabricHostAlias ? { peerHostAlias: flags.fabricHostAlias } : {}),

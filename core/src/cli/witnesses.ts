@@ -2,6 +2,7 @@ import { writeFile } from 'node:fs/promises';
 import { parseWitnessPolicy, type WitnessPolicy } from '../index.js';
 import { allowOnly, parseArgs, stringFlag, UsageError } from './args.js';
 import type { CliIo } from './io.js';
+import { importAdapter } from './adapter-module.js';
 
 /**
  * The registry reads this command needs from @evidence/contracts, loaded only
@@ -26,13 +27,7 @@ const VALUED = ['rpc', 'contract', 'quorum', 'out'];
  * whoever holds the governor role to have registered the right keys.
  */
 export async function witnessPolicyFromChain(rpcUrl: string, contract: string, quorum?: number): Promise<WitnessPolicy> {
-  const specifier = '@evidence/contracts';
-  let mod: RegistryModule;
-  try {
-    mod = (await import(specifier)) as RegistryModule;
-  } catch (e) {
-    throw new UsageError(`the EVM adapter (${specifier}) is not installed: ${(e as Error).message}`);
-  }
+  const mod = await importAdapter<RegistryModule>('@evidence/contracts');
   const connection = mod.openConnection({ rpcUrl }, 'ANCHOR_UNAVAILABLE');
   try {
     const { provider } = await connection.ready();
