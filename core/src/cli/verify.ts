@@ -9,13 +9,13 @@ import {
   logFacts,
   parseWitnessPolicy,
   signerName,
+  STEP_NAMES,
   stepMeaning,
   validMeaning,
   type BundleVerification,
   type LogFacts,
   type Meaning,
   type StepOutcome,
-  type VerificationStep,
   type WitnessPolicy,
 } from '../index.js';
 import { Anchors, CHAIN_FLAGS, type ChainFlags } from './anchors.js';
@@ -24,17 +24,6 @@ import type { CliIo } from './io.js';
 import { readJson, ReadError } from './read.js';
 import { loadTrustFile, PolicyUnusable, readPolicyJson, usablePolicySetup, type LoadedTrust } from './trust-file.js';
 import { checkBundle, witnessPolicyOf, type Checked } from './verify-one.js';
-
-export const STEP_LABEL: Record<VerificationStep, string> = {
-  disclosure: '披露 disclosure',
-  leaf: '叶子 leaf',
-  inclusion: '包含 inclusion',
-  signature: '签名 signature',
-  log: '日志 log',
-  checkpoint: '检查点 checkpoint',
-  cosignature: '见证签名 cosignature',
-  witnesses: '见证策略 witnesses',
-};
 
 /** The chain flags as given on the command line. */
 export function chainFlags(args: ParsedArgs): ChainFlags {
@@ -172,7 +161,7 @@ function printHuman(io: CliIo, setup: VerifySetup, file: string, input: unknown,
   }
   const facts = logFacts(input);
   for (const s of r.steps) {
-    io.stdout(`  ${MARK[s.status]} ${STEP_LABEL[s.step]}: ${s.detail ? `${s.detail}: ` : ''}${s.message}`);
+    io.stdout(`  ${MARK[s.status]} ${STEP_NAMES[s.step]}: ${s.detail ? `${s.detail}: ` : ''}${s.message}`);
     io.stdout(`      ${stepMeaning(s.step, s.status).zh}`);
     if (s.status === 'passed' && facts) for (const line of factLines(s, facts, setup.witnesses)) io.stdout(`      ${line}`);
   }

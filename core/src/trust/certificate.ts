@@ -1,12 +1,12 @@
 import { beijingTime } from '../bundle/time.js';
 import type { AnchorCheck } from '../bundle/online.js';
-import { BUNDLE_FORMAT_V2, type AnyProofBundle, type BundleVerification, type StepOutcome } from '../bundle/types.js';
+import { BUNDLE_FORMAT_V2, type AnyProofBundle, type BundleVerification } from '../bundle/types.js';
 import { chainLabel } from './chain.js';
 import type { KeyTrust } from './check.js';
 import { institutionOf } from './check.js';
 import { kindLabel } from './kind-names.js';
 import { maskPersonalData } from './mask.js';
-import { bundleMeaning, stepMeaning, validMeaning } from './meaning.js';
+import { bundleMeaning, STEP_NAMES, stepMeaning, validMeaning } from './meaning.js';
 import type { TrustPolicy } from './policy.js';
 import { KEYS_NOT_CHECKED, LEVEL_TEXT, STATUS_TEXT, type BundleVerdict, type VerdictLevels } from './verdict.js';
 
@@ -39,17 +39,6 @@ export function qrText(fileSm3: string, reverify: string): string {
 }
 
 const esc = (s: string): string => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
-
-const STEP_ZH: Record<StepOutcome['step'], string> = {
-  disclosure: '披露内容 disclosure',
-  leaf: '证据叶子 leaf',
-  inclusion: '包含证明 inclusion',
-  signature: '批次签名 signature',
-  log: '日志位置 log',
-  checkpoint: '检查点签名 checkpoint',
-  cosignature: '见证联署 cosignature',
-  witnesses: '见证策略 witnesses',
-};
 
 /** The report's style: one A4 page, CJK fonts first. */
 export const CERTIFICATE_CSS = `
@@ -137,7 +126,7 @@ export function certificateHtml(c: CertificateInput): string {
   parts.push('<h2>核验步骤 Steps</h2><table>');
   for (const s of c.offline.steps) {
     const mark = STATUS_TEXT[s.status === 'skipped' ? 'not-checked' : s.status].mark;
-    parts.push(row(STEP_ZH[s.step], `${mark} ${s.status === 'passed' ? '通过' : s.status === 'failed' ? '未通过' : '跳过'} · ${stepMeaning(s.step, s.status).zh} · ${s.message}`));
+    parts.push(row(STEP_NAMES[s.step], `${mark} ${s.status === 'passed' ? '通过' : s.status === 'failed' ? '未通过' : '跳过'} · ${stepMeaning(s.step, s.status).zh} · ${s.message}`));
   }
   if (c.keys) parts.push(row('机构密钥 trust', `${c.keys.trusted ? '✓ 通过 passed' : '✗ 未通过 failed'} · ${c.keys.message}`));
   parts.push('</table>');

@@ -3,7 +3,7 @@ export type { TrustPolicy, TrustedInstitution, TrustedNode, InstitutionKey, Node
 export { TrustPolicyError, isTrustPolicyError, type TrustPolicyErrorCode } from './errors.js';
 export { checkBundleKeys, institutionOf, institutionKeyAt, policyKeyLookup, signerName, type KeyTrust } from './check.js';
 export { bundleVerdict, isIntact, levelsLine, KEYS_NOT_CHECKED, LEVEL_TEXT, STATUS_TEXT, type BundleVerdict, type LevelStatus, type VerdictLevels, type VerdictStep } from './verdict.js';
-export { bundleMeaning, stepMeaning, traceMeaning, validMeaning, HOP_TYPE_TEXT, type Meaning } from './meaning.js';
+export { bundleMeaning, stepMeaning, traceMeaning, validMeaning, HOP_TYPE_TEXT, STEP_NAMES, type Meaning } from './meaning.js';
 export { KIND_TEXT, kindLabel } from './kind-names.js';
 export { maskPersonalData } from './mask.js';
 export { chainLabel, isDevelopmentChainId, type ChainLabel } from './chain.js';

@@ -1,3 +1,5 @@
+import type { VerificationStep } from '../bundle/types.js';
+
 /** What a result means and what to do next, in plain Chinese first and English beside it. */
 export interface Meaning {
   zh: string;
@@ -91,3 +93,19 @@ export function stepMeaning(step: string, status: 'passed' | 'failed' | 'skipped
   if (status === 'skipped') return STEP_PASSED[`${step}:skipped`] ?? { zh: '未核验（前一步未通过）', en: 'not checked (an earlier step failed)' };
   return STEP_PASSED[step] ?? { zh: '通过', en: 'passed' };
 }
+
+/**
+ * Each verification step's name, Chinese first and the step's own name beside
+ * it: one vocabulary for the CLI, the page and the certificate (what each step
+ * established is stepMeaning's).
+ */
+export const STEP_NAMES: Record<VerificationStep, string> = {
+  disclosure: '披露 disclosure',
+  leaf: '叶子 leaf',
+  inclusion: '包含 inclusion',
+  signature: '签名 signature',
+  log: '日志 log',
+  checkpoint: '检查点 checkpoint',
+  cosignature: '见证签名 cosignature',
+  witnesses: '见证策略 witnesses',
+};

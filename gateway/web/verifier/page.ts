@@ -36,6 +36,7 @@ import {
   signerName,
   sm3,
   STATUS_TEXT,
+  STEP_NAMES,
   stepMeaning,
   toHex,
   traceMeaning,
@@ -68,16 +69,6 @@ export const MAX_FILE_BYTES = 5 * 1024 * 1024;
 /** A loaded file's text goes into the textarea only up to this many characters (a big one would freeze the tab). */
 const TEXTAREA_LIMIT = 100_000;
 
-const STEP_TEXT: Record<StepOutcome['step'], { zh: string; en: string }> = {
-  disclosure: { zh: '披露内容', en: 'Disclosure' },
-  leaf: { zh: '证据叶子', en: 'Leaf' },
-  inclusion: { zh: '包含证明', en: 'Inclusion' },
-  signature: { zh: 'SM2 签名', en: 'SM2 signature' },
-  log: { zh: '批次在日志中', en: 'Batch in the log' },
-  checkpoint: { zh: '检查点签名', en: 'Checkpoint signature' },
-  cosignature: { zh: '见证人联署', en: 'Cosignatures' },
-  witnesses: { zh: '见证策略', en: 'Witness policy' },
-};
 const STEP_STATUS = { passed: '通过 passed', failed: '未通过 failed', skipped: '跳过 skipped' } as const;
 
 const $ = <T extends HTMLElement>(id: string): T => document.getElementById(id) as T;
@@ -210,7 +201,7 @@ function stepList(steps: StepOutcome[], facts: LogFacts | null): HTMLElement {
     const li = el(
       'li',
       { class: `step ${s.status}`, 'data-step': s.step, 'data-status': s.status },
-      el('span', { class: 'name' }, `${STEP_TEXT[s.step].zh} · ${STEP_TEXT[s.step].en}`),
+      el('span', { class: 'name' }, STEP_NAMES[s.step]),
       el('span', { class: 'status' }, STEP_STATUS[s.status]),
       el('div', { class: 'why meaning-zh' }, `${stepMeaning(s.step, s.status).zh} · ${stepMeaning(s.step, s.status).en}`),
       el('div', { class: 'why' }, s.detail ? `${s.detail}: ${s.message}` : s.message),
