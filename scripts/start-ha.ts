@@ -8,13 +8,14 @@
  * started again, as its supervisor would. Writes .local/stack.json like npm
  * start, with the instances listed. Ctrl-C stops everything it started.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import pg from 'pg';
 import { startStackChain } from './stack/chain.js';
 import { freePort, prepareGateway, spawnStackGateway, type StackGateway } from './stack/gateways.js';
 import { stopOnSignals } from './stack/lifecycle.js';
+import { writeStackFile } from './stack/stack-file.js';
 import { gatewayCode, parseOptions } from './stack/options.js';
 import { startStackRouting } from './topologies/stack-routing.js';
 
@@ -89,13 +90,7 @@ async function main(): Promise<void> {
     // One at a time: the first takes the lease, the second follows.
     for (let i = 0; i < INSTANCES; i++) instances.push(await spawn(i));
 
-    const stackFile = join(options.dir, 'stack.json');
-    const stack = {
-      rpcUrl: chain.chain.rpcUrl,
-      chainId: chain.chain.chainId,
-      contracts: deployment.contracts,
-      deploymentBlock: deployment.block,
-      nodes: routing.nodes,
+    const stackFile = writeStackFile(options.dir, chain, routing, {
       gateways: [
         {
           code: g.code,
@@ -110,8 +105,7 @@ async function main(): Promise<void> {
       ],
       witnesses: [],
       witnessQuorum: 0,
-    };
-    writeFileSync(stackFile, `${JSON.stringify(stack, null, 2)}\n`, { mode: 0o600 });
+    });
     const lines = [
       '',
       `gateway ${g.code}: ${INSTANCES} instances on PostgreSQL (${DATABASE}) and Redis / 网关 ${g.code}：${INSTANCES} 个实例`,

@@ -9,12 +9,12 @@
  * gateways, and waits for 2 cosignatures before anchoring.
  * Ctrl-C stops everything it started.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { mkdirSync } from 'node:fs';
 import { anchoringStates, banner } from './stack/banner.js';
 import { startStackChain } from './stack/chain.js';
 import { freePort, prepareGateway, spawnStackGateway, type PreparedGateway } from './stack/gateways.js';
 import { stopOnSignals } from './stack/lifecycle.js';
+import { writeStackFile } from './stack/stack-file.js';
 import { gatewayCode, HELP, parseOptions } from './stack/options.js';
 import { startStackRouting } from './topologies/stack-routing.js';
 
@@ -95,20 +95,13 @@ async function main(): Promise<void> {
     }
     for (const g of gateways) void g.exited.then(() => !running.stopping && say(`gateway ${g.code} stopped unexpectedly / 网关意外退出`));
 
-    const stackFile = join(options.dir, 'stack.json');
-    const stack = {
-      rpcUrl: chain.chain.rpcUrl,
-      chainId: chain.chain.chainId,
-      contracts: deployment.contracts,
-      deploymentBlock: deployment.block,
-      nodes: routing.nodes,
-      gateways: gateways.map((g) => ({ code: g.code, id: g.id, url: g.url, docs: `${g.url}/docs`, token: g.token, services: routing!.services(g.code) })),
-      // Who cosigns checkpoints: a verifier's witness policy names these ids and keys.
+    const witnessQuorum = Math.min(WITNESS_QUORUM, witnesses.length - 1);
+    const stackFile = writeStackFile(options.dir, chain, routing, {
+      gateways: gateways.map((g) => ({ code: g.code, id: g.id, url: g.url, docs: `${g.url}/docs`, token: g.token, services: routing.services(g.code) })),
       witnesses,
-      witnessQuorum: Math.min(WITNESS_QUORUM, witnesses.length - 1),
-    };
-    writeFileSync(stackFile, `${JSON.stringify(stack, null, 2)}\n`, { mode: 0o600 });
-    say(banner(chain.chain.rpcUrl, deployment.contracts.EvidenceAnchor, gateways, await anchoringStates(gateways), stackFile, witnesses, stack.witnessQuorum));
+      witnessQuorum,
+    });
+    say(banner(chain.chain.rpcUrl, deployment.contracts.EvidenceAnchor, gateways, await anchoringStates(gateways), stackFile, witnesses, witnessQuorum));
     say(routing.banner(gateways));
   } catch (e) {
     console.error(`npm start failed / 启动失败: ${(e as Error).message}`);
